@@ -1,0 +1,71 @@
+"""JSON text <-> Python values with money kept exact.
+
+Numbers with a fraction or exponent are read as :class:`decimal.Decimal` straight from the text,
+never through ``float``, and a ``Decimal`` is written back as a plain JSON number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import TypeAlias
+
+__all__ = ["JsonValue", "dumps", "loads"]
+
+JsonValue: TypeAlias = (
+    bool | int | Decimal | str | Sequence["JsonValue"] | Mapping[str, "JsonValue"] | None
+)
+
+
+def loads(text: str | bytes | bytearray) -> JsonValue:
+    """Parse JSON, reading every non-integer number as an exact ``Decimal``."""
+    value: JsonValue = json.loads(text, parse_float=Decimal)
+    return value
+
+
+def _decimal_text(value: Decimal) -> str:
+    if not value.is_finite():
+        raise ValueError(f"cannot write {value} as a JSON number")
+    # Fixed-point text ("10.10", "0.000001"): JSON allows exponents, but Jet's parser is .NET's
+    # and plain digits are what every Jet example shows.
+    return format(value, "f")
+
+
+def dumps(value: object, *, sort_keys: bool = False) -> str:
+    """Write ``value`` as compact JSON; ``Decimal`` becomes a number, ``float`` is refused."""
+    parts: list[str] = []
+    _write(value, parts, sort_keys)
+    return "".join(parts)
+
+
+def _write(value: object, out: list[str], sort_keys: bool) -> None:
+    if value is None or isinstance(value, (bool, str)):
+        out.append(json.dumps(value, ensure_ascii=False))
+    elif isinstance(value, int):
+        out.append(str(int(value)))
+    elif isinstance(value, Decimal):
+        out.append(_decimal_text(value))
+    elif isinstance(value, float):
+        raise TypeError("refusing to write a float as money; pass a Decimal")
+    elif isinstance(value, Mapping):
+        items = sorted(value.items()) if sort_keys else value.items()
+        out.append("{")
+        for index, (key, item) in enumerate(items):
+            if not isinstance(key, str):
+                raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
+            if index:
+                out.append(",")
+            out.append(json.dumps(key, ensure_ascii=False))
+            out.append(":")
+            _write(item, out, sort_keys)
+        out.append("}")
+    elif isinstance(value, (list, tuple)):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _write(item, out, sort_keys)
+        out.append("]")
+    else:
+        raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -1,0 +1,1 @@
+"""Pure mapping functions between Jet wire models and Orderhive records."""

@@ -1,0 +1,1 @@
+"""Orderhive-shaped domain models: attrs records with no I/O."""

@@ -1,0 +1,1 @@
+"""The Storage protocol and its reference adapters."""

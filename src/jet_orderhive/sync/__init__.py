@@ -1,0 +1,1 @@
+"""The sync engine: import orders, push status, stock and prices."""

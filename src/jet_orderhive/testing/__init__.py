@@ -1,0 +1,1 @@
+"""Test helpers for users and for this package: the Jet sandbox, factories, the storage kit."""
