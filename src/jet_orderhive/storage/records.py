@@ -1,0 +1,111 @@
+"""The records a `Storage` hands back: upsert results, outbox entries, quarantine, linked SKUs."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from jet_orderhive._json import JsonValue
+
+__all__ = [
+    "LinkedSku",
+    "OutboxEntry",
+    "PushStatus",
+    "PushedKey",
+    "QuarantineEntry",
+    "UpsertResult",
+]
+
+PushedKey = tuple[str, str]
+"""``(sku, node)``: the key of a last-pushed stock or price; node ``""`` is the SKU-level price."""
+
+
+class UpsertResult(enum.Enum):
+    """What an upsert did, so the engine can count created / updated / unchanged records."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+class PushStatus(enum.Enum):
+    """Where an outbox entry stands; ``DONE`` is final and never becomes due again."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+def _aware(_instance: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
+    if value is not None and value.utcoffset() is None:
+        raise ValueError(f"{attribute.name} must be timezone-aware, got naive {value.isoformat()}")
+
+
+@attrs.frozen(kw_only=True)
+class OutboxEntry:
+    """A write to Jet, recorded before it is sent so a crash cannot lose or repeat it.
+
+    Attributes:
+        key: the de-duplication key; one key is one push for the life of the storage.
+        kind: what the push does, e.g. ``"acknowledge"``, ``"reject"``, ``"ship"``, ``"cancel"``.
+        target: the Jet order id or SKU the push is about.
+        payload: what the engine needs to send it, JSON-ready (money as ``Decimal``).
+        attempts: how many sends were recorded (each ``mark_done`` or ``mark_failed``).
+        status: pending, done, or failed (and then retried at ``next_attempt_at``).
+        next_attempt_at: when the entry becomes due; ``None`` for a done entry or one that was
+            given up on.
+        last_error: the reason the latest attempt failed, if it did.
+    """
+
+    key: str
+    kind: str
+    target: str
+    payload: Mapping[str, JsonValue]
+    attempts: int = 0
+    status: PushStatus = PushStatus.PENDING
+    next_attempt_at: datetime | None = attrs.field(validator=_aware)
+    last_error: str | None = None
+    created_at: datetime = attrs.field(validator=_aware)
+    updated_at: datetime = attrs.field(validator=_aware)
+
+
+@attrs.frozen(kw_only=True)
+class QuarantineEntry:
+    """A record that failed to parse or map, kept with its raw bytes so nothing is lost.
+
+    Attributes:
+        kind: what the record is, e.g. ``"order"`` or ``"return"``.
+        external_id: the record's id on Jet (the key together with ``kind``).
+        payload: the raw payload exactly as received, byte for byte.
+        reason: why it was quarantined, in words a user can act on.
+        first_seen: when it was first quarantined; kept when it is quarantined again.
+        last_seen: when it was last quarantined.
+        times_seen: how many times it was quarantined.
+    """
+
+    kind: str
+    external_id: str
+    payload: bytes
+    reason: str
+    first_seen: datetime = attrs.field(validator=_aware)
+    last_seen: datetime = attrs.field(validator=_aware)
+    times_seen: int = 1
+
+
+@attrs.frozen(kw_only=True)
+class LinkedSku:
+    """A merchant SKU the integration manages on Jet, and whether Jet archived it.
+
+    Attributes:
+        archived_at: when it was last marked archived; ``None`` while it is active.
+        linked_at: when it was first linked.
+    """
+
+    sku: str
+    archived: bool = False
+    archived_at: datetime | None = attrs.field(default=None, validator=_aware)
+    linked_at: datetime = attrs.field(validator=_aware)
