@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from jet_orderhive.sync._plan import (
     MAX_RETRY_DELAY,
+    ListQuery,
     ack_key,
     cancel_key,
     in_window,
@@ -20,6 +21,14 @@ from jet_orderhive.sync._plan import (
 from jet_orderhive.sync.settings import IntegrationSettings
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def _q(status: str, cancelled: bool = False) -> ListQuery:
+    return ListQuery(status=status, cancelled=cancelled)
+
+
+def _qs(values: dict[str, str]) -> dict[str, ListQuery]:
+    return {key: _q(status) for key, status in values.items()}
 
 
 def test_lists_read_every_status_with_both_cancel_flags_and_no_created_by_default() -> None:
@@ -40,8 +49,8 @@ def test_created_list_is_read_only_when_import_created_is_on() -> None:
 
 def test_unchanged_stored_order_is_not_fetched() -> None:
     plan = plan_import(
-        listed={"a": "acknowledged", "b": "complete"},
-        stored={"a": "acknowledged", "b": "acknowledged"},
+        listed=_qs({"a": "acknowledged", "b": "complete"}),
+        stored=_qs({"a": "acknowledged", "b": "acknowledged"}),
         initial=False,
         new_statuses=("ready",),
     )
@@ -52,8 +61,8 @@ def test_unchanged_stored_order_is_not_fetched() -> None:
 
 def test_later_run_takes_new_orders_from_ready_list_only() -> None:
     plan = plan_import(
-        listed={"new": "ready", "foreign": "complete"},
-        stored={},
+        listed=_qs({"new": "ready", "foreign": "complete"}),
+        stored=_qs({}),
         initial=False,
         new_statuses=("ready",),
     )
@@ -63,8 +72,8 @@ def test_later_run_takes_new_orders_from_ready_list_only() -> None:
 
 def test_initial_sync_fetches_every_listed_order() -> None:
     plan = plan_import(
-        listed={"r": "ready", "c": "complete", "i": "inprogress"},
-        stored={},
+        listed=_qs({"r": "ready", "c": "complete", "i": "inprogress"}),
+        stored=_qs({}),
         initial=True,
         new_statuses=("ready",),
     )
@@ -73,8 +82,8 @@ def test_initial_sync_fetches_every_listed_order() -> None:
 
 def test_open_stored_order_missing_from_every_list_is_fetched_directly() -> None:
     plan = plan_import(
-        listed={},
-        stored={"gone": "acknowledged", "done": "complete"},
+        listed=_qs({}),
+        stored=_qs({"gone": "acknowledged", "done": "complete"}),
         initial=False,
         new_statuses=("ready",),
     )
@@ -84,8 +93,8 @@ def test_open_stored_order_missing_from_every_list_is_fetched_directly() -> None
 
 def test_quarantined_order_is_retried_from_any_list_and_ignored_ids_are_never_fetched() -> None:
     plan = plan_import(
-        listed={"bad": "acknowledged", "old": "ready"},
-        stored={},
+        listed=_qs({"bad": "acknowledged", "old": "ready"}),
+        stored=_qs({}),
         initial=False,
         new_statuses=("ready",),
         quarantined={"bad"},
@@ -105,7 +114,9 @@ def test_quarantined_order_is_retried_from_any_list_and_ignored_ids_are_never_fe
 def test_plan_never_fetches_an_order_twice_nor_an_unchanged_one(
     listed: dict[str, str], stored: dict[str, str], initial: bool
 ) -> None:
-    plan = plan_import(listed=listed, stored=stored, initial=initial, new_statuses=("ready",))
+    plan = plan_import(
+        listed=_qs(listed), stored=_qs(stored), initial=initial, new_statuses=("ready",)
+    )
     assert len(plan.to_fetch) == len(set(plan.to_fetch))
     assert not set(plan.to_fetch) & set(plan.unchanged)
     for order_id in plan.to_fetch:
@@ -118,8 +129,18 @@ def test_window_start_is_inclusive() -> None:
 
 
 def test_merge_listings_keeps_the_latest_status_of_an_order_listed_twice() -> None:
-    merged = merge_listings([("ready", ["a", "b"]), ("acknowledged", ["a"])])
-    assert merged == {"a": "acknowledged", "b": "ready"}
+    merged = merge_listings([(_q("ready"), ["a", "b"]), (_q("acknowledged"), ["a"])])
+    assert merged == {"a": _q("acknowledged"), "b": _q("ready")}
+
+
+def test_an_order_that_gained_a_cancel_flag_is_fetched_again() -> None:
+    plan = plan_import(
+        listed={"a": _q("acknowledged", cancelled=True)},
+        stored={"a": _q("acknowledged")},
+        initial=False,
+        new_statuses=("ready",),
+    )
+    assert plan.changed == ("a",)
 
 
 def test_outbox_keys_tell_pushes_apart() -> None:

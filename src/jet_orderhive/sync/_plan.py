@@ -93,8 +93,8 @@ class ImportPlan:
 
 def plan_import(
     *,
-    listed: Mapping[str, str],
-    stored: Mapping[str, str],
+    listed: Mapping[str, ListQuery],
+    stored: Mapping[str, ListQuery],
     initial: bool,
     new_statuses: Collection[str],
     quarantined: Collection[str] = (),
@@ -103,8 +103,9 @@ def plan_import(
     """Decide which order ids to fetch.
 
     Args:
-        listed: order id → the Jet status whose list holds it.
-        stored: order id → the stored ``channel_status`` (at least every open stored order).
+        listed: order id → the list (status and cancelled flag) that holds it on Jet.
+        stored: order id → the list a stored order would be in, judged from the stored record
+            (at least every open stored order).
         initial: whether this is the initial sync (every listed id is a candidate).
         new_statuses: statuses whose lists bring new orders on later runs.
         quarantined: ids currently in quarantine.
@@ -116,19 +117,19 @@ def plan_import(
     unchanged: list[str] = []
     quarantine = set(quarantined)
     skip = set(ignored)
-    for order_id, status in listed.items():
+    for order_id, where in listed.items():
         if order_id in stored:
-            (unchanged if stored[order_id] == status else changed).append(order_id)
+            (unchanged if stored[order_id] == where else changed).append(order_id)
         elif order_id in skip:
             continue
         elif order_id in quarantine:
             retry.append(order_id)
-        elif initial or status in new_statuses:
+        elif initial or where.status in new_statuses:
             new.append(order_id)
     missing = [
         order_id
-        for order_id, status in stored.items()
-        if status in OPEN_STATUSES and order_id not in listed
+        for order_id, where in stored.items()
+        if where.status in OPEN_STATUSES and order_id not in listed
     ]
     return ImportPlan(
         new=tuple(new),
@@ -144,16 +145,16 @@ def in_window(placed_at: datetime, window_start: datetime) -> bool:
     return placed_at >= window_start
 
 
-def merge_listings(listings: Iterable[tuple[str, Iterable[str]]]) -> dict[str, str]:
-    """Combine ``(status, ids)`` pairs into id → status; a later list wins a conflict.
+def merge_listings(listings: Iterable[tuple[ListQuery, Iterable[str]]]) -> dict[str, ListQuery]:
+    """Combine ``(list, ids)`` pairs into id → list; a later list wins a conflict.
 
     Lists are read from the earliest status to the latest, so an order that moved while the
     lists were being read ends up under its most advanced status.
     """
-    merged: dict[str, str] = {}
-    for status, ids in listings:
+    merged: dict[str, ListQuery] = {}
+    for query, ids in listings:
         for order_id in ids:
-            merged[order_id] = status
+            merged[order_id] = query
     return merged
 
 
