@@ -8,6 +8,8 @@ from jet_orderhive.storage.errors import (
     TransactionAborted,
     UnsupportedSchemaError,
 )
+from jet_orderhive.storage.memory import MemoryStorage
+from jet_orderhive.storage.merge import merge_customer
 from jet_orderhive.storage.protocol import Clock, Storage
 from jet_orderhive.storage.records import (
     LinkedSku,
@@ -17,18 +19,22 @@ from jet_orderhive.storage.records import (
     QuarantineEntry,
     UpsertResult,
 )
+from jet_orderhive.storage.sqlite import SQLiteStorage
 
 __all__ = [
     "Clock",
     "LinkedSku",
+    "MemoryStorage",
     "OutboxEntry",
     "PushStatus",
     "PushedKey",
     "QuarantineEntry",
+    "SQLiteStorage",
     "Storage",
     "StorageBusyError",
     "StorageError",
     "TransactionAborted",
     "UnsupportedSchemaError",
     "UpsertResult",
+    "merge_customer",
 ]

@@ -20,9 +20,10 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol, TypeAlias, runtime_checkable
+from typing import Protocol, TypeAlias, runtime_checkable
 
 from jet_orderhive._json import JsonValue
+from jet_orderhive.orderhive.models import Customer, SalesOrder
 from jet_orderhive.storage.records import (
     LinkedSku,
     OutboxEntry,
@@ -31,9 +32,6 @@ from jet_orderhive.storage.records import (
     QuarantineEntry,
     UpsertResult,
 )
-
-if TYPE_CHECKING:
-    from jet_orderhive.orderhive.models import Customer, SalesOrder
 
 __all__ = ["Clock", "Storage"]
 

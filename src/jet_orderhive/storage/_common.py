@@ -1,0 +1,86 @@
+"""Argument checks and encodings the reference adapters share, so both enforce one contract."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from jet_orderhive import _json
+from jet_orderhive._json import JsonValue
+from jet_orderhive.orderhive.models import SalesOrder
+
+__all__ = [
+    "check_aware",
+    "check_price",
+    "check_quantity",
+    "check_ttl",
+    "decode_object",
+    "encode_payload",
+    "order_json",
+    "price_node",
+    "utc_now",
+]
+
+
+def utc_now() -> datetime:
+    """The default clock: the current time in UTC."""
+    return datetime.now(UTC)
+
+
+def check_aware(value: datetime, name: str) -> datetime:
+    """Return ``value`` in UTC, refusing a naive datetime whose meaning would be a guess."""
+    if value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+def check_ttl(ttl: timedelta) -> timedelta:
+    """Refuse a lease length that would expire at once (or in the past)."""
+    if ttl <= timedelta(0):
+        raise ValueError(f"lease ttl must be positive, got {ttl}")
+    return ttl
+
+
+def check_quantity(sku: str, node: str, quantity: int) -> int:
+    """Refuse stock that Jet would refuse: anything but a non-negative int."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise TypeError(f"stock for {sku!r} at {node!r} must be an int, got {quantity!r}")
+    if quantity < 0:
+        raise ValueError(f"stock for {sku!r} at {node!r} must not be negative, got {quantity}")
+    return quantity
+
+
+def check_price(sku: str, node: str, price: Decimal) -> Decimal:
+    """Refuse a price that is not an exact, finite ``Decimal`` (a float would lose cents)."""
+    if not isinstance(price, Decimal):
+        raise TypeError(f"price for {sku!r} at {node!r} must be a Decimal, got {price!r}")
+    if not price.is_finite():
+        raise ValueError(f"price for {sku!r} at {node!r} must be finite, got {price}")
+    return price
+
+
+def price_node(node: str | None) -> str:
+    """The stored node of a price: ``""`` stands for the SKU-level price (``None`` too)."""
+    return node or ""
+
+
+def encode_payload(key: str, payload: Mapping[str, JsonValue]) -> str:
+    """Serialise an outbox payload, naming the entry if it is not JSON-ready."""
+    try:
+        return _json.dumps(payload, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"outbox payload of {key!r} is not JSON-ready: {exc}") from exc
+
+
+def decode_object(text: str) -> dict[str, JsonValue]:
+    """Read stored JSON back as a fresh dict the caller may keep or change."""
+    value = _json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"stored JSON is not an object: {text[:80]!r}")
+    return value
+
+
+def order_json(order: SalesOrder) -> str:
+    """The canonical JSON of an order: equal text means an unchanged order."""
+    return _json.dumps(order.to_dict(), sort_keys=True)

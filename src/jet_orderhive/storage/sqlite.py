@@ -1,0 +1,733 @@
+"""`SQLiteStorage`: the `Storage` protocol in one SQLite file, safe across threads and processes."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from jet_orderhive import _json
+from jet_orderhive._json import JsonValue
+from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
+from jet_orderhive.storage._common import (
+    check_aware,
+    check_price,
+    check_quantity,
+    check_ttl,
+    decode_object,
+    encode_payload,
+    order_json,
+    price_node,
+    utc_now,
+)
+from jet_orderhive.storage._migrations import migrate
+from jet_orderhive.storage.errors import StorageBusyError, StorageError, TransactionAborted
+from jet_orderhive.storage.merge import merge_customer
+from jet_orderhive.storage.protocol import Clock
+from jet_orderhive.storage.records import (
+    LinkedSku,
+    OutboxEntry,
+    PushedKey,
+    PushStatus,
+    QuarantineEntry,
+    UpsertResult,
+)
+
+__all__ = ["SQLiteStorage"]
+
+_log = logging.getLogger("jet_orderhive.storage")
+
+_T = TypeVar("_T")
+
+# Row values per bulk SELECT: two parameters each, far below SQLite's smallest variable limit.
+_CHUNK = 400
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def _time_text(value: datetime) -> str:
+    # Fixed-width UTC text sorts chronologically, so SQL can compare times as strings.
+    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def _time_value(text: str) -> datetime:
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def _maybe_time(text: str | None) -> datetime | None:
+    return None if text is None else _time_value(text)
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        # Extended codes (SQLITE_BUSY_SNAPSHOT, ...) keep the primary code in the low byte.
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
+
+
+def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _ThreadState(threading.local):
+    conn: sqlite3.Connection | None = None
+    pid: int = 0
+    depth: int = 0
+    doomed: bool = False
+
+
+class SQLiteStorage:
+    """A `Storage` in one SQLite file (stdlib ``sqlite3``, WAL journal, parameterised SQL).
+
+    Each thread gets its own connection; write units run under ``BEGIN IMMEDIATE`` so SQLite
+    serialises writers across threads and processes, and readers never block them (WAL).
+    When another writer holds the lock the adapter waits: first SQLite's own busy handler for
+    ``busy_timeout`` seconds, then its own retries with backoff until ``max_lock_wait`` seconds
+    have passed, then `StorageBusyError`. The schema is versioned and migrated on open.
+
+    Use it as a context manager, or call `close` when done.
+
+    Args:
+        path: the database file; created (with its schema) if missing.
+        clock: returns "now" as an aware datetime; defaults to the system clock in UTC.
+        busy_timeout: seconds SQLite itself waits on a locked database per attempt.
+        max_lock_wait: total seconds to keep retrying a locked database before giving up.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock | None = None,
+        busy_timeout: float = 5.0,
+        max_lock_wait: float = 30.0,
+    ) -> None:
+        text = os.fspath(path)
+        if text == ":memory:" or text.startswith("file::memory:"):
+            raise ValueError(
+                "SQLiteStorage needs a file that all its connections share; "
+                "use MemoryStorage for an in-memory store"
+            )
+        if busy_timeout < 0 or max_lock_wait < 0:
+            raise ValueError("busy_timeout and max_lock_wait must not be negative")
+        self._path = str(Path(text).absolute())
+        self._clock: Clock = clock or utc_now
+        self._busy_timeout = busy_timeout
+        self._max_lock_wait = max_lock_wait
+        self._local = _ThreadState()
+        self._open: list[sqlite3.Connection] = []
+        self._open_lock = threading.Lock()
+        self._closed = False
+        conn = self._conn()
+        try:
+            mode = self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+            if str(mode).lower() != "wal":
+                raise StorageError(
+                    f"{self._path}: SQLite refused WAL journaling (mode is {mode!r}); "
+                    "put the database on a local file system"
+                )
+            with self.transaction():
+                before = migrate(conn, self._path)
+        except BaseException:
+            self.close()
+            raise
+        if before:
+            _log.debug("opened %s at schema version %d", self._path, before)
+
+    @property
+    def path(self) -> str:
+        """The absolute path of the database file."""
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"SQLiteStorage({self._path!r})"
+
+    def __enter__(self) -> SQLiteStorage:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every connection this storage opened, in all threads; later calls fail."""
+        with self._open_lock:
+            self._closed = True
+            conns, self._open = self._open, []
+        for conn in conns:
+            conn.close()
+
+    # -- connections and retries -----------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        local = self._local
+        if local.conn is not None and local.pid == os.getpid():
+            return local.conn
+        with self._open_lock:
+            if self._closed:
+                raise StorageError(f"{self!r} is closed; open a new SQLiteStorage")
+            # A connection inherited through fork() belongs to the parent; open our own.
+            conn = sqlite3.connect(
+                self._path,
+                timeout=self._busy_timeout,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            self._open.append(conn)
+        conn.execute("PRAGMA synchronous=FULL")
+        local.conn, local.pid, local.depth, local.doomed = conn, os.getpid(), 0, False
+        return conn
+
+    def _retry(self, action: Callable[[], _T]) -> _T:
+        deadline = time.monotonic() + self._max_lock_wait
+        for attempt in itertools.count():
+            try:
+                return action()
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StorageBusyError(
+                        f"{self._path} stayed locked by another writer for over "
+                        f"{self._max_lock_wait:g}s ({error}); find the process holding it "
+                        "or raise max_lock_wait"
+                    ) from error
+                delay = min(0.01 * 2**attempt, 0.5) * random.uniform(0.5, 1.0)
+                _log.debug("%s is locked, retrying in %.3fs", self._path, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _now(self) -> datetime:
+        return check_aware(self._clock(), "clock()")
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        conn = self._conn()
+        if self._local.depth:
+            return conn.execute(sql, params).fetchall()
+        return self._retry(lambda: conn.execute(sql, params).fetchall())
+
+    def _row(self, sql: str, params: Sequence[object] = ()) -> Any:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
+    # -- unit of work ----------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run a block atomically; see `Storage.transaction` for nesting and rollback rules."""
+        conn = self._conn()
+        local = self._local
+        if local.depth:
+            local.depth += 1
+            try:
+                yield
+            except BaseException:
+                local.doomed = True
+                raise
+            finally:
+                local.depth -= 1
+            return
+        self._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+        local.depth, local.doomed = 1, False
+        try:
+            yield
+        except BaseException:
+            local.depth = 0
+            self._rollback(conn)
+            raise
+        local.depth = 0
+        if local.doomed:
+            self._rollback(conn)
+            raise TransactionAborted(
+                "an inner transaction block raised, so the whole unit of work was rolled "
+                "back; let the exception propagate or retry the unit"
+            )
+        try:
+            self._retry(lambda: conn.execute("COMMIT"))
+        except BaseException:
+            self._rollback(conn)
+            raise
+
+    @staticmethod
+    def _rollback(conn: sqlite3.Connection) -> None:
+        # SQLite rolls back by itself after some errors; a second ROLLBACK would raise.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+    # -- orders ----------------------------------------------------------------------------------
+
+    def upsert_order(self, order: SalesOrder) -> UpsertResult:
+        """Store ``order`` under its Jet order id; report created / updated / unchanged."""
+        body = order_json(order)
+        with self.transaction():
+            conn = self._conn()
+            row = conn.execute(
+                "SELECT body FROM orders WHERE channel_order_id = ?", (order.channel_order_id,)
+            ).fetchone()
+            if row is not None and row[0] == body:
+                return UpsertResult.UNCHANGED
+            conn.execute(
+                "INSERT INTO orders (channel_order_id, channel_status, order_status, body,"
+                " updated_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (channel_order_id) DO UPDATE SET channel_status = excluded."
+                "channel_status, order_status = excluded.order_status, body = excluded.body,"
+                " updated_at = excluded.updated_at",
+                (
+                    order.channel_order_id,
+                    order.channel_status,
+                    order.order_status.value,
+                    body,
+                    _time_text(self._now()),
+                ),
+            )
+            return UpsertResult.CREATED if row is None else UpsertResult.UPDATED
+
+    def get_order(self, jet_order_id: str) -> SalesOrder | None:
+        """Return the stored order with this Jet order id, or ``None``."""
+        row = self._row("SELECT body FROM orders WHERE channel_order_id = ?", (jet_order_id,))
+        return None if row is None else _order(row[0])
+
+    def list_orders(self, *, channel_statuses: Collection[str] | None = None) -> list[SalesOrder]:
+        """Return stored orders by Jet order id, optionally only those in these Jet statuses."""
+        if channel_statuses is None:
+            rows = self._rows("SELECT body FROM orders ORDER BY channel_order_id")
+            return [_order(body) for (body,) in rows]
+        statuses = sorted(set(channel_statuses))
+        if not statuses:
+            return []
+        marks = ", ".join("?" * len(statuses))
+        rows = self._rows(
+            # Only placeholders are formatted in; every value is a bound parameter.
+            f"SELECT body FROM orders WHERE channel_status IN ({marks})"  # noqa: S608
+            " ORDER BY channel_order_id",
+            statuses,
+        )
+        return [_order(body) for (body,) in rows]
+
+    # -- customers -------------------------------------------------------------------------------
+
+    def upsert_customer(self, customer: Customer) -> UpsertResult:
+        """Store ``customer`` by normalised email, merging into the one already stored."""
+        key = customer.email  # normalised by Customer itself
+        with self.transaction():
+            conn = self._conn()
+            row = conn.execute("SELECT body FROM customers WHERE email = ?", (key,)).fetchone()
+            if row is None:
+                result, stored = UpsertResult.CREATED, customer
+            else:
+                existing = _customer(row[0])
+                stored = merge_customer(existing, customer)
+                if stored == existing:
+                    return UpsertResult.UNCHANGED
+                result = UpsertResult.UPDATED
+            conn.execute(
+                "INSERT INTO customers (email, body, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (email) DO UPDATE SET body = excluded.body,"
+                " updated_at = excluded.updated_at",
+                (key, _json.dumps(stored.to_dict(), sort_keys=True), _time_text(self._now())),
+            )
+            return result
+
+    def get_customer(self, email: str) -> Customer | None:
+        """Return the customer with this email, ignoring case and surrounding spaces."""
+        row = self._row("SELECT body FROM customers WHERE email = ?", (normalize_email(email),))
+        return None if row is None else _customer(row[0])
+
+    def list_customers(self) -> list[Customer]:
+        """Return every stored customer ordered by normalised email."""
+        return [
+            _customer(body) for (body,) in self._rows("SELECT body FROM customers ORDER BY email")
+        ]
+
+    # -- outbox ----------------------------------------------------------------------------------
+
+    _OUTBOX_COLUMNS = (
+        "key, kind, target, payload, attempts, status, next_attempt_at, last_error,"
+        " created_at, updated_at"
+    )
+
+    def enqueue(
+        self,
+        key: str,
+        *,
+        kind: str,
+        target: str,
+        payload: Mapping[str, JsonValue],
+        not_before: datetime | None = None,
+    ) -> bool:
+        """Record a push; ``False`` if ``key`` was ever enqueued before, in any state."""
+        text = encode_payload(key, payload)
+        due_at = None if not_before is None else check_aware(not_before, "not_before")
+        with self.transaction():
+            now = self._now()
+            cursor = self._conn().execute(
+                "INSERT INTO outbox (key, kind, target, payload, attempts, status,"
+                " next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (
+                    key,
+                    kind,
+                    target,
+                    text,
+                    PushStatus.PENDING.value,
+                    _time_text(now if due_at is None else due_at),
+                    _time_text(now),
+                    _time_text(now),
+                ),
+            )
+            return cursor.rowcount == 1
+
+    def due(self, now: datetime | None = None, limit: int | None = None) -> list[OutboxEntry]:
+        """Return pending and failed entries due by ``now``, earliest first."""
+        at = self._now() if now is None else check_aware(now, "now")
+        rows = self._rows(
+            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox"  # noqa: S608 - a constant column list
+            " WHERE status != 'done' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?"
+            " ORDER BY next_attempt_at, created_at, seq LIMIT ?",
+            (_time_text(at), -1 if limit is None else max(limit, 0)),
+        )
+        return [_entry(row) for row in rows]
+
+    def get_push(self, key: str) -> OutboxEntry | None:
+        """Return the outbox entry with this key in whatever state it is, or ``None``."""
+        row = self._row(
+            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = ?",  # noqa: S608
+            (key,),
+        )
+        return None if row is None else _entry(row)
+
+    def pushes(self, *, status: PushStatus | None = None) -> list[OutboxEntry]:
+        """Return outbox entries, optionally only in ``status``, in enqueue order."""
+        if status is None:
+            rows = self._rows(
+                f"SELECT {self._OUTBOX_COLUMNS} FROM outbox ORDER BY seq"  # noqa: S608
+            )
+        else:
+            rows = self._rows(
+                f"SELECT {self._OUTBOX_COLUMNS} FROM outbox"  # noqa: S608
+                " WHERE status = ? ORDER BY seq",
+                (status.value,),
+            )
+        return [_entry(row) for row in rows]
+
+    def _mark(self, key: str, sql: str, params: tuple[object, ...]) -> None:
+        with self.transaction():
+            conn = self._conn()
+            row = conn.execute("SELECT status FROM outbox WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                raise KeyError(f"no outbox entry with key {key!r}; enqueue it first")
+            if row[0] != PushStatus.DONE.value:
+                conn.execute(sql, (*params, key))
+
+    def mark_done(self, key: str) -> None:
+        """Record that the push took effect; it never becomes due again."""
+        self._mark(
+            key,
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = NULL,"
+            " updated_at = ? WHERE key = ?",
+            (PushStatus.DONE.value, _time_text(self._now())),
+        )
+
+    def mark_failed(self, key: str, error: str, next_attempt_at: datetime | None) -> None:
+        """Record a failed attempt and when to retry (``None``: never)."""
+        retry_at = None if next_attempt_at is None else check_aware(next_attempt_at, "retry time")
+        self._mark(
+            key,
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?,"
+            " last_error = ?, updated_at = ? WHERE key = ?",
+            (
+                PushStatus.FAILED.value,
+                None if retry_at is None else _time_text(retry_at),
+                error,
+                _time_text(self._now()),
+            ),
+        )
+
+    # -- last-pushed stock and price -------------------------------------------------------------
+
+    def get_pushed_stock(self, sku: str, node: str) -> int | None:
+        """Return the stock last pushed for ``sku`` at ``node``, or ``None``."""
+        row = self._row("SELECT quantity FROM pushed_stock WHERE sku = ? AND node = ?", (sku, node))
+        return None if row is None else int(row[0])
+
+    def set_pushed_stock(self, sku: str, node: str, quantity: int) -> None:
+        """Remember the stock pushed for ``sku`` at ``node``."""
+        self.set_pushed_stock_many({(sku, node): quantity})
+
+    def pushed_stock_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, int]:
+        """Return the last-pushed stock of each ``(sku, node)`` that has one."""
+        return {key: int(value) for key, value in self._many("pushed_stock", "quantity", keys)}
+
+    def set_pushed_stock_many(self, values: Mapping[PushedKey, int]) -> None:
+        """Remember many pushed stock levels at once."""
+        rows = [(sku, node, check_quantity(sku, node, q)) for (sku, node), q in values.items()]
+        self._set_many("pushed_stock", "quantity", rows)
+
+    def get_pushed_price(self, sku: str, node: str | None = None) -> Decimal | None:
+        """Return the price last pushed for ``sku`` at ``node`` (``None``/``""``: SKU level)."""
+        row = self._row(
+            "SELECT price FROM pushed_price WHERE sku = ? AND node = ?", (sku, price_node(node))
+        )
+        return None if row is None else Decimal(row[0])
+
+    def set_pushed_price(self, sku: str, node: str | None, price: Decimal) -> None:
+        """Remember the price pushed for ``sku`` at ``node``."""
+        self.set_pushed_price_many({(sku, price_node(node)): price})
+
+    def pushed_price_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, Decimal]:
+        """Return the last-pushed price of each ``(sku, node)`` that has one."""
+        return {key: Decimal(value) for key, value in self._many("pushed_price", "price", keys)}
+
+    def set_pushed_price_many(self, values: Mapping[PushedKey, Decimal]) -> None:
+        """Remember many pushed prices at once."""
+        rows = [
+            (sku, node, str(check_price(sku, node, price))) for (sku, node), price in values.items()
+        ]
+        self._set_many("pushed_price", "price", rows)
+
+    def _many(self, table: str, column: str, keys: Iterable[PushedKey]) -> Iterator[Any]:
+        wanted = list(dict.fromkeys(keys))
+        for chunk in _chunks(wanted, _CHUNK):
+            pairs = ", ".join(["(?, ?)"] * len(chunk))
+            params = [part for key in chunk for part in key]
+            # Table and column names are this module's constants; values are bound parameters.
+            sql = (
+                f"SELECT sku, node, {column} FROM {table}"  # noqa: S608
+                f" WHERE (sku, node) IN (VALUES {pairs})"
+            )
+            for sku, node, value in self._rows(sql, params):
+                yield (sku, node), value
+
+    def _set_many(self, table: str, column: str, rows: Sequence[tuple[str, str, object]]) -> None:
+        if not rows:
+            return
+        pushed_at = _time_text(self._now())
+        with self.transaction():
+            self._conn().executemany(
+                f"INSERT INTO {table} (sku, node, {column}, pushed_at) VALUES (?, ?, ?, ?)"  # noqa: S608
+                f" ON CONFLICT (sku, node) DO UPDATE SET {column} = excluded.{column},"
+                " pushed_at = excluded.pushed_at",
+                [(*row, pushed_at) for row in rows],
+            )
+
+    # -- linked SKUs -----------------------------------------------------------------------------
+
+    def link_sku(self, sku: str) -> bool:
+        """Start managing ``sku``; ``False`` if it was already linked."""
+        with self.transaction():
+            cursor = self._conn().execute(
+                "INSERT INTO linked_skus (sku, archived, linked_at) VALUES (?, 0, ?)"
+                " ON CONFLICT (sku) DO NOTHING",
+                (sku, _time_text(self._now())),
+            )
+            return cursor.rowcount == 1
+
+    def get_linked_sku(self, sku: str) -> LinkedSku | None:
+        """Return the linked SKU record, or ``None``."""
+        row = self._row(
+            "SELECT sku, archived, archived_at, linked_at FROM linked_skus WHERE sku = ?", (sku,)
+        )
+        return None if row is None else _linked(row)
+
+    def linked_skus(self) -> list[LinkedSku]:
+        """Return every linked SKU ordered by SKU."""
+        rows = self._rows(
+            "SELECT sku, archived, archived_at, linked_at FROM linked_skus ORDER BY sku"
+        )
+        return [_linked(row) for row in rows]
+
+    def set_sku_archived(self, sku: str, archived: bool) -> bool:
+        """Set the archived flag of a linked SKU; ``True`` if it changed."""
+        with self.transaction():
+            conn = self._conn()
+            row = conn.execute("SELECT archived FROM linked_skus WHERE sku = ?", (sku,)).fetchone()
+            if row is None:
+                raise KeyError(f"SKU {sku!r} is not linked; call link_sku first")
+            if bool(row[0]) == archived:
+                return False
+            conn.execute(
+                "UPDATE linked_skus SET archived = ?, archived_at = ? WHERE sku = ?",
+                (int(archived), _time_text(self._now()) if archived else None, sku),
+            )
+            return True
+
+    # -- quarantine ------------------------------------------------------------------------------
+
+    _QUARANTINE_COLUMNS = "kind, external_id, payload, reason, first_seen, last_seen, times_seen"
+
+    def quarantine(
+        self, kind: str, external_id: str, payload: bytes, reason: str
+    ) -> QuarantineEntry:
+        """Keep a record that failed to parse or map, with its raw bytes."""
+        if not isinstance(payload, (bytes, bytearray, memoryview)):
+            raise TypeError(f"quarantine payload of {kind} {external_id!r} must be bytes")
+        with self.transaction():
+            now = _time_text(self._now())
+            conn = self._conn()
+            conn.execute(
+                "INSERT INTO quarantine (kind, external_id, payload, reason, first_seen,"
+                " last_seen, times_seen) VALUES (?, ?, ?, ?, ?, ?, 1)"
+                " ON CONFLICT (kind, external_id) DO UPDATE SET payload = excluded.payload,"
+                " reason = excluded.reason, last_seen = excluded.last_seen,"
+                " times_seen = times_seen + 1",
+                (kind, external_id, bytes(payload), reason, now, now),
+            )
+            row = conn.execute(
+                f"SELECT {self._QUARANTINE_COLUMNS} FROM quarantine"  # noqa: S608
+                " WHERE kind = ? AND external_id = ?",
+                (kind, external_id),
+            ).fetchone()
+        return _quarantined(row)
+
+    def get_quarantined(self, kind: str, external_id: str) -> QuarantineEntry | None:
+        """Return the quarantined record, or ``None``."""
+        row = self._row(
+            f"SELECT {self._QUARANTINE_COLUMNS} FROM quarantine"  # noqa: S608
+            " WHERE kind = ? AND external_id = ?",
+            (kind, external_id),
+        )
+        return None if row is None else _quarantined(row)
+
+    def quarantined(self, kind: str | None = None) -> list[QuarantineEntry]:
+        """Return quarantined records, optionally of one kind, ordered by first seen."""
+        order = " ORDER BY first_seen, kind, external_id"
+        if kind is None:
+            rows = self._rows(f"SELECT {self._QUARANTINE_COLUMNS} FROM quarantine{order}")  # noqa: S608
+        else:
+            rows = self._rows(
+                f"SELECT {self._QUARANTINE_COLUMNS} FROM quarantine WHERE kind = ?{order}",  # noqa: S608
+                (kind,),
+            )
+        return [_quarantined(row) for row in rows]
+
+    def release(self, kind: str, external_id: str) -> bool:
+        """Remove a record from quarantine; ``False`` if it was not there."""
+        with self.transaction():
+            cursor = self._conn().execute(
+                "DELETE FROM quarantine WHERE kind = ? AND external_id = ?", (kind, external_id)
+            )
+            return cursor.rowcount == 1
+
+    # -- sync state ------------------------------------------------------------------------------
+
+    def get_state(self, key: str) -> str | None:
+        """Return a piece of sync state, or ``None``."""
+        row = self._row("SELECT value FROM sync_state WHERE key = ?", (key,))
+        return None if row is None else str(row[0])
+
+    def set_state(self, key: str, value: str) -> None:
+        """Set a piece of sync state."""
+        if not isinstance(value, str):
+            raise TypeError(f"state {key!r} must be a str, got {type(value).__name__}")
+        with self.transaction():
+            self._conn().execute(
+                "INSERT INTO sync_state (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def delete_state(self, key: str) -> bool:
+        """Delete a piece of sync state; ``False`` if it was not set."""
+        with self.transaction():
+            cursor = self._conn().execute("DELETE FROM sync_state WHERE key = ?", (key,))
+            return cursor.rowcount == 1
+
+    # -- leases ----------------------------------------------------------------------------------
+
+    def acquire_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+        """Take the lease if it is free, expired or already ``owner``'s."""
+        check_ttl(ttl)
+        with self.transaction():
+            now = self._now()
+            cursor = self._conn().execute(
+                "INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner,"
+                " expires_at = excluded.expires_at"
+                " WHERE leases.owner = excluded.owner OR leases.expires_at <= ?",
+                (name, owner, _time_text(now + ttl), _time_text(now)),
+            )
+            return cursor.rowcount == 1
+
+    def renew_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+        """Extend ``owner``'s unexpired lease; ``False`` if it is not held."""
+        check_ttl(ttl)
+        with self.transaction():
+            now = self._now()
+            cursor = self._conn().execute(
+                "UPDATE leases SET expires_at = ? WHERE name = ? AND owner = ? AND expires_at > ?",
+                (_time_text(now + ttl), name, owner, _time_text(now)),
+            )
+            return cursor.rowcount == 1
+
+    def release_lease(self, name: str, owner: str) -> bool:
+        """Give the lease up; ``False`` unless ``owner`` holds it."""
+        with self.transaction():
+            cursor = self._conn().execute(
+                "DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner)
+            )
+            return cursor.rowcount == 1
+
+
+def _order(body: str) -> SalesOrder:
+    return SalesOrder.from_dict(decode_object(body))
+
+
+def _customer(body: str) -> Customer:
+    return Customer.from_dict(decode_object(body))
+
+
+def _entry(row: Any) -> OutboxEntry:
+    key, kind, target, payload, attempts, status, next_at, error, created, updated = row
+    return OutboxEntry(
+        key=key,
+        kind=kind,
+        target=target,
+        payload=decode_object(payload),
+        attempts=int(attempts),
+        status=PushStatus(status),
+        next_attempt_at=_maybe_time(next_at),
+        last_error=error,
+        created_at=_time_value(created),
+        updated_at=_time_value(updated),
+    )
+
+
+def _linked(row: Any) -> LinkedSku:
+    sku, archived, archived_at, linked_at = row
+    return LinkedSku(
+        sku=sku,
+        archived=bool(archived),
+        archived_at=_maybe_time(archived_at),
+        linked_at=_time_value(linked_at),
+    )
+
+
+def _quarantined(row: Any) -> QuarantineEntry:
+    kind, external_id, payload, reason, first_seen, last_seen, times_seen = row
+    return QuarantineEntry(
+        kind=kind,
+        external_id=external_id,
+        payload=bytes(payload),
+        reason=reason,
+        first_seen=_time_value(first_seen),
+        last_seen=_time_value(last_seen),
+        times_seen=int(times_seen),
+    )

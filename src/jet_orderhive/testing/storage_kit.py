@@ -1,0 +1,684 @@
+"""A conformance suite for `Storage` adapters: subclass it, override one fixture, run pytest.
+
+.. code-block:: python
+
+    import pytest
+    from jet_orderhive.testing.storage_kit import FakeClock, StorageContract
+
+    class TestMyStorage(StorageContract):
+        @pytest.fixture
+        def storage(self, clock: FakeClock) -> MyStorage:
+            return MyStorage(clock=clock)
+
+Every test here pins one promise of the `Storage` protocol that the sync engine relies on. The
+``clock`` fixture is a `FakeClock` the adapter must read "now" from, so lease expiry and retry
+times are tested without sleeping. An adapter that is not safe to share between threads sets
+``supports_threads = False`` to skip the one threaded test (the engine then must not share it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import ClassVar
+
+import pytest
+
+from jet_orderhive._json import JsonValue
+from jet_orderhive.orderhive.enums import ExtraItemType, OrderStatus
+from jet_orderhive.orderhive.models import Address, Customer, ExtraItem, LineItem, SalesOrder
+from jet_orderhive.storage.errors import TransactionAborted
+from jet_orderhive.storage.protocol import Storage
+from jet_orderhive.storage.records import PushStatus, UpsertResult
+
+__all__ = ["FakeClock", "StorageContract", "make_address", "make_customer", "make_sales_order"]
+
+_START = datetime(2020, 1, 6, 9, 30, tzinfo=UTC)
+_SHIPPING = Decimal("5.00")
+_LEASE = timedelta(minutes=5)
+
+
+class FakeClock:
+    """A clock that stands still until told to move, so tests control "now" exactly."""
+
+    def __init__(self, start: datetime = _START) -> None:
+        if start.utcoffset() is None:
+            raise ValueError("FakeClock needs a timezone-aware start time")
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def __repr__(self) -> str:
+        return f"FakeClock({self().isoformat()})"
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move time forward by ``delta`` and return the new "now"."""
+        if delta < timedelta(0):
+            raise ValueError(f"time only moves forward; got {delta}")
+        with self._lock:
+            self._now += delta
+            return self._now
+
+    def set(self, when: datetime) -> None:
+        """Jump to ``when`` (aware), forward or back, to set up a scenario."""
+        if when.utcoffset() is None:
+            raise ValueError("FakeClock needs timezone-aware datetimes")
+        with self._lock:
+            self._now = when
+
+
+def make_address(
+    name: str = "Jane Doe",
+    *,
+    address1: str = "12 Main St",
+    city: str = "Hoboken",
+    state: str = "NJ",
+    zipcode: str = "07030",
+) -> Address:
+    """A US address for tests; vary ``address1`` to get distinct addresses."""
+    return Address(
+        name=name,
+        address1=address1,
+        city=city,
+        state=state,
+        zipcode=zipcode,
+        country="United States",
+        country_code="US",
+    )
+
+
+def make_customer(
+    email: str = "jane.doe@example.com",
+    *,
+    first_name: str | None = "Jane",
+    last_name: str | None = "Doe",
+    phone: str | None = "201-555-0100",
+    addresses: tuple[Address, ...] | None = None,
+) -> Customer:
+    """A customer for tests; ``addresses`` defaults to one `make_address`."""
+    return Customer(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        addresses=(make_address(),) if addresses is None else addresses,
+    )
+
+
+def make_sales_order(
+    jet_order_id: str = "6b1b8c1e2d7f4c5a9e3b0d1f2a4c6e8b",
+    *,
+    channel_status: str = "acknowledged",
+    order_status: OrderStatus = OrderStatus.CONFIRMED,
+    sku: str = "SKU-1",
+    quantity: int = 1,
+    unit_price: Decimal = Decimal("19.99"),
+    customer_email: str | None = "jane.doe@example.com",
+    placed_at: datetime = _START,
+) -> SalesOrder:
+    """A one-line order whose totals add up exactly, with a flat shipping charge."""
+    row_total = unit_price * quantity
+    address = make_address()
+    return SalesOrder(
+        channel_order_id=jet_order_id,
+        channel_order_number=f"{int(placed_at.timestamp())}{len(jet_order_id):02d}",
+        channel_status=channel_status,
+        order_status=order_status,
+        placed_at=placed_at,
+        grand_total=row_total + _SHIPPING,
+        billing_address=address,
+        shipping_address=address,
+        line_items=(
+            LineItem(
+                sku=sku,
+                name=f"Product {sku}",
+                variant_id=f"{jet_order_id}-1",
+                quantity_ordered=quantity,
+                price=unit_price,
+                row_total=row_total,
+            ),
+        ),
+        extra_items=(
+            ExtraItem(type=ExtraItemType.SHIPPING_COST, name="Shipping", price=_SHIPPING),
+        ),
+        customer_email=customer_email,
+    )
+
+
+def _order_id(number: int) -> str:
+    return f"{number:032x}"
+
+
+class StorageContract:
+    """The `Storage` contract as pytest tests; subclass and override the ``storage`` fixture.
+
+    The fixture must return (or yield, to clean up) a fresh, empty storage that reads time from
+    the ``clock`` fixture.
+    """
+
+    supports_threads: ClassVar[bool] = True
+    """Set to ``False`` for an adapter that must not be shared between threads."""
+
+    @pytest.fixture
+    def clock(self) -> FakeClock:
+        """The time the storage under test must read; advance it to move "now"."""
+        return FakeClock()
+
+    @pytest.fixture
+    def storage(self, clock: FakeClock) -> Iterator[Storage]:
+        """Override this: return a fresh, empty storage built with ``clock``."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must override the `storage` fixture to return a fresh, "
+            "empty Storage that reads time from the `clock` fixture"
+        )
+
+    # -- protocol --------------------------------------------------------------------------------
+
+    def test_adapter_satisfies_the_storage_protocol(self, storage: Storage) -> None:
+        assert isinstance(storage, Storage)
+
+    # -- orders ----------------------------------------------------------------------------------
+
+    def test_first_upsert_creates_and_reads_back_equal(self, storage: Storage) -> None:
+        order = make_sales_order()
+        assert storage.upsert_order(order) is UpsertResult.CREATED
+        assert storage.get_order(order.channel_order_id) == order
+
+    def test_upserting_the_same_order_again_is_unchanged(self, storage: Storage) -> None:
+        order = make_sales_order()
+        storage.upsert_order(order)
+        assert storage.upsert_order(order) is UpsertResult.UNCHANGED
+        assert storage.upsert_order(make_sales_order()) is UpsertResult.UNCHANGED
+        assert storage.list_orders() == [order]
+
+    def test_upserting_a_changed_order_updates_it(self, storage: Storage) -> None:
+        storage.upsert_order(make_sales_order())
+        shipped = make_sales_order(channel_status="complete", order_status=OrderStatus.SHIPPED)
+        assert storage.upsert_order(shipped) is UpsertResult.UPDATED
+        assert storage.get_order(shipped.channel_order_id) == shipped
+        assert len(storage.list_orders()) == 1
+
+    def test_unknown_order_is_none(self, storage: Storage) -> None:
+        storage.upsert_order(make_sales_order(_order_id(1)))
+        assert storage.get_order(_order_id(2)) is None
+
+    def test_order_money_and_times_round_trip_exactly(self, storage: Storage) -> None:
+        placed = datetime(2019, 12, 31, 23, 59, 59, 123456, tzinfo=UTC)
+        order = make_sales_order(unit_price=Decimal("0.10"), quantity=3, placed_at=placed)
+        storage.upsert_order(order)
+        stored = storage.get_order(order.channel_order_id)
+        assert stored is not None
+        assert str(stored.grand_total) == str(order.grand_total) == "5.30"
+        assert stored.line_items[0].price == Decimal("0.10")
+        assert stored.placed_at == placed
+
+    def test_list_orders_filters_by_jet_status_in_id_order(self, storage: Storage) -> None:
+        statuses = ["complete", "acknowledged", "inprogress", "acknowledged"]
+        for number, status in reversed(list(enumerate(statuses))):
+            storage.upsert_order(make_sales_order(_order_id(number), channel_status=status))
+        everything = storage.list_orders()
+        assert [o.channel_order_id for o in everything] == [_order_id(n) for n in range(4)]
+        open_orders = storage.list_orders(channel_statuses={"acknowledged", "inprogress"})
+        assert [o.channel_order_id for o in open_orders] == [_order_id(n) for n in (1, 2, 3)]
+        assert storage.list_orders(channel_statuses=[]) == []
+
+    # -- customers -------------------------------------------------------------------------------
+
+    def test_case_and_space_variants_of_one_email_are_one_customer(self, storage: Storage) -> None:
+        first = storage.upsert_customer(make_customer("Jane.Doe@Example.com"))
+        again = storage.upsert_customer(make_customer("  jane.doe@EXAMPLE.COM\t"))
+        assert (first, again) == (UpsertResult.CREATED, UpsertResult.UNCHANGED)
+        assert len(storage.list_customers()) == 1
+        found = storage.get_customer(" JANE.DOE@example.com ")
+        assert found is not None
+        assert found.email == "jane.doe@example.com"
+
+    def test_customer_update_merges_addresses_without_duplicates(self, storage: Storage) -> None:
+        home, work = make_address(), make_address(address1="500 Office Park")
+        storage.upsert_customer(make_customer(addresses=(home,)))
+        result = storage.upsert_customer(
+            make_customer("JANE.DOE@example.com", addresses=(work, home))
+        )
+        assert result is UpsertResult.UPDATED
+        stored = storage.get_customer("jane.doe@example.com")
+        assert stored is not None
+        assert stored.addresses == (home, work)
+        assert storage.upsert_customer(make_customer(addresses=(work,))) is UpsertResult.UNCHANGED
+
+    def test_customer_update_keeps_values_the_new_record_lacks(self, storage: Storage) -> None:
+        storage.upsert_customer(make_customer(phone="201-555-0100"))
+        result = storage.upsert_customer(make_customer(phone=None, last_name="Smith"))
+        assert result is UpsertResult.UPDATED
+        stored = storage.get_customer("jane.doe@example.com")
+        assert stored is not None
+        assert (stored.phone, stored.last_name) == ("201-555-0100", "Smith")
+
+    def test_distinct_emails_are_distinct_customers(self, storage: Storage) -> None:
+        storage.upsert_customer(make_customer("b@example.com"))
+        storage.upsert_customer(make_customer("a@example.com"))
+        assert [c.email for c in storage.list_customers()] == ["a@example.com", "b@example.com"]
+        assert storage.get_customer("c@example.com") is None
+
+    # -- unit of work ----------------------------------------------------------------------------
+
+    def _write_everything(self, storage: Storage, clock: FakeClock) -> None:
+        storage.upsert_order(make_sales_order(_order_id(7)))
+        storage.upsert_customer(make_customer("new@example.com"))
+        storage.enqueue("ack:7", kind="acknowledge", target=_order_id(7), payload={})
+        storage.set_pushed_stock("SKU-7", "node-1", 3)
+        storage.set_pushed_price("SKU-7", None, Decimal("9.99"))
+        storage.link_sku("SKU-7")
+        storage.quarantine("order", _order_id(8), b"{", "truncated JSON")
+        storage.set_state("cursor", "after-7")
+        storage.acquire_lease("import", "worker-a", _LEASE)
+
+    def _assert_nothing_from_write_everything(self, storage: Storage) -> None:
+        assert storage.get_order(_order_id(7)) is None
+        assert storage.get_customer("new@example.com") is None
+        assert storage.get_push("ack:7") is None
+        assert storage.get_pushed_stock("SKU-7", "node-1") is None
+        assert storage.get_pushed_price("SKU-7") is None
+        assert storage.get_linked_sku("SKU-7") is None
+        assert storage.get_quarantined("order", _order_id(8)) is None
+        assert storage.get_state("cursor") is None
+        assert storage.acquire_lease("import", "worker-b", _LEASE)
+
+    def test_transaction_commits_every_write_together(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        with storage.transaction():
+            self._write_everything(storage, clock)
+            assert storage.get_order(_order_id(7)) is not None
+        assert storage.get_order(_order_id(7)) is not None
+        assert storage.get_push("ack:7") is not None
+        assert storage.get_state("cursor") == "after-7"
+        assert not storage.acquire_lease("import", "worker-b", _LEASE)
+
+    def test_exception_inside_transaction_leaves_nothing_behind(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        def unit() -> None:
+            with storage.transaction():
+                self._write_everything(storage, clock)
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError, match="boom"):
+            unit()
+        self._assert_nothing_from_write_everything(storage)
+
+    def test_rollback_restores_the_previous_versions(self, storage: Storage) -> None:
+        before = make_sales_order()
+        storage.upsert_order(before)
+        storage.set_state("cursor", "one")
+
+        def unit() -> None:
+            with storage.transaction():
+                storage.upsert_order(make_sales_order(channel_status="complete"))
+                storage.set_state("cursor", "two")
+                storage.delete_state("cursor")
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError, match="boom"):
+            unit()
+        assert storage.get_order(before.channel_order_id) == before
+        assert storage.get_state("cursor") == "one"
+
+    def test_nested_block_joins_the_outer_unit(self, storage: Storage, clock: FakeClock) -> None:
+        def unit() -> None:
+            with storage.transaction():
+                storage.set_state("outer", "1")
+                with storage.transaction():
+                    self._write_everything(storage, clock)
+                assert storage.get_state("cursor") == "after-7"
+                raise RuntimeError("outer fails after the inner block finished")
+
+        with pytest.raises(RuntimeError, match="outer fails"):
+            unit()
+        assert storage.get_state("outer") is None
+        self._assert_nothing_from_write_everything(storage)
+
+    def test_swallowed_inner_failure_aborts_the_whole_unit(self, storage: Storage) -> None:
+        def unit() -> None:
+            with storage.transaction():
+                storage.set_state("outer", "1")
+                try:
+                    with storage.transaction():
+                        storage.set_state("inner", "1")
+                        raise ValueError("inner")
+                except ValueError:
+                    pass
+
+        with pytest.raises(TransactionAborted):
+            unit()
+        assert storage.get_state("outer") is None
+        assert storage.get_state("inner") is None
+        storage.set_state("after", "1")
+        assert storage.get_state("after") == "1"
+
+    def test_writes_outside_a_transaction_commit_on_their_own(self, storage: Storage) -> None:
+        storage.set_state("a", "1")
+
+        def unit() -> None:
+            with storage.transaction():
+                storage.set_state("b", "2")
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError, match="boom"):
+            unit()
+        assert (storage.get_state("a"), storage.get_state("b")) == ("1", None)
+
+    # -- outbox ----------------------------------------------------------------------------------
+
+    def test_same_key_enqueued_twice_is_one_entry(self, storage: Storage) -> None:
+        assert storage.enqueue("ship:1", kind="ship", target="o1", payload={"n": 1})
+        assert not storage.enqueue("ship:1", kind="ship", target="o1", payload={"n": 2})
+        assert len(storage.pushes()) == 1
+        entry = storage.get_push("ship:1")
+        assert entry is not None
+        assert entry.payload == {"n": 1}
+
+    def test_new_entry_is_pending_and_due_now(self, storage: Storage, clock: FakeClock) -> None:
+        storage.enqueue("ack:1", kind="acknowledge", target="o1", payload={})
+        entry = storage.get_push("ack:1")
+        assert entry is not None
+        assert (entry.status, entry.attempts, entry.last_error) == (PushStatus.PENDING, 0, None)
+        assert entry.created_at == entry.next_attempt_at == clock()
+        assert entry.kind == "acknowledge"
+        assert entry.target == "o1"
+        assert [e.key for e in storage.due()] == ["ack:1"]
+
+    def test_payload_round_trips_exactly(self, storage: Storage) -> None:
+        payload: dict[str, JsonValue] = {
+            "price": Decimal("19.90"),
+            "lines": [{"sku": "SKU-1", "qty": 2}],
+            "note": "ünïcode",
+            "flag": True,
+            "none": None,
+        }
+        storage.enqueue("price:SKU-1", kind="price", target="SKU-1", payload=payload)
+        entry = storage.get_push("price:SKU-1")
+        assert entry is not None
+        assert entry.payload == payload
+        assert str(entry.payload["price"]) == "19.90"
+
+    def test_due_orders_by_next_attempt_then_creation(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        start = clock()
+        storage.enqueue("late", kind="ship", target="o1", payload={}, not_before=start + _LEASE)
+        storage.enqueue("b", kind="ship", target="o2", payload={})
+        clock.advance(timedelta(seconds=1))
+        storage.enqueue("a", kind="ship", target="o3", payload={})
+        storage.enqueue("c", kind="ship", target="o4", payload={})
+        assert [e.key for e in storage.due()] == ["b", "a", "c"]
+        assert [e.key for e in storage.due(limit=2)] == ["b", "a"]
+        assert [e.key for e in storage.due(now=start + _LEASE)] == ["b", "a", "c", "late"]
+        assert storage.due(now=start - timedelta(seconds=1)) == []
+
+    def test_failure_sets_the_next_attempt(self, storage: Storage, clock: FakeClock) -> None:
+        storage.enqueue("ship:1", kind="ship", target="o1", payload={})
+        retry_at = clock() + timedelta(minutes=2)
+        storage.mark_failed("ship:1", "503 from Jet", retry_at)
+        entry = storage.get_push("ship:1")
+        assert entry is not None
+        assert (entry.status, entry.attempts) == (PushStatus.FAILED, 1)
+        assert (entry.next_attempt_at, entry.last_error) == (retry_at, "503 from Jet")
+        assert storage.due() == []
+        clock.advance(timedelta(minutes=2))
+        assert [e.key for e in storage.due()] == ["ship:1"]
+        storage.mark_failed("ship:1", "timeout", clock() + timedelta(minutes=4))
+        again = storage.get_push("ship:1")
+        assert again is not None
+        assert (again.attempts, again.last_error) == (2, "timeout")
+
+    def test_failed_entries_interleave_with_pending_by_due_time(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        storage.enqueue("retry", kind="ship", target="o1", payload={})
+        storage.enqueue("fresh", kind="ship", target="o2", payload={})
+        storage.mark_failed("retry", "503", clock() + timedelta(seconds=30))
+        clock.advance(timedelta(minutes=1))
+        storage.enqueue("newest", kind="ship", target="o3", payload={})
+        assert [e.key for e in storage.due()] == ["fresh", "retry", "newest"]
+
+    def test_done_entries_never_come_back(self, storage: Storage, clock: FakeClock) -> None:
+        storage.enqueue("ack:1", kind="acknowledge", target="o1", payload={})
+        storage.mark_done("ack:1")
+        assert storage.due() == []
+        assert not storage.enqueue("ack:1", kind="acknowledge", target="o1", payload={})
+        storage.mark_failed("ack:1", "late failure report", clock())
+        clock.advance(timedelta(days=365))
+        assert storage.due() == []
+        entry = storage.get_push("ack:1")
+        assert entry is not None
+        assert (entry.status, entry.attempts, entry.next_attempt_at) == (PushStatus.DONE, 1, None)
+
+    def test_given_up_entry_is_never_due(self, storage: Storage, clock: FakeClock) -> None:
+        storage.enqueue("ship:1", kind="ship", target="o1", payload={})
+        storage.mark_failed("ship:1", "rejected by Jet: bad tracking number", None)
+        clock.advance(timedelta(days=30))
+        assert storage.due() == []
+        assert [e.key for e in storage.pushes(status=PushStatus.FAILED)] == ["ship:1"]
+
+    def test_pushes_lists_by_status_in_enqueue_order(self, storage: Storage) -> None:
+        for key in ("k3", "k1", "k2"):
+            storage.enqueue(key, kind="cancel", target=key, payload={})
+        storage.mark_done("k1")
+        assert [e.key for e in storage.pushes()] == ["k3", "k1", "k2"]
+        assert [e.key for e in storage.pushes(status=PushStatus.PENDING)] == ["k3", "k2"]
+        assert [e.key for e in storage.pushes(status=PushStatus.DONE)] == ["k1"]
+
+    def test_marking_an_unknown_key_raises_key_error(self, storage: Storage) -> None:
+        with pytest.raises(KeyError, match="nope"):
+            storage.mark_done("nope")
+        with pytest.raises(KeyError, match="nope"):
+            storage.mark_failed("nope", "error", None)
+
+    def test_float_payload_is_refused(self, storage: Storage) -> None:
+        with pytest.raises(TypeError):
+            storage.enqueue("p", kind="price", target="SKU", payload={"price": 1.5})  # type: ignore[dict-item]
+        assert storage.get_push("p") is None
+
+    def test_naive_times_are_refused(self, storage: Storage) -> None:
+        naive = datetime(2020, 1, 1, 12, 0)
+        with pytest.raises(ValueError, match="timezone"):
+            storage.due(now=naive)
+        storage.enqueue("k", kind="ship", target="o", payload={})
+        with pytest.raises(ValueError, match="timezone"):
+            storage.mark_failed("k", "error", naive)
+
+    # -- last-pushed stock and price -------------------------------------------------------------
+
+    def test_pushed_stock_is_kept_per_sku_and_node(self, storage: Storage) -> None:
+        assert storage.get_pushed_stock("SKU-1", "node-a") is None
+        storage.set_pushed_stock("SKU-1", "node-a", 5)
+        storage.set_pushed_stock("SKU-1", "node-b", 0)
+        storage.set_pushed_stock("SKU-1", "node-a", 7)
+        assert storage.get_pushed_stock("SKU-1", "node-a") == 7
+        assert storage.get_pushed_stock("SKU-1", "node-b") == 0
+        assert storage.get_pushed_stock("SKU-2", "node-a") is None
+
+    def test_sku_level_price_uses_node_none_or_empty(self, storage: Storage) -> None:
+        storage.set_pushed_price("SKU-1", None, Decimal("10.10"))
+        storage.set_pushed_price("SKU-1", "node-a", Decimal("9.00"))
+        assert str(storage.get_pushed_price("SKU-1")) == "10.10"
+        assert storage.get_pushed_price("SKU-1", "") == Decimal("10.10")
+        assert storage.get_pushed_price("SKU-1", "node-a") == Decimal("9.00")
+        assert storage.pushed_price_many([("SKU-1", ""), ("SKU-1", "node-b")]) == {
+            ("SKU-1", ""): Decimal("10.10")
+        }
+
+    def test_bulk_pushed_values_cover_thousands_of_skus(self, storage: Storage) -> None:
+        stock = {(f"SKU-{n}", "node-a"): n for n in range(5000)}
+        prices = {(f"SKU-{n}", ""): Decimal(n) / 100 for n in range(5000)}
+        storage.set_pushed_stock_many(stock)
+        storage.set_pushed_price_many(prices)
+        asked = [*stock, ("SKU-missing", "node-a")]
+        assert storage.pushed_stock_many(asked) == stock
+        assert storage.pushed_price_many([*prices, ("SKU-1", "node-a")]) == prices
+        assert storage.get_pushed_stock("SKU-4999", "node-a") == 4999
+
+    def test_invalid_pushed_values_are_refused(self, storage: Storage) -> None:
+        with pytest.raises(ValueError, match="SKU-1"):
+            storage.set_pushed_stock("SKU-1", "node-a", -1)
+        with pytest.raises(TypeError, match="SKU-1"):
+            storage.set_pushed_price("SKU-1", None, 1.5)  # type: ignore[arg-type]
+        assert storage.get_pushed_stock("SKU-1", "node-a") is None
+        assert storage.get_pushed_price("SKU-1") is None
+
+    # -- linked SKUs -----------------------------------------------------------------------------
+
+    def test_linking_and_archiving_a_sku(self, storage: Storage, clock: FakeClock) -> None:
+        linked_at = clock()
+        assert storage.link_sku("SKU-2")
+        assert storage.link_sku("SKU-1")
+        clock.advance(timedelta(hours=1))
+        assert storage.set_sku_archived("SKU-2", True)
+        assert not storage.set_sku_archived("SKU-2", True)
+        assert not storage.link_sku("SKU-2")
+        skus = storage.linked_skus()
+        assert [(s.sku, s.archived) for s in skus] == [("SKU-1", False), ("SKU-2", True)]
+        assert skus[1].archived_at == clock()
+        assert skus[1].linked_at == linked_at
+        assert storage.set_sku_archived("SKU-2", False)
+        restored = storage.get_linked_sku("SKU-2")
+        assert restored is not None
+        assert (restored.archived, restored.archived_at) == (False, None)
+
+    def test_archiving_an_unlinked_sku_raises_key_error(self, storage: Storage) -> None:
+        with pytest.raises(KeyError, match="SKU-9"):
+            storage.set_sku_archived("SKU-9", True)
+        assert storage.get_linked_sku("SKU-9") is None
+
+    # -- quarantine ------------------------------------------------------------------------------
+
+    def test_quarantine_keeps_the_raw_payload_byte_for_byte(self, storage: Storage) -> None:
+        raw = b'\xef\xbb\xbf{"order": "\xff\xfe"}\r\n\x00 trailing \xc3'
+        entry = storage.quarantine("order", "o1", raw, "order_items[0].item_price: bad number")
+        assert entry.payload == raw
+        stored = storage.get_quarantined("order", "o1")
+        assert stored is not None
+        assert type(stored.payload) is bytes
+        assert stored.payload == raw
+        assert stored.reason == "order_items[0].item_price: bad number"
+
+    def test_quarantining_again_updates_and_keeps_first_seen(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        first_seen = clock()
+        storage.quarantine("order", "o1", b"one", "first reason")
+        clock.advance(timedelta(minutes=10))
+        entry = storage.quarantine("order", "o1", b"two", "second reason")
+        assert (entry.payload, entry.reason, entry.times_seen) == (b"two", "second reason", 2)
+        assert (entry.first_seen, entry.last_seen) == (first_seen, clock())
+        assert storage.get_quarantined("order", "o1") == entry
+
+    def test_quarantine_lists_by_kind_and_release_removes(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        storage.quarantine("order", "o2", b"2", "r")
+        clock.advance(timedelta(seconds=1))
+        storage.quarantine("return", "r1", b"r", "r")
+        clock.advance(timedelta(seconds=1))
+        storage.quarantine("order", "o1", b"1", "r")
+        assert [e.external_id for e in storage.quarantined()] == ["o2", "r1", "o1"]
+        assert [e.external_id for e in storage.quarantined("order")] == ["o2", "o1"]
+        assert storage.release("order", "o2")
+        assert not storage.release("order", "o2")
+        assert storage.get_quarantined("order", "o2") is None
+        assert [e.external_id for e in storage.quarantined("order")] == ["o1"]
+
+    def test_quarantine_payload_must_be_bytes(self, storage: Storage) -> None:
+        with pytest.raises(TypeError, match="bytes"):
+            storage.quarantine("order", "o1", "text", "r")  # type: ignore[arg-type]
+
+    # -- sync state ------------------------------------------------------------------------------
+
+    def test_sync_state_set_get_replace_delete(self, storage: Storage) -> None:
+        assert storage.get_state("cursor") is None
+        storage.set_state("cursor", "2020-01-01")
+        storage.set_state("cursor", "2020-01-02")
+        storage.set_state("token", "")
+        assert storage.get_state("cursor") == "2020-01-02"
+        assert storage.get_state("token") == ""
+        assert storage.delete_state("cursor")
+        assert not storage.delete_state("cursor")
+        assert storage.get_state("cursor") is None
+
+    # -- leases ----------------------------------------------------------------------------------
+
+    def test_lease_is_exclusive_while_held(self, storage: Storage, clock: FakeClock) -> None:
+        assert storage.acquire_lease("import", "worker-a", _LEASE)
+        clock.advance(_LEASE - timedelta(seconds=1))
+        assert not storage.acquire_lease("import", "worker-b", _LEASE)
+        assert not storage.renew_lease("import", "worker-b", _LEASE)
+        assert not storage.release_lease("import", "worker-b")
+        assert storage.acquire_lease("import", "worker-a", _LEASE)
+        assert storage.acquire_lease("push", "worker-b", _LEASE)
+
+    def test_expired_lease_is_taken_over(self, storage: Storage, clock: FakeClock) -> None:
+        assert storage.acquire_lease("import", "worker-a", _LEASE)
+        clock.advance(_LEASE)
+        assert storage.acquire_lease("import", "worker-b", _LEASE)
+        assert not storage.renew_lease("import", "worker-a", _LEASE)
+        assert not storage.acquire_lease("import", "worker-a", _LEASE)
+
+    def test_renew_extends_the_lease(self, storage: Storage, clock: FakeClock) -> None:
+        assert storage.acquire_lease("import", "worker-a", _LEASE)
+        clock.advance(_LEASE - timedelta(seconds=1))
+        assert storage.renew_lease("import", "worker-a", _LEASE)
+        clock.advance(_LEASE - timedelta(seconds=1))
+        assert not storage.acquire_lease("import", "worker-b", _LEASE)
+        clock.advance(timedelta(seconds=1))
+        assert storage.acquire_lease("import", "worker-b", _LEASE)
+
+    def test_expired_lease_cannot_be_renewed(self, storage: Storage, clock: FakeClock) -> None:
+        assert storage.acquire_lease("import", "worker-a", _LEASE)
+        clock.advance(_LEASE + timedelta(seconds=1))
+        assert not storage.renew_lease("import", "worker-a", _LEASE)
+        assert storage.acquire_lease("import", "worker-a", _LEASE)
+
+    def test_release_frees_the_lease(self, storage: Storage) -> None:
+        assert storage.acquire_lease("import", "worker-a", _LEASE)
+        assert storage.release_lease("import", "worker-a")
+        assert not storage.release_lease("import", "worker-a")
+        assert storage.acquire_lease("import", "worker-b", _LEASE)
+
+    def test_lease_ttl_must_be_positive(self, storage: Storage) -> None:
+        with pytest.raises(ValueError, match="ttl"):
+            storage.acquire_lease("import", "worker-a", timedelta(0))
+
+    # -- threads ---------------------------------------------------------------------------------
+
+    def test_threads_racing_on_one_key_create_one_entry(self, storage: Storage) -> None:
+        if not self.supports_threads:
+            pytest.skip("adapter declares supports_threads = False")
+        barrier = threading.Barrier(8)
+        results: list[bool] = []
+        results_lock = threading.Lock()
+        errors: list[BaseException] = []
+
+        def race(worker: int) -> None:
+            try:
+                barrier.wait(timeout=10)
+                won = storage.enqueue("ack:1", kind="acknowledge", target="o1", payload={})
+                leased = storage.acquire_lease("import", f"worker-{worker}", _LEASE)
+                with results_lock:
+                    results.extend((won, leased))
+            except BaseException as exc:  # handed to the main thread to fail the test
+                errors.append(exc)
+
+        threads = [threading.Thread(target=race, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert errors == []
+        assert len(results) == 16
+        assert sum(results) == 2
+        assert len(storage.pushes()) == 1
