@@ -1,0 +1,440 @@
+"""The one converter between Jet's JSON and the wire models; every (un)structure hook lives here.
+
+Rules it enforces (design §4):
+
+- Money is ``Decimal``: read from JSON integers or exact ``Decimal`` (as produced by
+  :func:`jet_orderhive._json.loads`), never from ``float`` (a float has already lost the cents,
+  so it is refused with a hint) nor from strings or booleans (Jet always sent numbers).
+- Datetimes are aware: every Jet form is read with ``parse_jet_datetime``. Request models write
+  Jet's request form (7 digits and an explicit offset); response models write UTC values in Jet's
+  own ``…0000000Z`` form and other offsets in the request form, so a round trip keeps the offset.
+- Strings, integers and booleans are checked, not coerced: ``"5"`` is not an integer.
+- ``None`` and an absent key both read as ``None``; ``to_dict`` omits ``None`` fields.
+- Unknown keys of a response are kept in the model's ``extra`` mapping and written back.
+- Every problem in a payload is collected and reported at once in a :class:`JetPayloadError`
+  whose ``errors`` are JSON-path qualified: ``order_items[2].item_price.base_price: expected a
+  number``.
+
+Field metadata understood here (set in ``models``): ``wire`` (the JSON key when it is not the
+attribute name), ``aliases`` (other keys accepted on reading), ``one_or_many`` (a lone object
+reads as a one-element array).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar, Self, TypeVar, cast
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from jet_orderhive._json import JsonValue, dumps, loads
+from jet_orderhive.jet._time import (
+    format_jet_timestamp,
+    format_request_datetime,
+    parse_jet_datetime,
+)
+from jet_orderhive.jet.enums import JetEnum
+from jet_orderhive.jet.errors import JetPayloadError
+
+__all__ = [
+    "ALIASES",
+    "ONE_OR_MANY",
+    "WIRE",
+    "JetModel",
+    "JetRequest",
+    "from_json",
+    "structure",
+    "to_json",
+    "unstructure",
+]
+
+WIRE = "jet_wire"
+ALIASES = "jet_aliases"
+ONE_OR_MANY = "jet_one_or_many"
+
+T = TypeVar("T")
+
+
+class JetModel:
+    """Base of every wire model: ``from_dict`` / ``to_dict`` over the package's converter."""
+
+    __slots__ = ()
+    _jet_request: ClassVar[bool] = False
+
+    @classmethod
+    def from_dict(cls, data: JsonValue) -> Self:
+        """Build the model from parsed JSON; raise ``JetPayloadError`` listing every problem."""
+        return structure(data, cls)
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The JSON object for this model, with Jet's key names and ``None`` fields left out."""
+        result = unstructure(self)
+        assert isinstance(result, dict)
+        return result
+
+
+class JetRequest(JetModel):
+    """Base of the bodies sent to Jet: strict (documented keys and values only)."""
+
+    __slots__ = ()
+    _jet_request: ClassVar[bool] = True
+
+
+def structure(data: JsonValue, cls: type[T]) -> T:
+    """Build ``cls`` from parsed JSON, raising ``JetPayloadError`` with every JSON-path problem."""
+    try:
+        return _converter.structure(data, cls)
+    except Exception as exc:
+        errors = _describe(exc, "")
+        name = getattr(cls, "__name__", str(cls))
+        count = f"{len(errors)} problem" + ("s" if len(errors) != 1 else "")
+        raise JetPayloadError(
+            f"cannot read {name} from Jet's payload ({count})", errors=errors, model=name
+        ) from exc
+
+
+def unstructure(obj: object) -> JsonValue:
+    """Turn a model (or a tuple of models) into plain JSON values, money kept as ``Decimal``."""
+    return cast(JsonValue, _converter.unstructure(obj))
+
+
+def from_json(text: str | bytes | bytearray, cls: type[T]) -> T:
+    """Parse JSON text (numbers exact) and build ``cls`` from it."""
+    try:
+        data = loads(text)
+    except ValueError as exc:
+        name = getattr(cls, "__name__", str(cls))
+        raise JetPayloadError(
+            f"cannot read {name}: the payload is not valid JSON", errors=[str(exc)], model=name
+        ) from exc
+    return structure(data, cls)
+
+
+def to_json(obj: object) -> str:
+    """Write a model as compact JSON text, money as exact JSON numbers."""
+    return dumps(unstructure(obj))
+
+
+# --- error paths -------------------------------------------------------------------------------
+
+
+def _wire_name(cls: object, attribute: str) -> str:
+    if isinstance(cls, type) and attrs.has(cls):
+        for field in attrs.fields(cls):
+            if field.name == attribute:
+                return str(field.metadata.get(WIRE, attribute))
+    return attribute
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _describe(exc: BaseException, path: str) -> list[str]:
+    if isinstance(exc, ClassValidationError):
+        with_notes, without = exc.group_exceptions()
+        lines: list[str] = []
+        for inner, note in with_notes:
+            lines.extend(_describe(inner, _join(path, _wire_name(exc.cl, note.name))))
+        for inner in without:
+            lines.extend(_describe(inner, path))
+        return lines
+    if isinstance(exc, IterableValidationError):
+        indexed, plain = exc.group_exceptions()
+        lines = []
+        for inner, index_note in indexed:
+            lines.extend(_describe(inner, f"{path}[{index_note.index}]"))
+        for inner in plain:
+            lines.extend(_describe(inner, path))
+        return lines
+    if isinstance(exc, BaseExceptionGroup):
+        return [line for inner in exc.exceptions for line in _describe(inner, path)]
+    message = _message(exc)
+    return [f"{path}: {message}" if path else message]
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, KeyError):
+        return "required field is missing"
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return f"unknown keys {sorted(exc.extra_fields)}"
+    if isinstance(exc, (ValueError, TypeError)) and exc.args:
+        return str(exc.args[0])
+    return f"{type(exc).__name__}: {exc}"
+
+
+# --- scalar hooks ------------------------------------------------------------------------------
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, (int, Decimal, float)):
+        return f"the number {value}"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    return type(value).__name__
+
+
+def _structure_decimal(value: object, _: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        if isinstance(value, float):
+            raise TypeError(
+                f"expected an exact number, got the float {value!r}: a float has already lost "
+                "exactness; read the JSON with jet_orderhive._json.loads (parse_float=Decimal)"
+            )
+        raise TypeError(f"expected a number, got {_kind(value)}")
+    result = Decimal(value)
+    if not result.is_finite():
+        raise ValueError(f"expected a finite number, got {value}")
+    return result
+
+
+def _structure_int(value: object, _: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {_kind(value)}")
+    return value
+
+
+def _structure_str(value: object, _: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {_kind(value)}")
+    return value
+
+
+def _structure_bool(value: object, _: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {_kind(value)}")
+    return value
+
+
+def _structure_datetime(value: object, _: object) -> datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a date-time string, got {_kind(value)}")
+    try:
+        return parse_jet_datetime(value)
+    except ValueError:
+        raise ValueError(f"expected a Jet date-time, got {value!r}") from None
+
+
+def _unstructure_response_datetime(value: datetime) -> str:
+    # Jet wrote its own timestamps in UTC with "Z"; any other offset is kept as it was read.
+    if value.utcoffset() == timedelta(0):
+        return format_jet_timestamp(value.astimezone(UTC))
+    return format_request_datetime(value)
+
+
+def _structure_enum(value: object, cls: type[JetEnum]) -> JetEnum:
+    if not isinstance(value, str):
+        raise TypeError(f"expected one of {cls.__name__}'s strings, got {_kind(value)}")
+    return cls(value)
+
+
+def _unstructure_enum(value: JetEnum) -> str:
+    return str(value._value_)
+
+
+# --- containers --------------------------------------------------------------------------------
+
+
+def _is_homogeneous_tuple(tp: object) -> bool:
+    args = typing.get_args(tp)
+    return typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _tuple_hook(tp: Any, one_or_many: bool = False) -> Callable[[object, object], tuple[Any, ...]]:
+    element = typing.get_args(tp)[0]
+
+    def hook(value: object, _: object) -> tuple[Any, ...]:
+        if one_or_many and isinstance(value, Mapping):
+            value = [value]
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected an array, got {_kind(value)}")
+        items: list[Any] = []
+        errors: list[Exception] = []
+        for index, item in enumerate(value):
+            try:
+                items.append(_converter.structure(item, element))
+            except Exception as exc:
+                exc.add_note(IterableValidationNote(f"@ index {index}", index, element))
+                errors.append(exc)
+        if errors:
+            raise IterableValidationError(f"While structuring {tp!r}", errors, tp)
+        return tuple(items)
+
+    return hook
+
+
+def _tuple_factory(tp: Any) -> Callable[[object, object], tuple[Any, ...]]:
+    return _tuple_hook(tp)
+
+
+def _is_model_or_number_union(tp: object) -> bool:
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return False
+    members = set(typing.get_args(tp)) - {type(None)}
+    others = members - {Decimal}
+    return Decimal in members and len(others) == 1 and attrs.has(next(iter(others)))
+
+
+def _model_or_number_factory(tp: Any) -> Callable[[object, object], object]:
+    members = typing.get_args(tp)
+    model = next(m for m in members if m is not Decimal and m is not type(None))
+    optional = type(None) in members
+
+    def hook(value: object, _: object) -> object:
+        if value is None and optional:
+            return None
+        if isinstance(value, Mapping):
+            return _converter.structure(value, model)
+        return _structure_decimal(value, Decimal)
+
+    return hook
+
+
+# --- models ------------------------------------------------------------------------------------
+
+
+def _is_model(tp: object) -> bool:
+    return isinstance(tp, type) and issubclass(tp, JetModel) and attrs.has(tp)
+
+
+def _model_structure_factory(cls: Any) -> Callable[[object, object], object]:
+    fields = attrs.fields(attrs.resolve_types(cls))
+    overrides: dict[str, Any] = {}
+    known: set[str] = set()
+    aliases: list[tuple[str, tuple[str, ...]]] = []
+    keeps_extra = False
+    for field in fields:
+        if field.name == "extra":
+            keeps_extra = True
+            overrides["extra"] = override(omit=True)
+            continue
+        wire = str(field.metadata.get(WIRE, field.name))
+        known.add(wire)
+        alternates = tuple(field.metadata.get(ALIASES, ()))
+        if alternates:
+            aliases.append((wire, alternates))
+            known.update(alternates)
+        field_hook: Callable[[object, object], object] | None = None
+        if field.metadata.get(ONE_OR_MANY):
+            field_hook = _one_or_many_hook(field.type)
+        if wire != field.name or field_hook is not None:
+            overrides[field.name] = override(rename=wire, struct_hook=field_hook)
+    # Jet rejected unknown keys in request bodies, so reading one back is just as strict.
+    strict = bool(getattr(cls, "_jet_request", False))
+    base = make_dict_structure_fn(cls, _converter, _cattrs_forbid_extra_keys=strict, **overrides)
+    normalise: Callable[[object], object] | None = getattr(cls, "_jet_normalise", None)
+
+    def structure_model(value: object, _: object) -> object:
+        if normalise is not None:
+            value = normalise(value)
+        if not isinstance(value, Mapping):
+            raise TypeError(f"expected a JSON object, got {_kind(value)}")
+        if aliases:
+            value = dict(value)
+            for wire, alternates in aliases:
+                if value.get(wire) is None:
+                    for alternate in alternates:
+                        if value.get(alternate) is not None:
+                            value[wire] = value[alternate]
+                            break
+        obj = base(value, cls)
+        if keeps_extra:
+            extra = {key: item for key, item in value.items() if key not in known}
+            if extra:
+                obj = attrs.evolve(obj, extra=extra)
+        return obj
+
+    return structure_model
+
+
+def _one_or_many_hook(tp: Any) -> Callable[[object, object], object]:
+    members = [m for m in typing.get_args(tp) if m is not type(None)]
+    tuple_type = (
+        tp if _is_homogeneous_tuple(tp) else next(m for m in members if _is_homogeneous_tuple(m))
+    )
+    inner = _tuple_hook(tuple_type, one_or_many=True)
+    optional = type(None) in typing.get_args(tp)
+
+    def hook(value: object, _: object) -> object:
+        if value is None and optional:
+            return None
+        return inner(value, tuple_type)
+
+    return hook
+
+
+def _model_unstructure_factory(cls: Any) -> Callable[[object], dict[str, Any]]:
+    overrides: dict[str, Any] = {}
+    keeps_extra = False
+    is_request = bool(getattr(cls, "_jet_request", False))
+    for field in attrs.fields(attrs.resolve_types(cls)):
+        if field.name == "extra":
+            keeps_extra = True
+            overrides["extra"] = override(omit=True)
+            continue
+        wire = field.metadata.get(WIRE)
+        unstruct: Callable[[Any], Any] | None = None
+        if is_request and _mentions_datetime(field.type):
+            unstruct = format_request_datetime
+        if wire is not None or unstruct is not None:
+            overrides[field.name] = override(rename=wire, unstruct_hook=unstruct)
+    base = make_dict_unstructure_fn(cls, _converter, _cattrs_omit_if_default=True, **overrides)
+
+    def hook(obj: object) -> dict[str, Any]:
+        result = base(obj)
+        if keeps_extra:
+            for key, item in getattr(obj, "extra", {}).items():
+                result.setdefault(key, item)
+        return result
+
+    return hook
+
+
+def _mentions_datetime(tp: object) -> bool:
+    return tp is datetime or datetime in typing.get_args(tp)
+
+
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+    converter.register_structure_hook(Decimal, _structure_decimal)
+    # Class hooks dispatch on the most specific class, so JetEnum (a str) wins over str.
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(datetime, _structure_datetime)
+    converter.register_unstructure_hook(Decimal, lambda value: value)
+    converter.register_unstructure_hook(datetime, _unstructure_response_datetime)
+    converter.register_structure_hook(JetEnum, _structure_enum)
+    converter.register_unstructure_hook(JetEnum, _unstructure_enum)
+    converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple_factory)
+    converter.register_unstructure_hook_func(
+        lambda tp: tp is tuple or _is_homogeneous_tuple(tp),
+        lambda value: [_converter.unstructure(item) for item in value],
+    )
+    converter.register_structure_hook_factory(_is_model_or_number_union, _model_or_number_factory)
+    converter.register_structure_hook_factory(_is_model, _model_structure_factory)
+    converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)
+    return converter
+
+
+_converter = _make_converter()
