@@ -1,0 +1,1 @@
+"""Private machinery of :class:`jet_orderhive.testing.JetSandbox`: state, routing, faults."""

@@ -1,0 +1,68 @@
+"""A real HTTP server on 127.0.0.1 in front of ``SandboxApp.process`` (stdlib only)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from jet_orderhive.testing._sandbox.app import SandboxApp
+
+__all__ = ["serve"]
+
+
+def _handler_class(
+    app: SandboxApp, sleep: Callable[[float], object] | None
+) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            port = self.server.server_port  # type: ignore[attr-defined]
+            host = "127.0.0.1"
+            outcome = app.process(
+                self.command, f"http://{host}:{port}{self.path}", dict(self.headers.items()), body
+            )
+            if outcome.delay and sleep is not None:
+                sleep(outcome.delay)
+            if outcome.drop is not None:
+                # Close without a byte of response: the client sees a dropped connection.
+                self.close_connection = True
+                return
+            self.send_response(outcome.status)
+            for name, value in outcome.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(outcome.body)))
+            self.end_headers()
+            self.wfile.write(outcome.body)
+
+        do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            # Request lines may carry buyer data and SAS signatures; the sandbox log has them.
+            return
+
+    return Handler
+
+
+@contextlib.contextmanager
+def serve(
+    app: SandboxApp, base_path: str, sleep: Callable[[float], object] | None
+) -> Iterator[str]:
+    """Run the sandbox on an ephemeral loopback port; yield its base URL; stop on exit."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(app, sleep))
+    server.daemon_threads = True
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        yield f"http://{host!s}:{port}{base_path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
