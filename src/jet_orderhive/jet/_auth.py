@@ -1,0 +1,77 @@
+"""Bearer-token state: when the cached token is still good, and which token a refresh replaces.
+
+Jet's tokens last about ten hours. The client refreshes ahead of ``expires_on`` by a margin, and
+once more when Jet answers 401 to a token it handed out (revoked, or the clocks disagree).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from typing import Final, Protocol, runtime_checkable
+
+import attrs
+
+from jet_orderhive.jet.models import Token
+
+__all__ = ["ASSUMED_LIFETIME", "TokenCache", "TokenStore", "with_expiry"]
+
+#: Used when Jet leaves ``expires_on`` out: Jet documents ten hours; one hour spare.
+ASSUMED_LIFETIME: Final = timedelta(hours=9)
+
+
+def with_expiry(token: Token, fetched_at: datetime) -> Token:
+    """``token`` with an ``expires_on``, assumed from the fetch time when Jet sent none."""
+    if token.expires_on is not None:
+        return token
+    return attrs.evolve(token, expires_on=fetched_at + ASSUMED_LIFETIME)
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """Shares one token between processes: loaded before fetching a new one, saved after.
+
+    ``load`` returns None when nothing (or nothing usable) is stored. Both are called with the
+    client's refresh lock held, and from the event loop in the async client, so keep them quick.
+    """
+
+    def load(self) -> Token | None: ...
+
+    def save(self, token: Token) -> None: ...
+
+
+class TokenCache:
+    """The one token a client uses, with the margin-aware validity check.
+
+    Readers call :meth:`valid` without locking (a torn read is impossible: the whole token is
+    one reference). Refreshers hold the client's lock and re-check with :meth:`valid` first, so
+    concurrent callers that all saw an expired token cause a single ``POST /token``.
+    """
+
+    __slots__ = ("_current", "_lock", "margin")
+
+    def __init__(self, margin: timedelta) -> None:
+        self.margin = margin
+        self._current: Token | None = None
+        self._lock = threading.Lock()
+
+    def usable(self, token: Token, now: datetime) -> bool:
+        """Whether ``token`` still has more than the margin left at ``now`` (unknown: no)."""
+        return token.expires_on is not None and token.expires_on - self.margin > now
+
+    def valid(self, now: datetime, stale: str | None = None) -> str | None:
+        """The cached token text if usable at ``now`` and not the one Jet just refused."""
+        current = self._current
+        if current is None or not self.usable(current, now):
+            return None
+        if stale is not None and current.id_token == stale:
+            return None
+        return current.id_token
+
+    def adopt(self, token: Token) -> None:
+        """Make ``token`` the one every later request uses."""
+        with self._lock:
+            self._current = token
+
+    def current(self) -> Token | None:
+        return self._current

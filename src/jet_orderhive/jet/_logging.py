@@ -1,0 +1,85 @@
+"""The library's loggers and a filter that keeps credentials out of every log record.
+
+The client never formats a secret or token into a message in the first place; the filter is the
+second line of defence for anything (a hook, a host's own ``logger.debug(client_internals)``)
+that would. Clients register their secret and current token here while they are open.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import Counter
+
+__all__ = ["REDACTED", "RedactingFilter", "forget_secret", "logger", "remember_secret"]
+
+REDACTED = "[REDACTED]"
+
+#: The library's root logger; child loggers (``jet_orderhive.jet`` …) carry the filter as well.
+root_logger = logging.getLogger("jet_orderhive")
+#: Where the Jet client logs: DEBUG per request, WARNING per retry; never bodies or headers.
+logger = logging.getLogger("jet_orderhive.jet")
+
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}")
+_PASS_FIELD = re.compile(r"""(?i)(["']?pass["']?\s*[:=]\s*)(["'])(?:\\.|(?!\2).)*\2""")
+
+_lock = threading.Lock()
+# A count per value, because two clients may share one secret and close at different times.
+_secrets: Counter[str] = Counter()
+
+
+def remember_secret(value: str) -> None:
+    """Redact ``value`` from every log record until :func:`forget_secret` is called for it."""
+    if not value:
+        return
+    with _lock:
+        _secrets[value] += 1
+
+
+def forget_secret(value: str) -> None:
+    """Undo one :func:`remember_secret` call for ``value``."""
+    with _lock:
+        if _secrets.get(value, 0) > 1:
+            _secrets[value] -= 1
+        else:
+            _secrets.pop(value, None)
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret, bearer token and ``"pass"`` value masked."""
+    with _lock:
+        known = sorted(_secrets, key=len, reverse=True)
+    for value in known:
+        if value in text:
+            text = text.replace(value, REDACTED)
+    text = _BEARER.sub(rf"\1 {REDACTED}", text)
+    return _PASS_FIELD.sub(rf"\1\2{REDACTED}\2", text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message so that no credential reaches any handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the handler's problem, not ours to hide
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+def _install() -> None:
+    # Logger filters apply only to records created on that very logger, so each library logger
+    # that emits records gets its own instance.
+    for target in (root_logger, logger):
+        if not any(isinstance(f, RedactingFilter) for f in target.filters):
+            target.addFilter(RedactingFilter())
+
+
+_install()

@@ -1,0 +1,702 @@
+"""``JetClient`` and ``AsyncJetClient``: thin I/O shells over one sans-I/O core.
+
+Both clients drive the same flows from :mod:`jet_orderhive.jet._operations`; the only code here
+is what must differ between threads and asyncio: sending with ``httpx``, sleeping, the lock
+around token refreshes, and the bounded fan-out of order fetches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import threading
+import time
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Self, TypeVar, cast
+
+import httpx
+
+from jet_orderhive.jet import _operations as ops
+from jet_orderhive.jet._auth import TokenStore
+from jet_orderhive.jet._core import (
+    DEFAULT_BASE_URL,
+    Core,
+    Flow,
+    HttpRequest,
+    NeedToken,
+    RawResponse,
+    Send,
+    Sleep,
+    TransportFailure,
+    check_timeout,
+    failure_from_exception,
+)
+from jet_orderhive.jet._hooks import (
+    ClientHooks,
+    ClientStats,
+    RequestEvent,
+    ResponseEvent,
+    RetryEvent,
+    ThrottleEvent,
+)
+from jet_orderhive.jet._operations import BulkRecord, OrderFetch
+from jet_orderhive.jet._ratelimit import RateLimit
+from jet_orderhive.jet._retry import RetryPolicy
+from jet_orderhive.jet.enums import FileType, OrderStatus, ReturnStatus
+from jet_orderhive.jet.models import (
+    Acknowledgement,
+    CompleteReturn,
+    FulfillmentNode,
+    InventoryUpdate,
+    JetFile,
+    JetOrder,
+    JetRefund,
+    JetReturn,
+    MerchantSku,
+    NodePrice,
+    NodeQuantity,
+    RefundCreated,
+    RefundRequest,
+    ShipNotice,
+)
+
+__all__ = [
+    "AsyncJetClient",
+    "BulkRecord",
+    "ClientHooks",
+    "ClientStats",
+    "JetClient",
+    "OrderFetch",
+    "RateLimit",
+    "RequestEvent",
+    "ResponseEvent",
+    "RetryEvent",
+    "RetryPolicy",
+    "ThrottleEvent",
+    "TokenStore",
+]
+
+T = TypeVar("T")
+
+_ENV_USER = "JET_API_USER"
+_ENV_SECRET = "JET_API_SECRET"  # noqa: S105 - the variable name, not a secret
+_ENV_BASE_URL = "JET_API_BASE_URL"
+_DEFAULT_CONCURRENCY = 8
+_DEFAULT_RATE_LIMIT = RateLimit()
+_UNSET: Any = object()
+
+
+def _env_settings(
+    environ: Mapping[str, str] | None, options: dict[str, Any]
+) -> tuple[str, str, dict[str, Any]]:
+    """User, secret and options from the environment; explicit options win over it."""
+    env = os.environ if environ is None else environ
+    missing = [name for name in (_ENV_USER, _ENV_SECRET) if not env.get(name)]
+    if missing:
+        raise ValueError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: export "
+            "the Jet API user and secret from Jet's partner portal, or pass user= and secret="
+        )
+    if env.get(_ENV_BASE_URL):
+        options = {"base_url": env[_ENV_BASE_URL], **options}
+    return env[_ENV_USER], env[_ENV_SECRET], options
+
+
+def _response(response: httpx.Response) -> RawResponse:
+    return RawResponse(
+        status=response.status_code,
+        headers={key.lower(): value for key, value in response.headers.items()},
+        body=response.content,
+    )
+
+
+class _ClientBase:
+    """Configuration shared by both clients; holds the core and never shows the secret."""
+
+    def __init__(
+        self,
+        user: str,
+        secret: str,
+        *,
+        base_url: str,
+        timeout: float | httpx.Timeout,
+        max_retries: int | None,
+        retry: RetryPolicy | None,
+        rate_limit: RateLimit | None,
+        token_store: TokenStore | None,
+        token_refresh_margin: timedelta,
+        hooks: ClientHooks | None,
+        clock: Callable[[], datetime] | None,
+        rng: random.Random | None,
+        concurrency: int,
+    ) -> None:
+        policy = retry or RetryPolicy()
+        if max_retries is not None:
+            if max_retries < 0:
+                raise ValueError("max_retries must be 0 or more")
+            policy = RetryPolicy(
+                **{**_policy_fields(policy), "max_attempts": max_retries + 1},
+            )
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._timeout = check_timeout(timeout)
+        self._concurrency = concurrency
+        self._core = Core(
+            user=user,
+            secret=secret,
+            base_url=base_url,
+            retry=policy,
+            rate_limit=rate_limit,
+            hooks=hooks,
+            token_store=token_store,
+            token_margin=token_refresh_margin,
+            clock=clock,
+            rng=rng,
+        )
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(user={self._core.user!r}, base_url={self._core.base_url!r})"
+
+    @property
+    def user(self) -> str:
+        """The Jet API user this client signs in as."""
+        return self._core.user
+
+    @property
+    def base_url(self) -> str:
+        return self._core.base_url
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._core.retry
+
+    @property
+    def stats(self) -> ClientStats:
+        """Requests, retries, throttle waits and token fetches since the client was made."""
+        return self._core.stats.snapshot()
+
+    def _workers(self, concurrency: int | None) -> int:
+        workers = self._concurrency if concurrency is None else concurrency
+        if workers < 1:
+            raise ValueError("concurrency must be at least 1")
+        return workers
+
+
+def _policy_fields(policy: RetryPolicy) -> dict[str, Any]:
+    import attrs
+
+    return attrs.asdict(policy, recurse=False)
+
+
+class JetClient(_ClientBase):
+    """Synchronous client for Jet's Merchant API; safe to share between threads.
+
+    Retries transient failures, refreshes the bearer token, paces itself with a token bucket
+    and raises :class:`~jet_orderhive.jet.errors.JetError` subclasses for everything else.
+    An ``http_client`` passed in is used as is and left open on :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        user: str,
+        secret: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        token_store: TokenStore | None = None,
+        token_refresh_margin: timedelta = timedelta(minutes=5),
+        hooks: ClientHooks | None = None,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        rng: random.Random | None = None,
+        concurrency: int = _DEFAULT_CONCURRENCY,
+    ) -> None:
+        if transport is not None and http_client is not None:
+            raise ValueError("pass either transport= or http_client=, not both")
+        super().__init__(
+            user,
+            secret,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            rate_limit=rate_limit,
+            token_store=token_store,
+            token_refresh_margin=token_refresh_margin,
+            hooks=hooks,
+            clock=clock,
+            rng=rng,
+            concurrency=concurrency,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            transport=transport, timeout=self._timeout, follow_redirects=False
+        )
+        self._sleep = sleep or time.sleep
+        self._auth_lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Self:
+        """A client from ``JET_API_USER``, ``JET_API_SECRET`` and optional ``JET_API_BASE_URL``."""
+        user, secret, options = _env_settings(environ, options)
+        return cls(user, secret, **options)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool (unless it was passed in) and forget the credentials."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_http:
+            self._http.close()
+        self._core.close()
+
+    # -- the driver --------------------------------------------------------------------------
+
+    def _drive(self, flow: Flow[T]) -> T:
+        reply: object = None
+        while True:
+            try:
+                effect = flow.send(reply)
+            except StopIteration as stop:
+                return cast(T, stop.value)
+            if isinstance(effect, Send):
+                reply = self._send(effect.request)
+            elif isinstance(effect, Sleep):
+                self._sleep(effect.seconds)
+                reply = None
+            else:
+                reply = self._token(effect)
+
+    def _send(self, request: HttpRequest) -> RawResponse | TransportFailure:
+        try:
+            response = self._http.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                content=request.content,
+                timeout=self._timeout,
+            )
+        except httpx.TransportError as exc:
+            return failure_from_exception(exc)
+        return _response(response)
+
+    def _token(self, need: NeedToken) -> str:
+        with self._auth_lock:
+            return self._drive(self._core.token_flow(need.stale))
+
+    # -- operations --------------------------------------------------------------------------
+
+    def authenticate(self) -> None:
+        """Fetch a new bearer token now (also a cheap check that the credentials work)."""
+        with self._auth_lock:
+            self._drive(self._core.authenticate_flow())
+
+    def list_order_ids(
+        self,
+        status: OrderStatus | str,
+        *,
+        cancelled: bool | None = None,
+        node: str | None = None,
+    ) -> list[str]:
+        """Ids of the orders Jet lists under ``status`` (at most 1,000, kept for 90 days)."""
+        return self._drive(ops.list_order_ids(self._core, status, cancelled=cancelled, node=node))
+
+    def get_order(self, order_id: str) -> JetOrder:
+        """One order's detail."""
+        return self._drive(ops.get_order(self._core, order_id))
+
+    def fetch_orders(
+        self, order_ids: Iterable[str], *, concurrency: int | None = None
+    ) -> Iterator[OrderFetch]:
+        """Fetch many orders concurrently, yielding one result per id in the input order.
+
+        A failure that concerns one order (404, unreadable payload, a 5xx that outlived its
+        retries) comes back in that order's :class:`OrderFetch`; one that hits every request
+        (credentials, network down, throttling beyond the budget) raises.
+        """
+        ids = list(order_ids)
+        workers = min(self._workers(concurrency), max(len(ids), 1))
+        if workers == 1:
+            for order_id in ids:
+                yield self._drive(ops.fetch_order(self._core, order_id))
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jet-fetch") as pool:
+            futures = [
+                pool.submit(self._drive, ops.fetch_order(self._core, order_id)) for order_id in ids
+            ]
+            try:
+                for future in futures:
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def iter_orders(
+        self,
+        status: OrderStatus | str,
+        *,
+        cancelled: bool | None = None,
+        concurrency: int | None = None,
+    ) -> Iterator[JetOrder]:
+        """Every order listed under ``status``, fetched concurrently; raises at the first error."""
+        ids = self.list_order_ids(status, cancelled=cancelled)
+        for fetched in self.fetch_orders(ids, concurrency=concurrency):
+            yield ops.order_or_raise(fetched)
+
+    def acknowledge_order(self, order_id: str, ack: Acknowledgement) -> None:
+        """Accept or reject a ``ready`` order; never repeated unless Jet provably ignored it."""
+        self._drive(ops.acknowledge_order(self._core, order_id, ack))
+
+    def ship_order(self, order_id: str, notice: ShipNotice) -> None:
+        """Report shipments and cancellations; never repeated unless Jet provably ignored it."""
+        self._drive(ops.ship_order(self._core, order_id, notice))
+
+    def get_sku(self, sku: str) -> MerchantSku:
+        """One merchant SKU with its status, price and inventory."""
+        return self._drive(ops.get_sku(self._core, sku))
+
+    def iter_skus(self, *, page_size: int = 100) -> Iterator[str]:
+        """Every merchant SKU, page by page, until Jet returns a short page."""
+        offset = 0
+        while True:
+            page = self._drive(ops.sku_page(self._core, offset, page_size))
+            yield from page
+            if len(page) < page_size:
+                return
+            offset += page_size
+
+    def update_inventory(
+        self, sku: str, quantities: Sequence[NodeQuantity] | InventoryUpdate
+    ) -> None:
+        """Set the quantity of ``sku`` at each listed fulfillment node (PATCH)."""
+        self._drive(ops.update_inventory(self._core, sku, quantities))
+
+    def update_price(
+        self, sku: str, price: Decimal, node_prices: Sequence[NodePrice] | None = None
+    ) -> None:
+        """Set the price of ``sku``, and optionally per fulfillment node."""
+        self._drive(ops.update_price(self._core, sku, price, node_prices))
+
+    def archive_sku(self, sku: str, archived: bool = True) -> None:
+        """Archive ``sku`` on Jet (Jet's "delete"); ``archived=False`` brings it back."""
+        self._drive(ops.archive_sku(self._core, sku, archived))
+
+    def list_return_ids(self, status: ReturnStatus | str) -> list[str]:
+        """Ids of the returns in ``status`` (``created``, ``inprogress``, ...)."""
+        return self._drive(ops.list_return_ids(self._core, status))
+
+    def get_return(self, return_id: str) -> JetReturn:
+        """One return's detail."""
+        return self._drive(ops.get_return(self._core, return_id))
+
+    def complete_return(self, return_id: str, body: CompleteReturn) -> None:
+        """Complete a return (Jet refunds the customer); a one-time write."""
+        self._drive(ops.complete_return(self._core, return_id, body))
+
+    def create_refund(
+        self, order_id: str, alt_refund_id: str, body: RefundRequest
+    ) -> RefundCreated:
+        """Refund without a return; ``alt_refund_id`` is your own id. A one-time write."""
+        return self._drive(ops.create_refund(self._core, order_id, alt_refund_id, body))
+
+    def get_refund(self, refund_authorization_id: str) -> JetRefund:
+        """One refund's state."""
+        return self._drive(ops.get_refund(self._core, refund_authorization_id))
+
+    def list_fulfillment_nodes(self) -> list[FulfillmentNode]:
+        """The merchant's fulfillment nodes (warehouses)."""
+        return self._drive(ops.list_fulfillment_nodes(self._core))
+
+    def upload_file(
+        self,
+        kind: FileType,
+        records: Mapping[str, BulkRecord],
+        *,
+        file_name: str | None = None,
+    ) -> JetFile:
+        """Send many SKUs' updates as one bulk file; returns Jet's first status for it."""
+        return self._drive(ops.upload_file(self._core, kind, records, file_name=file_name))
+
+    def get_file(self, jet_file_id: str) -> JetFile:
+        """How far Jet got processing a bulk file."""
+        return self._drive(ops.get_file(self._core, jet_file_id))
+
+    def wait_for_file(
+        self, jet_file_id: str, *, timeout: float = 600.0, poll_interval: float = 5.0
+    ) -> JetFile:
+        """Poll a bulk file until processed; ``TimeoutError`` after ``timeout`` seconds."""
+        return self._drive(
+            ops.wait_for_file(self._core, jet_file_id, timeout=timeout, poll_interval=poll_interval)
+        )
+
+
+class AsyncJetClient(_ClientBase):
+    """The asyncio twin of :class:`JetClient`: same operations, awaited; share it between tasks."""
+
+    def __init__(
+        self,
+        user: str,
+        secret: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        token_store: TokenStore | None = None,
+        token_refresh_margin: timedelta = timedelta(minutes=5),
+        hooks: ClientHooks | None = None,
+        clock: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        rng: random.Random | None = None,
+        concurrency: int = _DEFAULT_CONCURRENCY,
+    ) -> None:
+        if transport is not None and http_client is not None:
+            raise ValueError("pass either transport= or http_client=, not both")
+        super().__init__(
+            user,
+            secret,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            rate_limit=rate_limit,
+            token_store=token_store,
+            token_refresh_margin=token_refresh_margin,
+            hooks=hooks,
+            clock=clock,
+            rng=rng,
+            concurrency=concurrency,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=transport, timeout=self._timeout, follow_redirects=False
+        )
+        self._sleep = sleep or asyncio.sleep
+        self._auth_lock = asyncio.Lock()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Self:
+        """A client from ``JET_API_USER``, ``JET_API_SECRET`` and optional ``JET_API_BASE_URL``."""
+        user, secret, options = _env_settings(environ, options)
+        return cls(user, secret, **options)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it was passed in) and forget the credentials."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_http:
+            await self._http.aclose()
+        self._core.close()
+
+    # -- the driver --------------------------------------------------------------------------
+
+    async def _drive(self, flow: Flow[T]) -> T:
+        reply: object = None
+        while True:
+            try:
+                effect = flow.send(reply)
+            except StopIteration as stop:
+                return cast(T, stop.value)
+            if isinstance(effect, Send):
+                reply = await self._send(effect.request)
+            elif isinstance(effect, Sleep):
+                await self._sleep(effect.seconds)
+                reply = None
+            else:
+                reply = await self._token(effect)
+
+    async def _send(self, request: HttpRequest) -> RawResponse | TransportFailure:
+        try:
+            response = await self._http.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                content=request.content,
+                timeout=self._timeout,
+            )
+        except httpx.TransportError as exc:
+            return failure_from_exception(exc)
+        return _response(response)
+
+    async def _token(self, need: NeedToken) -> str:
+        async with self._auth_lock:
+            return await self._drive(self._core.token_flow(need.stale))
+
+    # -- operations --------------------------------------------------------------------------
+
+    async def authenticate(self) -> None:
+        """Fetch a new bearer token now (also a cheap check that the credentials work)."""
+        async with self._auth_lock:
+            await self._drive(self._core.authenticate_flow())
+
+    async def list_order_ids(
+        self,
+        status: OrderStatus | str,
+        *,
+        cancelled: bool | None = None,
+        node: str | None = None,
+    ) -> list[str]:
+        """Ids of the orders Jet lists under ``status`` (at most 1,000, kept for 90 days)."""
+        flow = ops.list_order_ids(self._core, status, cancelled=cancelled, node=node)
+        return await self._drive(flow)
+
+    async def get_order(self, order_id: str) -> JetOrder:
+        """One order's detail."""
+        return await self._drive(ops.get_order(self._core, order_id))
+
+    async def fetch_orders(
+        self, order_ids: Iterable[str], *, concurrency: int | None = None
+    ) -> AsyncIterator[OrderFetch]:
+        """Fetch many orders concurrently, yielding one result per id in the input order.
+
+        Per-order failures come back inside each :class:`OrderFetch`; failures that hit every
+        request (credentials, network, throttling) raise. See :meth:`JetClient.fetch_orders`.
+        """
+        gate = asyncio.Semaphore(self._workers(concurrency))
+
+        async def fetch(order_id: str) -> OrderFetch:
+            async with gate:
+                return await self._drive(ops.fetch_order(self._core, order_id))
+
+        tasks = [asyncio.ensure_future(fetch(order_id)) for order_id in order_ids]
+        try:
+            for task in tasks:
+                yield await task
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def iter_orders(
+        self,
+        status: OrderStatus | str,
+        *,
+        cancelled: bool | None = None,
+        concurrency: int | None = None,
+    ) -> AsyncIterator[JetOrder]:
+        """Every order listed under ``status``, fetched concurrently; raises at the first error."""
+        ids = await self.list_order_ids(status, cancelled=cancelled)
+        async for fetched in self.fetch_orders(ids, concurrency=concurrency):
+            yield ops.order_or_raise(fetched)
+
+    async def acknowledge_order(self, order_id: str, ack: Acknowledgement) -> None:
+        """Accept or reject a ``ready`` order; never repeated unless Jet provably ignored it."""
+        await self._drive(ops.acknowledge_order(self._core, order_id, ack))
+
+    async def ship_order(self, order_id: str, notice: ShipNotice) -> None:
+        """Report shipments and cancellations; never repeated unless Jet provably ignored it."""
+        await self._drive(ops.ship_order(self._core, order_id, notice))
+
+    async def get_sku(self, sku: str) -> MerchantSku:
+        """One merchant SKU with its status, price and inventory."""
+        return await self._drive(ops.get_sku(self._core, sku))
+
+    async def iter_skus(self, *, page_size: int = 100) -> AsyncIterator[str]:
+        """Every merchant SKU, page by page, until Jet returns a short page."""
+        offset = 0
+        while True:
+            page = await self._drive(ops.sku_page(self._core, offset, page_size))
+            for sku in page:
+                yield sku
+            if len(page) < page_size:
+                return
+            offset += page_size
+
+    async def update_inventory(
+        self, sku: str, quantities: Sequence[NodeQuantity] | InventoryUpdate
+    ) -> None:
+        """Set the quantity of ``sku`` at each listed fulfillment node (PATCH)."""
+        await self._drive(ops.update_inventory(self._core, sku, quantities))
+
+    async def update_price(
+        self, sku: str, price: Decimal, node_prices: Sequence[NodePrice] | None = None
+    ) -> None:
+        """Set the price of ``sku``, and optionally per fulfillment node."""
+        await self._drive(ops.update_price(self._core, sku, price, node_prices))
+
+    async def archive_sku(self, sku: str, archived: bool = True) -> None:
+        """Archive ``sku`` on Jet (Jet's "delete"); ``archived=False`` brings it back."""
+        await self._drive(ops.archive_sku(self._core, sku, archived))
+
+    async def list_return_ids(self, status: ReturnStatus | str) -> list[str]:
+        """Ids of the returns in ``status`` (``created``, ``inprogress``, ...)."""
+        return await self._drive(ops.list_return_ids(self._core, status))
+
+    async def get_return(self, return_id: str) -> JetReturn:
+        """One return's detail."""
+        return await self._drive(ops.get_return(self._core, return_id))
+
+    async def complete_return(self, return_id: str, body: CompleteReturn) -> None:
+        """Complete a return (Jet refunds the customer); a one-time write."""
+        await self._drive(ops.complete_return(self._core, return_id, body))
+
+    async def create_refund(
+        self, order_id: str, alt_refund_id: str, body: RefundRequest
+    ) -> RefundCreated:
+        """Refund without a return; ``alt_refund_id`` is your own id. A one-time write."""
+        return await self._drive(ops.create_refund(self._core, order_id, alt_refund_id, body))
+
+    async def get_refund(self, refund_authorization_id: str) -> JetRefund:
+        """One refund's state."""
+        return await self._drive(ops.get_refund(self._core, refund_authorization_id))
+
+    async def list_fulfillment_nodes(self) -> list[FulfillmentNode]:
+        """The merchant's fulfillment nodes (warehouses)."""
+        return await self._drive(ops.list_fulfillment_nodes(self._core))
+
+    async def upload_file(
+        self,
+        kind: FileType,
+        records: Mapping[str, BulkRecord],
+        *,
+        file_name: str | None = None,
+    ) -> JetFile:
+        """Send many SKUs' updates as one bulk file; returns Jet's first status for it."""
+        return await self._drive(ops.upload_file(self._core, kind, records, file_name=file_name))
+
+    async def get_file(self, jet_file_id: str) -> JetFile:
+        """How far Jet got processing a bulk file."""
+        return await self._drive(ops.get_file(self._core, jet_file_id))
+
+    async def wait_for_file(
+        self, jet_file_id: str, *, timeout: float = 600.0, poll_interval: float = 5.0
+    ) -> JetFile:
+        """Poll a bulk file until processed; ``TimeoutError`` after ``timeout`` seconds."""
+        flow = ops.wait_for_file(
+            self._core, jet_file_id, timeout=timeout, poll_interval=poll_interval
+        )
+        return await self._drive(flow)
