@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import selectors
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from jet_orderhive.storage import SQLiteStorage
-from jet_orderhive.testing.storage_kit import FakeClock, StorageContract
+import jet_orderhive.storage.sqlite as sqlite_module
+from jet_orderhive.storage import (
+    SQLiteStorage,
+    StorageBusyError,
+    StorageError,
+    UnsupportedSchemaError,
+    UpsertResult,
+)
+from jet_orderhive.storage._migrations import SCHEMA_VERSION
+from jet_orderhive.testing.storage_kit import FakeClock, StorageContract, make_sales_order
 
 
 class TestSQLiteStorage(StorageContract):
@@ -16,3 +31,251 @@ class TestSQLiteStorage(StorageContract):
     def storage(self, clock: FakeClock, tmp_path: Path) -> Iterator[SQLiteStorage]:
         with SQLiteStorage(tmp_path / "store.db", clock=clock) as storage:
             yield storage
+
+
+# -- helpers for child processes -----------------------------------------------------------------
+
+_CHILD_PRELUDE = """
+import json, sys, time
+from jet_orderhive.storage import SQLiteStorage
+from jet_orderhive.testing.storage_kit import make_sales_order
+path = sys.argv[1]
+def say(message):
+    sys.stdout.write(message + "\\n")
+    sys.stdout.flush()
+"""
+
+
+def _spawn(body: str, *args: str) -> subprocess.Popen[str]:
+    script = _CHILD_PRELUDE + textwrap.dedent(body)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _read_line(proc: subprocess.Popen[str], timeout: float = 30.0) -> str:
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(proc.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            proc.kill()
+            raise AssertionError(f"child said nothing within {timeout}s")
+    line = proc.stdout.readline().strip()
+    if not line:
+        proc.wait(timeout)
+        assert proc.stderr is not None
+        raise AssertionError(f"child exited early: {proc.stderr.read()}")
+    return line
+
+
+def _order_id(number: int) -> str:
+    return f"{number:032x}"
+
+
+# -- crash safety --------------------------------------------------------------------------------
+
+
+def test_sigkill_inside_a_unit_of_work_leaves_none_of_it(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    SQLiteStorage(path).close()
+    child = _spawn(
+        """
+        storage = SQLiteStorage(path)
+        with storage.transaction():
+            for n in range(300):
+                storage.upsert_order(make_sales_order(f"{n:032x}"))
+            storage.set_state("cursor", "after-300")
+            say("ready")
+            time.sleep(60)
+        """,
+        str(path),
+    )
+    assert _read_line(child) == "ready"
+    child.send_signal(signal.SIGKILL)
+    assert child.wait(10) == -signal.SIGKILL
+
+    with SQLiteStorage(path, max_lock_wait=5) as storage:
+        assert storage.list_orders() == []
+        assert storage.get_state("cursor") is None
+        # The dead writer's lock went with it: the file takes writes at once.
+        assert storage.upsert_order(make_sales_order()) is UpsertResult.CREATED
+        (check,) = sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()
+        assert check == "ok"
+
+
+def test_sigkill_between_or_during_commits_keeps_whole_units(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    SQLiteStorage(path).close()
+    child = _spawn(
+        """
+        storage = SQLiteStorage(path)
+        unit = 0
+        while True:
+            with storage.transaction():
+                for n in range(40):
+                    storage.upsert_order(make_sales_order(f"{unit * 40 + n:032x}"))
+                storage.set_state("units", str(unit + 1))
+            unit += 1
+            if unit == 3:
+                say("committing")
+        """,
+        str(path),
+    )
+    assert _read_line(child) == "committing"
+    child.send_signal(signal.SIGKILL)
+    child.wait(10)
+
+    with SQLiteStorage(path) as storage:
+        units = int(storage.get_state("units") or "0")
+        orders = storage.list_orders()
+    assert units >= 3
+    assert len(orders) == units * 40
+    assert [o.channel_order_id for o in orders] == [_order_id(n) for n in range(units * 40)]
+
+
+# -- several processes on one file ---------------------------------------------------------------
+
+
+def test_two_processes_upserting_the_same_500_orders_end_with_500(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    body = """
+        storage = SQLiteStorage(path)
+        say("ready")
+        sys.stdin.readline()
+        results = {}
+        for n in range(500):
+            result = storage.upsert_order(make_sales_order(f"{n:032x}")).value
+            results[result] = results.get(result, 0) + 1
+        storage.close()
+        say(json.dumps(results))
+        """
+    children = [_spawn(body, str(path)) for _ in range(2)]
+    for child in children:
+        assert _read_line(child) == "ready"
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    counts = [json.loads(_read_line(child)) for child in children]
+    for child in children:
+        assert child.wait(30) == 0
+    assert sum(c.get("created", 0) for c in counts) == 500
+    assert sum(c.get("unchanged", 0) for c in counts) == 500
+    assert all("updated" not in c for c in counts)
+    with SQLiteStorage(path) as storage:
+        assert len(storage.list_orders()) == 500
+
+
+# -- schema and lifecycle ------------------------------------------------------------------------
+
+
+def test_new_file_gets_the_current_schema_version_once(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    with SQLiteStorage(path) as storage:
+        storage.set_state("kept", "yes")
+    with SQLiteStorage(path) as storage:
+        assert storage.get_state("kept") == "yes"
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_file_from_a_newer_release_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    SQLiteStorage(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(UnsupportedSchemaError, match="upgrade jet_orderhive"):
+        SQLiteStorage(path)
+
+
+def test_in_memory_database_is_refused() -> None:
+    with pytest.raises(ValueError, match="MemoryStorage"):
+        SQLiteStorage(":memory:")
+
+
+def test_closed_storage_refuses_use_from_any_thread(tmp_path: Path) -> None:
+    storage = SQLiteStorage(tmp_path / "store.db")
+    storage.close()
+    with pytest.raises(StorageError, match="closed"):
+        storage.set_state("k", "v")
+
+
+def test_order_columns_are_indexed_for_the_engines_queries(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    with SQLiteStorage(path) as storage:
+        storage.upsert_order(make_sales_order(channel_status="inprogress"))
+    row = (
+        sqlite3.connect(path).execute("SELECT channel_status, order_status FROM orders").fetchone()
+    )
+    assert row == ("inprogress", "CONFIRM")
+
+
+# -- waiting for a locked database ---------------------------------------------------------------
+
+
+class _FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time(monkeypatch: pytest.MonkeyPatch) -> _FakeTime:
+    fake = _FakeTime()
+    monkeypatch.setattr(sqlite_module, "_monotonic", fake.monotonic)
+    monkeypatch.setattr(sqlite_module, "_sleep", fake.sleep)
+    return fake
+
+
+def _hold_write_lock(path: Path) -> sqlite3.Connection:
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def test_locked_database_is_retried_until_the_bounded_wait_ends(
+    tmp_path: Path, fake_time: _FakeTime
+) -> None:
+    path = tmp_path / "store.db"
+    with SQLiteStorage(path, busy_timeout=0, max_lock_wait=2.0) as storage:
+        other = _hold_write_lock(path)
+        with pytest.raises(StorageBusyError, match="locked by another writer") as caught:
+            storage.set_state("k", "v")
+        other.rollback()
+        assert str(path) in str(caught.value)
+        assert fake_time.now >= 2.0
+        assert len(fake_time.sleeps) > 3
+        assert max(fake_time.sleeps) <= 0.5
+        storage.set_state("k", "v")
+        assert storage.get_state("k") == "v"
+
+
+def test_write_goes_through_once_the_other_writer_lets_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_time: _FakeTime
+) -> None:
+    path = tmp_path / "store.db"
+    with SQLiteStorage(path, busy_timeout=0, max_lock_wait=30.0) as storage:
+        other = _hold_write_lock(path)
+
+        def release_on_third_wait(seconds: float) -> None:
+            fake_time.sleep(seconds)
+            if len(fake_time.sleeps) == 3:
+                other.execute("COMMIT")
+
+        monkeypatch.setattr(sqlite_module, "_sleep", release_on_third_wait)
+        storage.set_state("k", "v")
+        assert storage.get_state("k") == "v"
+        assert len(fake_time.sleeps) == 3

@@ -1,7 +1,12 @@
-"""The Storage protocol and its reference adapters."""
+"""The Storage protocol, its reference adapters, and helpers for writing your own adapter.
+
+`encode_json` / `decode_json` write and read JSON with money kept exact (``Decimal`` never passes
+through ``float``), and `merge_customer` is the customer merge the reference adapters apply.
+"""
 
 from __future__ import annotations
 
+from jet_orderhive.storage._common import decode_json, encode_json
 from jet_orderhive.storage.errors import (
     StorageBusyError,
     StorageError,
@@ -36,5 +41,7 @@ __all__ = [
     "TransactionAborted",
     "UnsupportedSchemaError",
     "UpsertResult",
+    "decode_json",
+    "encode_json",
     "merge_customer",
 ]

@@ -15,7 +15,9 @@ __all__ = [
     "check_price",
     "check_quantity",
     "check_ttl",
+    "decode_json",
     "decode_object",
+    "encode_json",
     "encode_payload",
     "order_json",
     "price_node",
@@ -79,6 +81,16 @@ def decode_object(text: str) -> dict[str, JsonValue]:
     if not isinstance(value, dict):
         raise ValueError(f"stored JSON is not an object: {text[:80]!r}")
     return value
+
+
+def encode_json(value: object) -> str:
+    """Write a JSON-ready value as canonical JSON text: sorted keys, ``Decimal`` exact."""
+    return _json.dumps(value, sort_keys=True)
+
+
+def decode_json(text: str | bytes) -> JsonValue:
+    """Read JSON text with every fractional number as an exact ``Decimal``."""
+    return _json.loads(text)
 
 
 def order_json(order: SalesOrder) -> str:

@@ -55,6 +55,10 @@ _CHUNK = 400
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
+# Module-level so tests can drive the lock-wait loop without really waiting.
+_sleep = time.sleep
+_monotonic = time.monotonic
+
 
 def _time_text(value: datetime) -> str:
     # Fixed-width UTC text sorts chronologically, so SQL can compare times as strings.
@@ -178,6 +182,8 @@ class SQLiteStorage:
     # -- connections and retries -----------------------------------------------------------------
 
     def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StorageError(f"{self!r} is closed; open a new SQLiteStorage")
         local = self._local
         if local.conn is not None and local.pid == os.getpid():
             return local.conn
@@ -197,14 +203,14 @@ class SQLiteStorage:
         return conn
 
     def _retry(self, action: Callable[[], _T]) -> _T:
-        deadline = time.monotonic() + self._max_lock_wait
+        deadline = _monotonic() + self._max_lock_wait
         for attempt in itertools.count():
             try:
                 return action()
             except sqlite3.OperationalError as error:
                 if not _is_busy(error):
                     raise
-                if time.monotonic() >= deadline:
+                if _monotonic() >= deadline:
                     raise StorageBusyError(
                         f"{self._path} stayed locked by another writer for over "
                         f"{self._max_lock_wait:g}s ({error}); find the process holding it "
@@ -212,7 +218,7 @@ class SQLiteStorage:
                     ) from error
                 delay = min(0.01 * 2**attempt, 0.5) * random.uniform(0.5, 1.0)
                 _log.debug("%s is locked, retrying in %.3fs", self._path, delay)
-                time.sleep(delay)
+                _sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _now(self) -> datetime:

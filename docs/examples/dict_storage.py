@@ -1,0 +1,447 @@
+"""A worked example: a `Storage` over a key/value mapping of JSON strings.
+
+Many hosts keep state in a key/value store (Redis, DynamoDB, etcd). This adapter shows how the
+protocol maps onto one: every record is JSON text under a namespaced key, and a unit of work is
+an undo journal that restores the previous values on rollback. Pass any ``MutableMapping[str,
+str]`` (a plain ``dict`` by default). Listing scans keys by prefix, which is fine for an example;
+a real store would keep an index per namespace.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from jet_orderhive.orderhive import Customer, SalesOrder, normalize_email
+from jet_orderhive.storage import (
+    LinkedSku,
+    OutboxEntry,
+    PushedKey,
+    PushStatus,
+    QuarantineEntry,
+    TransactionAborted,
+    UpsertResult,
+    decode_json,
+    encode_json,
+    merge_customer,
+)
+
+_SEP = "\x1f"  # joins compound keys; it cannot occur in a SKU, node or Jet id
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got {value.isoformat()}")
+    return value
+
+
+def _time(text: Any) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _held_by_other(held: Any, owner: str, now: datetime) -> bool:
+    return (
+        bool(held) and held["owner"] != owner and datetime.fromisoformat(held["expires_at"]) > now
+    )
+
+
+def _held_by(held: Any, owner: str, now: datetime) -> bool:
+    return (
+        bool(held) and held["owner"] == owner and datetime.fromisoformat(held["expires_at"]) > now
+    )
+
+
+class DictStorage:
+    """A `Storage` whose every record is a JSON string in one key/value mapping."""
+
+    def __init__(
+        self,
+        data: MutableMapping[str, str] | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._data: MutableMapping[str, str] = {} if data is None else data
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.RLock()
+        self._undo: dict[str, str | None] | None = None  # key -> value before the unit began
+        self._depth = 0
+        self._doomed = False
+
+    # -- the key/value layer: every write goes through _put / _delete to be undoable --------
+
+    def _put(self, key: str, value: Any) -> None:
+        if self._undo is not None and key not in self._undo:
+            self._undo[key] = self._data.get(key)
+        self._data[key] = encode_json(value)
+
+    def _delete(self, key: str) -> bool:
+        if key not in self._data:
+            return False
+        if self._undo is not None and key not in self._undo:
+            self._undo[key] = self._data[key]
+        del self._data[key]
+        return True
+
+    def _get(self, key: str) -> Any:
+        text = self._data.get(key)
+        return None if text is None else decode_json(text)
+
+    def _scan(self, prefix: str) -> list[Any]:
+        return [
+            decode_json(self._data[key]) for key in sorted(self._data) if key.startswith(prefix)
+        ]
+
+    def _now(self) -> datetime:
+        return _aware(self._clock(), "clock()")
+
+    # -- unit of work: an undo journal, replayed backwards on rollback ------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                except BaseException:
+                    self._doomed = True
+                    raise
+                finally:
+                    self._depth -= 1
+                return
+            self._undo, self._depth, self._doomed = {}, 1, False
+            try:
+                yield
+            except BaseException:
+                self._rollback()
+                raise
+            finally:
+                self._depth = 0
+            if self._doomed:
+                self._rollback()
+                raise TransactionAborted("an inner block raised; the unit was rolled back")
+            self._undo = None
+
+    def _rollback(self) -> None:
+        undo, self._undo = self._undo or {}, None
+        for key, before in undo.items():
+            if before is None:
+                self._data.pop(key, None)
+            else:
+                self._data[key] = before
+
+    # -- orders and customers ---------------------------------------------------------------
+
+    def upsert_order(self, order: SalesOrder) -> UpsertResult:
+        key = f"order:{order.channel_order_id}"
+        with self.transaction():
+            before = self._data.get(key)
+            if before == encode_json(order.to_dict()):
+                return UpsertResult.UNCHANGED
+            self._put(key, order.to_dict())
+            return UpsertResult.CREATED if before is None else UpsertResult.UPDATED
+
+    def get_order(self, jet_order_id: str) -> SalesOrder | None:
+        data = self._get(f"order:{jet_order_id}")
+        return None if data is None else SalesOrder.from_dict(data)
+
+    def list_orders(self, *, channel_statuses: Collection[str] | None = None) -> list[SalesOrder]:
+        orders = [SalesOrder.from_dict(data) for data in self._scan("order:")]
+        if channel_statuses is None:
+            return orders
+        return [order for order in orders if order.channel_status in set(channel_statuses)]
+
+    def upsert_customer(self, customer: Customer) -> UpsertResult:
+        key = f"customer:{customer.email}"
+        with self.transaction():
+            data = self._get(key)
+            if data is None:
+                self._put(key, customer.to_dict())
+                return UpsertResult.CREATED
+            existing = Customer.from_dict(data)
+            merged = merge_customer(existing, customer)
+            if merged == existing:
+                return UpsertResult.UNCHANGED
+            self._put(key, merged.to_dict())
+            return UpsertResult.UPDATED
+
+    def get_customer(self, email: str) -> Customer | None:
+        data = self._get(f"customer:{normalize_email(email)}")
+        return None if data is None else Customer.from_dict(data)
+
+    def list_customers(self) -> list[Customer]:
+        return [Customer.from_dict(data) for data in self._scan("customer:")]
+
+    # -- outbox: one JSON object per entry; "seq" keeps enqueue order -----------------------
+
+    def enqueue(
+        self,
+        key: str,
+        *,
+        kind: str,
+        target: str,
+        payload: Mapping[str, Any],
+        not_before: datetime | None = None,
+    ) -> bool:
+        with self.transaction():
+            if f"push:{key}" in self._data:
+                return False
+            now = self._now()
+            due_at = now if not_before is None else _aware(not_before, "not_before")
+            seq = int(self._get("meta:seq") or 0) + 1
+            self._put("meta:seq", seq)
+            self._put(
+                f"push:{key}",
+                {
+                    "key": key,
+                    "kind": kind,
+                    "target": target,
+                    "payload": dict(payload),
+                    "attempts": 0,
+                    "status": PushStatus.PENDING.value,
+                    "next_attempt_at": due_at.isoformat(),
+                    "last_error": None,
+                    "created_at": now.isoformat(),
+                    "updated_at": now.isoformat(),
+                    "seq": seq,
+                },
+            )
+            return True
+
+    @staticmethod
+    def _entry(data: dict[str, Any]) -> OutboxEntry:
+        return OutboxEntry(
+            key=data["key"],
+            kind=data["kind"],
+            target=data["target"],
+            payload=data["payload"],
+            attempts=data["attempts"],
+            status=PushStatus(data["status"]),
+            next_attempt_at=_time(data["next_attempt_at"]),
+            last_error=data["last_error"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+            updated_at=datetime.fromisoformat(data["updated_at"]),
+        )
+
+    def _rows(self) -> list[dict[str, Any]]:
+        return sorted(self._scan("push:"), key=lambda row: row["seq"])
+
+    def due(self, now: datetime | None = None, limit: int | None = None) -> list[OutboxEntry]:
+        at = self._now() if now is None else _aware(now, "now")
+        entries = [self._entry(row) for row in self._rows()]
+        ready = [
+            e
+            for e in entries
+            if e.status is not PushStatus.DONE
+            and e.next_attempt_at is not None
+            and e.next_attempt_at <= at
+        ]
+        # sorted() is stable, so entries with equal times stay in enqueue order.
+        ready.sort(key=lambda e: (e.next_attempt_at, e.created_at))
+        return ready if limit is None else ready[:limit]
+
+    def get_push(self, key: str) -> OutboxEntry | None:
+        data = self._get(f"push:{key}")
+        return None if data is None else self._entry(data)
+
+    def pushes(self, *, status: PushStatus | None = None) -> list[OutboxEntry]:
+        entries = [self._entry(row) for row in self._rows()]
+        return [e for e in entries if status is None or e.status is status]
+
+    def _update_push(self, key: str, **changes: Any) -> None:
+        with self.transaction():
+            data = self._get(f"push:{key}")
+            if data is None:
+                raise KeyError(f"no outbox entry with key {key!r}")
+            if data["status"] == PushStatus.DONE.value:
+                return  # done is final
+            data.update(changes, attempts=data["attempts"] + 1)
+            data["updated_at"] = self._now().isoformat()
+            self._put(f"push:{key}", data)
+
+    def mark_done(self, key: str) -> None:
+        self._update_push(key, status=PushStatus.DONE.value, next_attempt_at=None)
+
+    def mark_failed(self, key: str, error: str, next_attempt_at: datetime | None) -> None:
+        retry = None if next_attempt_at is None else _aware(next_attempt_at, "next_attempt_at")
+        self._update_push(
+            key,
+            status=PushStatus.FAILED.value,
+            last_error=error,
+            next_attempt_at=None if retry is None else retry.isoformat(),
+        )
+
+    # -- last-pushed stock and price --------------------------------------------------------
+
+    def get_pushed_stock(self, sku: str, node: str) -> int | None:
+        value = self._get(f"stock:{sku}{_SEP}{node}")
+        return None if value is None else int(value)
+
+    def set_pushed_stock(self, sku: str, node: str, quantity: int) -> None:
+        self.set_pushed_stock_many({(sku, node): quantity})
+
+    def pushed_stock_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, int]:
+        found = {key: self.get_pushed_stock(*key) for key in keys}
+        return {key: value for key, value in found.items() if value is not None}
+
+    def set_pushed_stock_many(self, values: Mapping[PushedKey, int]) -> None:
+        for (sku, _node), quantity in values.items():
+            if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+                raise ValueError(f"stock for {sku!r} must be a non-negative int")
+        with self.transaction():
+            for (sku, node), quantity in values.items():
+                self._put(f"stock:{sku}{_SEP}{node}", quantity)
+
+    def get_pushed_price(self, sku: str, node: str | None = None) -> Decimal | None:
+        value = self._get(f"price:{sku}{_SEP}{node or ''}")
+        return None if value is None else Decimal(value)
+
+    def set_pushed_price(self, sku: str, node: str | None, price: Decimal) -> None:
+        self.set_pushed_price_many({(sku, node or ""): price})
+
+    def pushed_price_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, Decimal]:
+        found = {key: self.get_pushed_price(*key) for key in keys}
+        return {key: value for key, value in found.items() if value is not None}
+
+    def set_pushed_price_many(self, values: Mapping[PushedKey, Decimal]) -> None:
+        for (sku, _node), price in values.items():
+            if not isinstance(price, Decimal) or not price.is_finite():
+                raise TypeError(f"price for {sku!r} must be a finite Decimal, got {price!r}")
+        with self.transaction():
+            for (sku, node), price in values.items():
+                self._put(f"price:{sku}{_SEP}{node}", str(price))  # text keeps trailing zeros
+
+    # -- linked SKUs ------------------------------------------------------------------------
+
+    @staticmethod
+    def _linked(data: dict[str, Any]) -> LinkedSku:
+        return LinkedSku(
+            sku=data["sku"],
+            archived=data["archived"],
+            archived_at=_time(data["archived_at"]),
+            linked_at=datetime.fromisoformat(data["linked_at"]),
+        )
+
+    def link_sku(self, sku: str) -> bool:
+        with self.transaction():
+            if f"sku:{sku}" in self._data:
+                return False
+            now = self._now().isoformat()
+            self._put(
+                f"sku:{sku}", {"sku": sku, "archived": False, "archived_at": None, "linked_at": now}
+            )
+            return True
+
+    def get_linked_sku(self, sku: str) -> LinkedSku | None:
+        data = self._get(f"sku:{sku}")
+        return None if data is None else self._linked(data)
+
+    def linked_skus(self) -> list[LinkedSku]:
+        return [self._linked(data) for data in self._scan("sku:")]
+
+    def set_sku_archived(self, sku: str, archived: bool) -> bool:
+        with self.transaction():
+            data = self._get(f"sku:{sku}")
+            if data is None:
+                raise KeyError(f"SKU {sku!r} is not linked")
+            if data["archived"] == archived:
+                return False
+            data["archived"] = archived
+            data["archived_at"] = self._now().isoformat() if archived else None
+            self._put(f"sku:{sku}", data)
+            return True
+
+    # -- quarantine: the raw bytes are kept as hex, so JSON never touches them --------------
+
+    @staticmethod
+    def _quarantined(data: dict[str, Any]) -> QuarantineEntry:
+        return QuarantineEntry(
+            kind=data["kind"],
+            external_id=data["external_id"],
+            payload=bytes.fromhex(data["payload"]),
+            reason=data["reason"],
+            first_seen=datetime.fromisoformat(data["first_seen"]),
+            last_seen=datetime.fromisoformat(data["last_seen"]),
+            times_seen=data["times_seen"],
+        )
+
+    def quarantine(
+        self, kind: str, external_id: str, payload: bytes, reason: str
+    ) -> QuarantineEntry:
+        if not isinstance(payload, bytes):
+            raise TypeError("quarantine payload must be bytes")
+        key = f"quarantine:{kind}{_SEP}{external_id}"
+        with self.transaction():
+            old = self._get(key)
+            now = self._now().isoformat()
+            data = {
+                "kind": kind,
+                "external_id": external_id,
+                "payload": payload.hex(),
+                "reason": reason,
+                "first_seen": now if old is None else old["first_seen"],
+                "last_seen": now,
+                "times_seen": 1 if old is None else old["times_seen"] + 1,
+            }
+            self._put(key, data)
+            return self._quarantined(data)
+
+    def get_quarantined(self, kind: str, external_id: str) -> QuarantineEntry | None:
+        data = self._get(f"quarantine:{kind}{_SEP}{external_id}")
+        return None if data is None else self._quarantined(data)
+
+    def quarantined(self, kind: str | None = None) -> list[QuarantineEntry]:
+        prefix = "quarantine:" if kind is None else f"quarantine:{kind}{_SEP}"
+        entries = [self._quarantined(data) for data in self._scan(prefix)]
+        return sorted(entries, key=lambda e: (e.first_seen, e.kind, e.external_id))
+
+    def release(self, kind: str, external_id: str) -> bool:
+        with self.transaction():
+            return self._delete(f"quarantine:{kind}{_SEP}{external_id}")
+
+    # -- sync state and leases ----------------------------------------------------------------
+
+    def get_state(self, key: str) -> str | None:
+        value = self._get(f"state:{key}")
+        return None if value is None else str(value)
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.transaction():
+            self._put(f"state:{key}", value)
+
+    def delete_state(self, key: str) -> bool:
+        with self.transaction():
+            return self._delete(f"state:{key}")
+
+    def acquire_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+        if ttl <= timedelta(0):
+            raise ValueError(f"lease ttl must be positive, got {ttl}")
+        with self.transaction():
+            now = self._now()
+            held = self._get(f"lease:{name}")
+            if _held_by_other(held, owner, now):
+                return False
+            self._put(f"lease:{name}", {"owner": owner, "expires_at": (now + ttl).isoformat()})
+            return True
+
+    def renew_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+        if ttl <= timedelta(0):
+            raise ValueError(f"lease ttl must be positive, got {ttl}")
+        with self.transaction():
+            now = self._now()
+            held = self._get(f"lease:{name}")
+            if not _held_by(held, owner, now):
+                return False
+            self._put(f"lease:{name}", {"owner": owner, "expires_at": (now + ttl).isoformat()})
+            return True
+
+    def release_lease(self, name: str, owner: str) -> bool:
+        with self.transaction():
+            held = self._get(f"lease:{name}")
+            if not held or held["owner"] != owner:
+                return False
+            return self._delete(f"lease:{name}")
