@@ -1,0 +1,156 @@
+"""Order lines from Jet's ``order_items``, with quantities from shipments and returns.
+
+Money rules: ``row_total`` is Jet's ``base_price`` exactly (Jet's base price is the total for the
+line's quantity); the unit ``price`` is ``base_price / quantity`` rounded half-even to
+``ctx.unit_price_quantum`` (cents), for display only; ``tax_percent`` is
+``item_tax / base_price * 100`` rounded half-even to ``ctx.tax_percent_quantum`` (0 when the base
+price is 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from jet_orderhive.jet.enums import ReturnStatus
+from jet_orderhive.jet.models import JetOrder, JetReturn, OrderItem, PriceAdjustment
+from jet_orderhive.mapping.context import MappingContext, MappingError
+from jet_orderhive.orderhive.models import LineItem
+
+__all__ = [
+    "discount_of",
+    "map_line_items",
+    "returned_quantities",
+    "shipment_quantities",
+    "tax_percent",
+    "unit_price",
+]
+
+_ZERO = Decimal(0)
+_HUNDRED = Decimal(100)
+
+
+def unit_price(row_total: Decimal, quantity: int, quantum: Decimal) -> Decimal:
+    """``row_total / quantity`` rounded half-even to ``quantum``; the row total stays exact."""
+    return (row_total / quantity).quantize(quantum, rounding=ROUND_HALF_EVEN)
+
+
+def tax_percent(tax: Decimal, base: Decimal, quantum: Decimal) -> Decimal:
+    """``tax / base * 100`` rounded half-even to ``quantum``; 0 for a zero base."""
+    if base == 0:
+        return _ZERO.quantize(quantum)
+    return (tax * _HUNDRED / base).quantize(quantum, rounding=ROUND_HALF_EVEN)
+
+
+def discount_of(adjustment: PriceAdjustment | Decimal | None) -> Decimal:
+    """The discount a Jet price adjustment stands for, as a positive amount (0 if none).
+
+    Jet documented the adjustment as an object whose ``principal`` is the line's share; clients
+    also saw a bare number. Either sign reads as a reduction.
+    """
+    if adjustment is None:
+        return _ZERO
+    if isinstance(adjustment, Decimal):
+        return abs(adjustment)
+    return abs(adjustment.principal or _ZERO)
+
+
+def shipment_quantities(jet_order: JetOrder) -> dict[str, tuple[int, int]]:
+    """Units shipped and cancelled per SKU over every shipment Jet reports."""
+    totals: dict[str, tuple[int, int]] = {}
+    for shipment in jet_order.shipments or ():
+        for item in shipment.shipment_items:
+            if item.merchant_sku is None:
+                continue
+            shipped, cancelled = totals.get(item.merchant_sku, (0, 0))
+            totals[item.merchant_sku] = (
+                shipped + (item.response_shipment_sku_quantity or 0),
+                cancelled + (item.response_shipment_cancel_qty or 0),
+            )
+    return totals
+
+
+def returned_quantities(jet_order: JetOrder, returns: Iterable[JetReturn]) -> dict[str, int]:
+    """Units returned per order item id, counting only returns the merchant completed."""
+    totals: dict[str, int] = {}
+    for jet_return in returns:
+        if jet_return.merchant_order_id != jet_order.merchant_order_id:
+            continue
+        if jet_return.return_status != ReturnStatus.COMPLETED_BY_MERCHANT:
+            continue
+        for sku_line in jet_return.return_merchant_skus or ():
+            key = sku_line.order_item_id
+            totals[key] = totals.get(key, 0) + (sku_line.return_quantity or 0)
+    return totals
+
+
+def _take(pool: dict[str, int], key: str, wanted: int) -> int:
+    # Jet reports shipments per SKU; when two lines share a SKU the units fill lines in order.
+    available = pool.get(key, 0)
+    taken = min(available, wanted)
+    pool[key] = available - taken
+    return taken
+
+
+def _line(
+    item: OrderItem,
+    ctx: MappingContext,
+    order_id: str,
+    index: int,
+    quantities: tuple[int, int, int],
+) -> LineItem:
+    quantity = item.request_order_quantity
+    if quantity < 1:
+        raise MappingError(
+            f"order {order_id}: order_items[{index}].request_order_quantity is {quantity}; "
+            "a line needs at least one unit",
+            order_id=order_id,
+        )
+    price = item.item_price
+    base = price.base_price
+    tax = price.item_tax or _ZERO
+    shipped, cancelled, returned = quantities
+    return LineItem(
+        sku=item.merchant_sku,
+        name=item.product_title or item.merchant_sku,
+        variant_id=item.order_item_id,
+        alt_order_item_id=item.alt_order_item_id,
+        quantity_ordered=quantity,
+        price=unit_price(base, quantity, ctx.unit_price_quantum),
+        row_total=base,
+        discount=discount_of(item.price_adjustment),
+        tax_value=tax,
+        tax_percent=tax_percent(tax, base, ctx.tax_percent_quantum),
+        quantity_shipped=shipped,
+        quantity_cancelled=cancelled,
+        quantity_returned=returned,
+        quantity_cancel_requested=item.request_order_cancel_qty or 0,
+    )
+
+
+def map_line_items(
+    jet_order: JetOrder, ctx: MappingContext, returns: Sequence[JetReturn] = ()
+) -> tuple[LineItem, ...]:
+    """One line per ``order_items[]`` entry, in Jet's order."""
+    shipped_pool: dict[str, int] = {}
+    cancelled_pool: dict[str, int] = {}
+    for sku, (shipped, cancelled) in shipment_quantities(jet_order).items():
+        shipped_pool[sku] = shipped
+        cancelled_pool[sku] = cancelled
+    returned = returned_quantities(jet_order, returns)
+    lines = []
+    for index, item in enumerate(jet_order.order_items):
+        quantity = item.request_order_quantity
+        shipped = _take(shipped_pool, item.merchant_sku, quantity)
+        cancelled = _take(cancelled_pool, item.merchant_sku, quantity - shipped)
+        back = returned.pop(item.order_item_id, 0)
+        lines.append(
+            _line(
+                item,
+                ctx,
+                jet_order.merchant_order_id,
+                index,
+                (shipped, cancelled, min(back, shipped)),
+            )
+        )
+    return tuple(lines)

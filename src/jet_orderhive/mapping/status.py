@@ -1,0 +1,210 @@
+"""Both status tables, as data: Jet → Orderhive on import, Orderhive → Jet pushes.
+
+Inbound, a row is chosen by the Jet status and what Jet reports was done with the units
+(``Fulfilment``); a row keyed ``(status, None)`` covers every fulfilment of that status. A Jet
+status with no row lands in the explicit unknown bucket: nothing is guessed.
+
+Outbound, a row is chosen by the Orderhive status and the Jet status the order is in; no row
+means nothing is pushed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from types import MappingProxyType
+
+import attrs
+
+from jet_orderhive.jet.enums import OrderStatus as JetOrderStatus
+from jet_orderhive.jet.models import JetOrder, JetReturn
+from jet_orderhive.mapping.context import MappingContext
+from jet_orderhive.mapping.lines import returned_quantities, shipment_quantities
+from jet_orderhive.orderhive.enums import OrderStatus
+
+__all__ = [
+    "STATUS_IN",
+    "STATUS_OUT",
+    "Fulfilment",
+    "InboundRule",
+    "PushAction",
+    "StatusDecision",
+    "decide_status_in",
+    "decide_status_out",
+    "fulfilment_of",
+]
+
+
+class Fulfilment(StrEnum):
+    """What Jet reports was done with an order's units, most significant first."""
+
+    RETURNED = "returned"
+    """At least one unit came back in a return the merchant completed."""
+    SHIPPED = "shipped"
+    """At least one unit shipped."""
+    CANCELLED = "cancelled"
+    """Nothing shipped and at least one unit was cancelled."""
+    NONE = "none"
+    """Nothing shipped or cancelled yet."""
+
+
+@attrs.frozen(kw_only=True)
+class InboundRule:
+    """One row of the Jet → Orderhive table."""
+
+    status: OrderStatus
+    review_status: OrderStatus | None = None
+    """Used instead of ``status`` when ``ctx.confirm_on_import`` is off (manual review)."""
+    needs_import_created: bool = False
+    """Imported only when ``ctx.import_created`` is on."""
+
+
+_JET = JetOrderStatus
+_OH = OrderStatus
+
+STATUS_IN: Mapping[tuple[str, Fulfilment | None], InboundRule] = MappingProxyType(
+    {
+        (_JET.CREATED.value, None): InboundRule(
+            status=_OH.NOT_CONFIRMED, needs_import_created=True
+        ),
+        (_JET.READY.value, None): InboundRule(
+            status=_OH.CONFIRMED, review_status=_OH.NOT_CONFIRMED
+        ),
+        (_JET.ACKNOWLEDGED.value, None): InboundRule(status=_OH.CONFIRMED),
+        (_JET.IN_PROGRESS.value, Fulfilment.RETURNED): InboundRule(status=_OH.RETURNED),
+        (_JET.IN_PROGRESS.value, Fulfilment.SHIPPED): InboundRule(status=_OH.PARTIALLY_SHIPPED),
+        (_JET.IN_PROGRESS.value, Fulfilment.CANCELLED): InboundRule(status=_OH.CONFIRMED),
+        (_JET.IN_PROGRESS.value, Fulfilment.NONE): InboundRule(status=_OH.CONFIRMED),
+        (_JET.COMPLETE.value, Fulfilment.RETURNED): InboundRule(status=_OH.RETURNED),
+        (_JET.COMPLETE.value, Fulfilment.SHIPPED): InboundRule(status=_OH.SHIPPED),
+        (_JET.COMPLETE.value, Fulfilment.CANCELLED): InboundRule(status=_OH.CANCELLED),
+        # Complete with nothing shipped and no cancel shipment: Jet rejected or cancelled it.
+        (_JET.COMPLETE.value, Fulfilment.NONE): InboundRule(status=_OH.CANCELLED),
+    }
+)
+"""Jet → Orderhive: ``(jet status, fulfilment or None for any)`` → rule."""
+
+
+class PushAction(StrEnum):
+    """A request to send to Jet for an Orderhive status change."""
+
+    ACKNOWLEDGE = "acknowledge"
+    """``PUT /orders/{id}/acknowledge`` with ``accepted`` and every item ``fulfillable``."""
+    REJECT = "reject"
+    """``PUT /orders/{id}/acknowledge`` with a ``rejected - …`` status."""
+    SHIP = "ship"
+    """``PUT /orders/{id}/shipped`` with the order's shipments not yet on Jet."""
+    CANCEL = "cancel"
+    """``PUT /orders/{id}/shipped`` cancelling every open unit (ship 0, cancel n)."""
+
+
+_OPEN_ON_JET = (_JET.ACKNOWLEDGED.value, _JET.IN_PROGRESS.value)
+_ACK = PushAction.ACKNOWLEDGE
+_SHIP = PushAction.SHIP
+
+STATUS_OUT: Mapping[tuple[OrderStatus, str], tuple[PushAction, ...]] = MappingProxyType(
+    {
+        (_OH.CONFIRMED, _JET.READY.value): (_ACK,),
+        # Shipping an order Jet still holds as ready needs the acknowledgement first.
+        (_OH.PARTIALLY_SHIPPED, _JET.READY.value): (_ACK, _SHIP),
+        (_OH.SHIPPED, _JET.READY.value): (_ACK, _SHIP),
+        **{(_OH.PARTIALLY_SHIPPED, jet): (_SHIP,) for jet in _OPEN_ON_JET},
+        **{(_OH.SHIPPED, jet): (_SHIP,) for jet in _OPEN_ON_JET},
+        (_OH.CANCELLED, _JET.READY.value): (PushAction.REJECT,),
+        **{(_OH.CANCELLED, jet): (PushAction.CANCEL,) for jet in _OPEN_ON_JET},
+    }
+)
+"""Orderhive → Jet: ``(orderhive status, jet status)`` → actions in order; absent means none."""
+
+
+@attrs.frozen(kw_only=True)
+class StatusDecision:
+    """What a Jet order's state means for Orderhive, including "we do not know"."""
+
+    jet_status: str
+    status: OrderStatus | None
+    """The Orderhive status to record; ``None`` when not imported or unknown."""
+    import_: bool
+    """Whether the order should be imported (or refreshed) at all."""
+    unknown: str | None = None
+    """The raw Jet status when no row matches it: report it, do not guess."""
+    fulfilment: Fulfilment = Fulfilment.NONE
+    directed_cancel: bool = False
+    """Jet asked for units to be cancelled that are still open: the host must answer."""
+    partially_cancel: bool = False
+    """Some, not all, units are cancelled."""
+    reason: str
+
+
+def fulfilment_of(jet_order: JetOrder, returns: Sequence[JetReturn] = ()) -> Fulfilment:
+    """Classify what Jet reports was done with the order's units."""
+    if any(returned_quantities(jet_order, returns).values()):
+        return Fulfilment.RETURNED
+    quantities = shipment_quantities(jet_order).values()
+    if any(shipped for shipped, _ in quantities):
+        return Fulfilment.SHIPPED
+    if any(cancelled for _, cancelled in quantities):
+        return Fulfilment.CANCELLED
+    return Fulfilment.NONE
+
+
+def _cancel_facts(jet_order: JetOrder) -> tuple[bool, bool]:
+    ordered: dict[str, int] = {}
+    for item in jet_order.order_items:
+        ordered[item.merchant_sku] = ordered.get(item.merchant_sku, 0) + item.request_order_quantity
+    done = shipment_quantities(jet_order)
+    open_units = sum(max(count - sum(done.get(sku, (0, 0))), 0) for sku, count in ordered.items())
+    cancelled = sum(cancel for _, cancel in done.values())
+    requested = jet_order.jet_request_directed_cancel or any(
+        (item.request_order_cancel_qty or 0) > 0 for item in jet_order.order_items
+    )
+    directed = requested and open_units > 0
+    partially = 0 < cancelled < sum(ordered.values())
+    return directed, partially
+
+
+def decide_status_in(
+    jet_order: JetOrder, ctx: MappingContext, returns: Sequence[JetReturn] = ()
+) -> StatusDecision:
+    """Look the order up in `STATUS_IN`; an unmatched Jet status goes to the unknown bucket."""
+    raw = str(jet_order.status)
+    fulfilment = fulfilment_of(jet_order, returns)
+    rule = STATUS_IN.get((raw, fulfilment)) or STATUS_IN.get((raw, None))
+    if rule is None or not jet_order.status.is_known:
+        return StatusDecision(
+            jet_status=raw,
+            status=None,
+            import_=False,
+            unknown=raw,
+            fulfilment=fulfilment,
+            reason=f"Jet status {raw!r} is not in the status table; the order is reported, "
+            "not imported",
+        )
+    directed, partially = _cancel_facts(jet_order)
+    if rule.needs_import_created and not ctx.import_created:
+        return StatusDecision(
+            jet_status=raw,
+            status=None,
+            import_=False,
+            fulfilment=fulfilment,
+            directed_cancel=directed,
+            partially_cancel=partially,
+            reason=f"Jet status {raw!r} is imported only with import_created on",
+        )
+    status = rule.status
+    if rule.review_status is not None and not ctx.confirm_on_import:
+        status = rule.review_status
+    return StatusDecision(
+        jet_status=raw,
+        status=status,
+        import_=True,
+        fulfilment=fulfilment,
+        directed_cancel=directed,
+        partially_cancel=partially,
+        reason=f"Jet {raw!r} with {fulfilment.value} units maps to {status.name}",
+    )
+
+
+def decide_status_out(status: OrderStatus, jet_status: str) -> tuple[PushAction, ...]:
+    """The requests an Orderhive status calls for while Jet holds the order in ``jet_status``."""
+    return STATUS_OUT.get((status, str(jet_status)), ())
