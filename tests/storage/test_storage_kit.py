@@ -1,0 +1,174 @@
+"""The storage kit can fail: adapters that break one promise each are caught by it."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from jet_orderhive._json import JsonValue
+from jet_orderhive.orderhive import SalesOrder
+from jet_orderhive.storage import MemoryStorage, UpsertResult
+from jet_orderhive.testing.storage_kit import FakeClock, StorageContract
+
+
+class _AlwaysCreated(MemoryStorage):
+    def upsert_order(self, order: SalesOrder) -> UpsertResult:
+        super().upsert_order(order)
+        return UpsertResult.CREATED
+
+
+class _NoRollback(MemoryStorage):
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        yield
+
+
+class _ForgetfulOutbox(MemoryStorage):
+    def enqueue(
+        self,
+        key: str,
+        *,
+        kind: str,
+        target: str,
+        payload: Mapping[str, JsonValue],
+        not_before: datetime | None = None,
+    ) -> bool:
+        super().enqueue(key, kind=kind, target=target, payload=payload, not_before=not_before)
+        return True
+
+
+class _SharedLease(MemoryStorage):
+    def acquire_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+        super().acquire_lease(name, owner, ttl)
+        return True
+
+
+class _TextQuarantine(MemoryStorage):
+    def quarantine(self, kind: str, external_id: str, payload: bytes, reason: str):  # type: ignore[no-untyped-def]
+        text = payload.decode("utf-8", errors="replace").encode()
+        return super().quarantine(kind, external_id, text, reason)
+
+
+class _WallClock(MemoryStorage):
+    def __init__(self, *, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(clock=lambda: datetime.now(UTC))
+
+
+class _DoneComesBack(MemoryStorage):
+    def mark_done(self, key: str) -> None:
+        self.mark_failed(key, "pretend", datetime(2000, 1, 1, tzinfo=UTC))
+
+
+class _CaseSensitiveCustomers(MemoryStorage):
+    def __init__(self, *, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(clock=clock)
+
+    def upsert_customer(self, customer):  # type: ignore[no-untyped-def]
+        result = super().upsert_customer(customer)
+        return UpsertResult.CREATED if result is UpsertResult.UNCHANGED else result
+
+
+def _run_contract_test(name: str, storage: MemoryStorage, clock: FakeClock) -> None:
+    method = getattr(StorageContract(), name)
+    offered = {"storage": storage, "clock": clock}
+    method(**{arg: offered[arg] for arg in inspect.signature(method).parameters})
+
+
+@pytest.mark.parametrize(
+    ("adapter", "test_name"),
+    [
+        (_AlwaysCreated, "test_upserting_the_same_order_again_is_unchanged"),
+        (_NoRollback, "test_exception_inside_transaction_leaves_nothing_behind"),
+        (_NoRollback, "test_swallowed_inner_failure_aborts_the_whole_unit"),
+        (_ForgetfulOutbox, "test_same_key_enqueued_twice_is_one_entry"),
+        (_SharedLease, "test_lease_is_exclusive_while_held"),
+        (_TextQuarantine, "test_quarantine_keeps_the_raw_payload_byte_for_byte"),
+        (_WallClock, "test_expired_lease_is_taken_over"),
+        (_DoneComesBack, "test_done_entries_never_come_back"),
+        (_CaseSensitiveCustomers, "test_case_and_space_variants_of_one_email_are_one_customer"),
+    ],
+)
+def test_kit_fails_an_adapter_that_breaks_a_promise(
+    adapter: Callable[..., MemoryStorage], test_name: str
+) -> None:
+    clock = FakeClock()
+    # A broken promise shows as a failed assert, or as pytest.raises reporting "DID NOT RAISE".
+    with pytest.raises((AssertionError, pytest.fail.Exception)):
+        _run_contract_test(test_name, adapter(clock=clock), clock)
+
+
+def test_kit_passes_the_same_tests_for_the_sound_adapter() -> None:
+    names = [name for name in dir(StorageContract) if name.startswith("test_")]
+    assert len(names) >= 40
+    for name in names:
+        clock = FakeClock()
+        _run_contract_test(name, MemoryStorage(clock=clock), clock)
+
+
+def test_fake_clock_moves_only_when_told() -> None:
+    start = datetime(2021, 3, 1, tzinfo=UTC)
+    clock = FakeClock(start)
+    assert clock() == clock() == start
+    assert clock.advance(timedelta(seconds=90)) == start + timedelta(seconds=90)
+    with pytest.raises(ValueError, match="forward"):
+        clock.advance(timedelta(seconds=-1))
+    with pytest.raises(ValueError, match="aware"):
+        FakeClock(datetime(2021, 3, 1))
+
+
+def test_subclassing_the_kit_in_a_test_file_runs_it_and_reports_failures(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_adapter.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+            from jet_orderhive.storage import MemoryStorage, UpsertResult
+            from jet_orderhive.testing.storage_kit import StorageContract
+
+            class Broken(MemoryStorage):
+                def upsert_order(self, order):
+                    super().upsert_order(order)
+                    return UpsertResult.CREATED
+
+            class TestBroken(StorageContract):
+                @pytest.fixture
+                def storage(self, clock):
+                    return Broken(clock=clock)
+
+            class TestForgotTheFixture(StorageContract):
+                pass
+            """
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", "-k",
+         "same_order_again or TestForgotTheFixture and protocol", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert "TestBroken::test_upserting_the_same_order_again_is_unchanged" in result.stdout
+    assert "1 failed" in result.stdout
+
+    forgot = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k",
+         "TestForgotTheFixture and protocol", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert forgot.returncode == 1, forgot.stdout
+    assert "must override the `storage` fixture" in forgot.stdout
