@@ -206,6 +206,9 @@ class OrderFactory:
             lines = [(sku, rng.randint(1, 5)) for sku in chosen]
         if not lines:
             raise ValueError("an order needs at least one line")
+        if status == "inprogress" and sum(qty for _, qty in lines) < 2:
+            # One unit cannot be partly shipped; two make an honest partial shipment.
+            lines[0] = (lines[0][0], 2)
         tax_rate = Decimal(rng.randint(0, 1000)) / 10000
         carrier, method, level = rng.choice(_SHIPPING)
         items = [self._item(sku, qty, tax_rate) for sku, qty in lines]
@@ -267,9 +270,6 @@ class OrderFactory:
         if status == "inprogress":
             first = order["order_items"][0]["merchant_sku"]
             counts = {first: 1}
-            if sum(u.ordered for u in tally.values()) == 1:
-                # A one-unit order cannot be partly shipped; cancel nothing, ship nothing yet.
-                return
         else:
             counts = {sku: units.ordered for sku, units in tally.items()}
         shipment = {
