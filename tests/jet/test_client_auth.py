@@ -129,7 +129,8 @@ async def test_an_expired_stored_token_is_replaced_and_saved(kind: str) -> None:
     async with harness(kind, clock_obj=clock, rate_limit=None, token_store=store) as h:
         await h.call("list_order_ids", "ready")
         assert h.jet.token_requests() == 1
-        assert store.token is not None and store.token.id_token != "old-token-value"
+        assert store.token is not None
+        assert store.token.id_token != "old-token-value"
 
 
 @both_clients

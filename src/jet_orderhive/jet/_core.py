@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import random
 import time
+import weakref
 from collections.abc import Callable, Generator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Final, TypeAlias, TypeVar
@@ -347,6 +348,12 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _forget_all(remembered: list[str]) -> None:
+    for value in remembered:
+        _logging.forget_secret(value)
+    remembered.clear()
+
+
 class Core:
     """Configuration and shared state of one client, plus the flows that use them.
 
@@ -355,6 +362,7 @@ class Core:
 
     __slots__ = (
         "_bucket",
+        "_forget",
         "_monotonic",
         "_now",
         "_remembered",
@@ -367,6 +375,7 @@ class Core:
         "token_store",
         "tokens",
         "user",
+        "__weakref__",
     )
 
     def __init__(
@@ -402,15 +411,15 @@ class Core:
             (lambda: self._now().timestamp()) if clock is not None else time.monotonic
         )
         self._rng = rng or random.Random()
-        # Every credential this client has held stays redacted from the logs until it closes.
+        # Every credential this client has held stays redacted from the logs until it is
+        # closed or garbage-collected, whichever comes first.
         self._remembered: list[str] = [secret]
         _logging.remember_secret(secret)
+        self._forget = weakref.finalize(self, _forget_all, self._remembered)
 
     def close(self) -> None:
-        """Stop redacting this client's secret and token from the logs (the client is done)."""
-        remembered, self._remembered = self._remembered, []
-        for value in remembered:
-            _logging.forget_secret(value)
+        """Stop redacting this client's secret and tokens from the logs (the client is done)."""
+        self._forget()
 
     def now(self) -> datetime:
         return self._now()
