@@ -361,6 +361,7 @@ class Core:
     """
 
     __slots__ = (
+        "__weakref__",
         "_bucket",
         "_forget",
         "_monotonic",
@@ -375,7 +376,6 @@ class Core:
         "token_store",
         "tokens",
         "user",
-        "__weakref__",
     )
 
     def __init__(
