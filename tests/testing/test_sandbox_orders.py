@@ -118,12 +118,23 @@ def test_order_detail_has_every_field_and_exact_totals(
     order = get_json(api, f"orders/withoutShipmentDetail/{order_id}")
 
     for key in (
-        "merchant_order_id", "reference_order_id", "customer_reference_order_id",
-        "fulfillment_node", "hash_email", "status", "order_placed_date",
-        "order_transmission_date", "order_ready_date", "has_shipments",
-        "jet_request_directed_cancel", "buyer", "shipping_to", "order_detail", "order_items",
+        "merchant_order_id",
+        "reference_order_id",
+        "customer_reference_order_id",
+        "fulfillment_node",
+        "hash_email",
+        "status",
+        "order_placed_date",
+        "order_transmission_date",
+        "order_ready_date",
+        "has_shipments",
+        "jet_request_directed_cancel",
+        "buyer",
+        "shipping_to",
+        "order_detail",
+        "order_items",
         "order_totals",
-    ):  # fmt: skip
+    ):
         assert key in order, key
     assert "acknowledgement_status" not in order
     assert "shipments" not in order
@@ -344,14 +355,14 @@ def test_overshipping_counts_earlier_shipments_and_is_400(
                 ]
             },
             "cancel-only shipment needs a unique alt_shipment_id",
-        ),  # fmt: skip
+        ),
         (
             {
                 "alt_shipment_id": "Q",
                 "shipment_items": [{"merchant_sku": "SKU-A", "response_shipment_sku_quantity": -1}],
             },
             "response_shipment_sku_quantity: must be at least 0",
-        ),  # fmt: skip
+        ),
     ],
     ids=[
         "date-without-offset",
@@ -362,7 +373,7 @@ def test_overshipping_counts_earlier_shipments_and_is_400(
         "unknown-key",
         "cancel-without-alt-id",
         "negative-quantity",
-    ],  # fmt: skip
+    ],
 )
 def test_invalid_shipment_is_400_and_changes_nothing(
     sandbox: JetSandbox, api: httpx.Client, shipment_body: dict[str, Any], expected: str
@@ -466,9 +477,11 @@ def test_generate_endpoint_seeds_orders_from_jets_test_body(
     body = {
         "fulfillment_node": sandbox.fulfillment_node_id,
         "buyer": {"name": "Nick B", "phone_number": "123-456-7890"},
-        "items": [{"sku": "ABC", "order_quantity": 5}, {"sku": "DEF", "order_quantity": 2,
-                                                         "order_cancel_quantity": 1}],
-    }  # fmt: skip
+        "items": [
+            {"sku": "ABC", "order_quantity": 5},
+            {"sku": "DEF", "order_quantity": 2, "order_cancel_quantity": 1},
+        ],
+    }
 
     response = api.post("orders/generate/2", content=dumps(body))
 

@@ -61,10 +61,16 @@ def test_completing_a_return_moves_it_to_completed_by_merchant(
     amount = {"principal": Decimal("5.00"), "tax": 0, "shipping_cost": 0, "shipping_tax": 0}
     body = {
         "merchant_order_id": order_id,
-        "items": [{"order_item_id": item_id, "total_quantity_returned": 1,
-                   "order_return_refund_qty": 1, "refund_amount": amount}],
+        "items": [
+            {
+                "order_item_id": item_id,
+                "total_quantity_returned": 1,
+                "order_return_refund_qty": 1,
+                "refund_amount": amount,
+            }
+        ],
         "agree_to_return_charge": True,
-    }  # fmt: skip
+    }
 
     response = api.put(f"returns/{return_id}/complete", content=dumps(body))
 
@@ -85,10 +91,16 @@ def test_refunding_more_than_was_returned_is_400(
     item_id = sandbox.return_state(return_id)["return_merchant_SKUs"][0]["order_item_id"]
     amount = {"principal": 1, "tax": 0, "shipping_cost": 0, "shipping_tax": 0}
     body = {
-        "items": [{"order_item_id": item_id, "total_quantity_returned": 1,
-                   "order_return_refund_qty": 2, "refund_amount": amount}],
+        "items": [
+            {
+                "order_item_id": item_id,
+                "total_quantity_returned": 1,
+                "order_return_refund_qty": 2,
+                "refund_amount": amount,
+            }
+        ],
         "agree_to_return_charge": True,
-    }  # fmt: skip
+    }
 
     response = api.put(f"returns/{return_id}/complete", content=dumps(body))
 
@@ -100,10 +112,16 @@ def test_refund_is_created_listed_and_readable(
     sandbox: JetSandbox, api: httpx.Client, order_id: str
 ) -> None:
     item_id = sandbox.order(order_id)["order_items"][1]["order_item_id"]
-    body = {"items": [{"order_item_id": item_id, "order_return_refund_qty": 1,
-                       "refund_reason": "Package arrived late",
-                       "refund_amount": {"principal": 2, "tax": 0, "shipping_cost": 0,
-                                         "shipping_tax": 0}}]}  # fmt: skip
+    body = {
+        "items": [
+            {
+                "order_item_id": item_id,
+                "order_return_refund_qty": 1,
+                "refund_reason": "Package arrived late",
+                "refund_amount": {"principal": 2, "tax": 0, "shipping_cost": 0, "shipping_tax": 0},
+            }
+        ]
+    }
 
     created = api.post(f"refunds/{order_id}/REF-00001", content=dumps(body))
 

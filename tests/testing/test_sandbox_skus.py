@@ -86,20 +86,32 @@ def test_put_inventory_replaces_and_patch_changes_only_listed_nodes(
 ) -> None:
     sandbox.add_sku("S1", quantities={NODE_A: 5, NODE_B: 7})
 
-    send(api, "PATCH", "merchant-skus/S1/inventory",
-         {"fulfillment_nodes": [{"fulfillment_node_id": NODE_A, "quantity": 1}]})  # fmt: skip
+    send(
+        api,
+        "PATCH",
+        "merchant-skus/S1/inventory",
+        {"fulfillment_nodes": [{"fulfillment_node_id": NODE_A, "quantity": 1}]},
+    )
     assert inventory(api, "merchant-skus/S1") == {NODE_A: 1, NODE_B: 7}
 
-    send(api, "PUT", "merchant-skus/S1/inventory",
-         {"fulfillment_nodes": [{"fulfillment_node_id": NODE_B, "quantity": 2}]})  # fmt: skip
+    send(
+        api,
+        "PUT",
+        "merchant-skus/S1/inventory",
+        {"fulfillment_nodes": [{"fulfillment_node_id": NODE_B, "quantity": 2}]},
+    )
     assert inventory(api, "merchant-skus/S1") == {NODE_B: 2}
 
 
 def test_inventory_for_a_foreign_node_is_400(sandbox: JetSandbox, api: httpx.Client) -> None:
     sandbox.add_sku("S1")
 
-    response = send(api, "PATCH", "merchant-skus/S1/inventory",
-                    {"fulfillment_nodes": [{"fulfillment_node_id": "c" * 32, "quantity": 1}]})  # fmt: skip
+    response = send(
+        api,
+        "PATCH",
+        "merchant-skus/S1/inventory",
+        {"fulfillment_nodes": [{"fulfillment_node_id": "c" * 32, "quantity": 1}]},
+    )
 
     assert response.status_code == 400
     assert "is not one of the merchant's fulfillment nodes" in response.json()["errors"][0]
@@ -109,8 +121,12 @@ def test_archived_sku_ignores_inventory_updates(sandbox: JetSandbox, api: httpx.
     sandbox.add_sku("S1", quantities={NODE_A: 5})
     sandbox.archive_sku("S1")
 
-    response = send(api, "PATCH", "merchant-skus/S1/inventory",
-                    {"fulfillment_nodes": [{"fulfillment_node_id": NODE_A, "quantity": 0}]})  # fmt: skip
+    response = send(
+        api,
+        "PATCH",
+        "merchant-skus/S1/inventory",
+        {"fulfillment_nodes": [{"fulfillment_node_id": NODE_A, "quantity": 0}]},
+    )
 
     assert response.status_code == 204
     assert inventory(api, "merchant-skus/S1") == {NODE_A: 5}
@@ -132,7 +148,7 @@ def test_archived_sku_ignores_inventory_updates(sandbox: JetSandbox, api: httpx.
             "is not one of the merchant's fulfillment nodes",
         ),
         ({"price": 5, "currency": "USD"}, "currency: unknown field"),
-    ],  # fmt: skip
+    ],
 )
 def test_invalid_price_is_400(
     sandbox: JetSandbox, api: httpx.Client, body: dict[str, Any], expected: str
@@ -148,8 +164,12 @@ def test_invalid_price_is_400(
 
 def test_node_prices_round_trip(sandbox: JetSandbox, api: httpx.Client) -> None:
     sandbox.add_sku("S1")
-    body = {"price": Decimal("10.00"),
-            "fulfillment_nodes": [{"fulfillment_node_id": NODE_B, "fulfillment_node_price": Decimal("10.50")}]}  # fmt: skip
+    body = {
+        "price": Decimal("10.00"),
+        "fulfillment_nodes": [
+            {"fulfillment_node_id": NODE_B, "fulfillment_node_price": Decimal("10.50")}
+        ],
+    }
 
     send(api, "PUT", "merchant-skus/S1/price", body)
 

@@ -1,0 +1,113 @@
+"""The sandbox over a real loopback HTTP server, and parity with the in-process transport."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from jet_orderhive._json import dumps, loads
+from jet_orderhive.testing import JetSandbox
+
+NOW = datetime(2020, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def script(client: httpx.Client, sandbox: JetSandbox) -> list[tuple[int, Any]]:
+    """A realistic sequence of calls; returns each status and parsed body."""
+    seen: list[tuple[int, Any]] = []
+
+    def note(response: httpx.Response) -> httpx.Response:
+        seen.append((response.status_code, loads(response.content) if response.content else None))
+        return response
+
+    note(client.post("token", json={"user": sandbox.user, "pass": "wrong"}))
+    token = note(client.post("Token", json={"user": sandbox.user, "pass": sandbox.secret}))
+    client.headers["Authorization"] = f"bearer {token.json()['id_token']}"
+    note(
+        client.post(
+            "orders/generate/3", content=dumps({"fulfillment_node": sandbox.fulfillment_node_id})
+        )
+    )
+    urls = note(client.get("orders/ready")).json()["order_urls"]
+    order = note(client.get(urls[0].lstrip("/"))).json()
+    items = [
+        {"order_item_id": i["order_item_id"], "order_item_acknowledgement_status": "fulfillable"}
+        for i in order["order_items"]
+    ]
+    note(
+        client.put(
+            f"orders/{order['merchant_order_id']}/acknowledge",
+            content=dumps({"acknowledgement_status": "accepted", "order_items": items}),
+        )
+    )
+    note(client.put(f"orders/{order['merchant_order_id']}/acknowledge", content=b'{"bad": 1}'))
+    note(
+        client.put(
+            "merchant-skus/A%2FB%201",
+            content=dumps(
+                {
+                    "product_title": "Parity product",
+                    "brand": "Acme",
+                    "multipack_quantity": 1,
+                    "mfr_part_number": "P-1",
+                    "main_image_url": "https://example.com/p.jpg",
+                }
+            ),
+        )
+    )
+    note(client.get("merchant-skus/A%2FB%201"))
+    note(client.get("merchant-skus"))
+    note(client.get("returns/completed%20by%20merchant"))
+    slot = client.get("files/uploadToken").json()
+    blob = client.put(
+        slot["url"], content=gzip.compress(b"{}"), headers={"x-ms-blob-type": "BlockBlob"}
+    )
+    seen.append((blob.status_code, None))
+    note(client.get("orders/withoutShipmentDetail/" + "0" * 32))
+    note(client.delete("orders/ready"))
+    return seen
+
+
+def test_loopback_server_and_in_process_transport_answer_identically() -> None:
+    served, local = (
+        JetSandbox(secret="same", seed=8, clock=lambda: NOW),
+        JetSandbox(secret="same", seed=8, clock=lambda: NOW),
+    )
+
+    with served.serve() as base_url, httpx.Client(base_url=base_url + "/", timeout=5) as client:
+        over_http = script(client, served)
+    with httpx.Client(transport=local.transport(), base_url=local.base_url + "/") as client:
+        in_process = script(client, local)
+
+    assert over_http == in_process
+    assert [r.kind for r in served.requests] == [r.kind for r in local.requests]
+
+
+def test_serve_yields_a_loopback_api_url_and_stops_on_exit() -> None:
+    sandbox = JetSandbox(seed=1, clock=lambda: NOW)
+
+    with sandbox.serve() as base_url:
+        assert base_url.startswith("http://127.0.0.1:")
+        assert base_url.endswith("/api")
+        assert httpx.get(base_url + "/authcheck", timeout=5).status_code == 401
+
+    with pytest.raises(httpx.TransportError):
+        httpx.get(base_url + "/authcheck", timeout=2)
+
+
+def test_dropped_connection_over_http_surfaces_as_a_protocol_error() -> None:
+    sandbox = JetSandbox(seed=1, clock=lambda: NOW)
+    sandbox.drop_connections(next=1, after_apply=True, kind="token")
+
+    with sandbox.serve() as base_url, httpx.Client(base_url=base_url + "/", timeout=5) as client:
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post("token", json={"user": sandbox.user, "pass": sandbox.secret})
+        assert (
+            client.post("token", json={"user": sandbox.user, "pass": sandbox.secret}).status_code
+            == 200
+        )
+
+    assert sandbox.count("token") == 2
