@@ -24,8 +24,9 @@ from collections.abc import (
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypedDict, TypeVar, Unpack, cast
 
+import attrs
 import httpx
 
 from jet_orderhive.jet import _operations as ops
@@ -76,6 +77,7 @@ __all__ = [
     "AsyncJetClient",
     "BulkRecord",
     "ClientHooks",
+    "ClientOptions",
     "ClientStats",
     "JetClient",
     "OrderFetch",
@@ -95,7 +97,6 @@ _ENV_SECRET = "JET_API_SECRET"  # noqa: S105 - the variable name, not a secret
 _ENV_BASE_URL = "JET_API_BASE_URL"
 _DEFAULT_CONCURRENCY = 8
 _DEFAULT_RATE_LIMIT = RateLimit()
-_UNSET: Any = object()
 
 
 def _env_settings(
@@ -114,12 +115,49 @@ def _env_settings(
     return env[_ENV_USER], env[_ENV_SECRET], options
 
 
+def _one_of(transport: object, http_client: object) -> None:
+    if transport is not None and http_client is not None:
+        raise ValueError(
+            "pass either transport= or http_client=, not both: an injected client already "
+            "has its transport"
+        )
+
+
 def _response(response: httpx.Response) -> RawResponse:
     return RawResponse(
         status=response.status_code,
         headers={key.lower(): value for key, value in response.headers.items()},
         body=response.content,
     )
+
+
+class ClientOptions(TypedDict, total=False):
+    """Keyword options both clients take (defaults in brackets).
+
+    - ``base_url`` [Jet's production URL]: ``https://`` only, or ``http://`` to a loopback host.
+    - ``timeout`` [30 s]: seconds, or an ``httpx.Timeout`` whose every phase is finite.
+    - ``max_retries`` [from ``retry``]: shorthand for ``retry.max_attempts - 1``.
+    - ``retry`` [``RetryPolicy()``]: attempts, backoff, jitter, ``Retry-After`` cap, wait budget.
+    - ``rate_limit`` [10 req/s, burst 20]: the client-side token bucket; None turns it off.
+    - ``token_store`` [None]: shares the bearer token between processes.
+    - ``token_refresh_margin`` [5 min]: refresh a token this long before it expires.
+    - ``hooks`` [None]: metrics callbacks (:class:`ClientHooks`).
+    - ``clock`` [system UTC time]: returns an aware ``datetime``; drives expiry, waits and pacing.
+    - ``rng`` [a fresh ``random.Random``]: the source of backoff jitter.
+    - ``concurrency`` [8]: default fan-out of :meth:`JetClient.fetch_orders` and ``iter_orders``.
+    """
+
+    base_url: str
+    timeout: float | httpx.Timeout
+    max_retries: int | None
+    retry: RetryPolicy | None
+    rate_limit: RateLimit | None
+    token_store: TokenStore | None
+    token_refresh_margin: timedelta
+    hooks: ClientHooks | None
+    clock: Callable[[], datetime] | None
+    rng: random.Random | None
+    concurrency: int
 
 
 class _ClientBase:
@@ -130,25 +168,23 @@ class _ClientBase:
         user: str,
         secret: str,
         *,
-        base_url: str,
-        timeout: float | httpx.Timeout,
-        max_retries: int | None,
-        retry: RetryPolicy | None,
-        rate_limit: RateLimit | None,
-        token_store: TokenStore | None,
-        token_refresh_margin: timedelta,
-        hooks: ClientHooks | None,
-        clock: Callable[[], datetime] | None,
-        rng: random.Random | None,
-        concurrency: int,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout = 30.0,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
+        token_store: TokenStore | None = None,
+        token_refresh_margin: timedelta = timedelta(minutes=5),
+        hooks: ClientHooks | None = None,
+        clock: Callable[[], datetime] | None = None,
+        rng: random.Random | None = None,
+        concurrency: int = _DEFAULT_CONCURRENCY,
     ) -> None:
         policy = retry or RetryPolicy()
         if max_retries is not None:
             if max_retries < 0:
                 raise ValueError("max_retries must be 0 or more")
-            policy = RetryPolicy(
-                **{**_policy_fields(policy), "max_attempts": max_retries + 1},
-            )
+            policy = attrs.evolve(policy, max_attempts=max_retries + 1)
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._timeout = check_timeout(timeout)
@@ -188,17 +224,21 @@ class _ClientBase:
         """Requests, retries, throttle waits and token fetches since the client was made."""
         return self._core.stats.snapshot()
 
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Self:
+        """A client from ``JET_API_USER``, ``JET_API_SECRET`` and optional ``JET_API_BASE_URL``.
+
+        ``environ`` defaults to ``os.environ``; ``options`` are the constructor's keywords and
+        win over the environment.
+        """
+        user, secret, options = _env_settings(environ, options)
+        return cls(user, secret, **options)
+
     def _workers(self, concurrency: int | None) -> int:
         workers = self._concurrency if concurrency is None else concurrency
         if workers < 1:
             raise ValueError("concurrency must be at least 1")
         return workers
-
-
-def _policy_fields(policy: RetryPolicy) -> dict[str, Any]:
-    import attrs
-
-    return attrs.asdict(policy, recurse=False)
 
 
 class JetClient(_ClientBase):
@@ -214,50 +254,19 @@ class JetClient(_ClientBase):
         user: str,
         secret: str,
         *,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: float | httpx.Timeout = 30.0,
-        max_retries: int | None = None,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
         transport: httpx.BaseTransport | None = None,
         http_client: httpx.Client | None = None,
-        token_store: TokenStore | None = None,
-        token_refresh_margin: timedelta = timedelta(minutes=5),
-        hooks: ClientHooks | None = None,
-        clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] | None = None,
-        rng: random.Random | None = None,
-        concurrency: int = _DEFAULT_CONCURRENCY,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        if transport is not None and http_client is not None:
-            raise ValueError("pass either transport= or http_client=, not both")
-        super().__init__(
-            user,
-            secret,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            token_store=token_store,
-            token_refresh_margin=token_refresh_margin,
-            hooks=hooks,
-            clock=clock,
-            rng=rng,
-            concurrency=concurrency,
-        )
+        _one_of(transport, http_client)
+        super().__init__(user, secret, **options)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport, timeout=self._timeout, follow_redirects=False
         )
         self._sleep = sleep or time.sleep
         self._auth_lock = threading.Lock()
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Self:
-        """A client from ``JET_API_USER``, ``JET_API_SECRET`` and optional ``JET_API_BASE_URL``."""
-        user, secret, options = _env_settings(environ, options)
-        return cls(user, secret, **options)
 
     def __enter__(self) -> Self:
         return self
@@ -462,50 +471,19 @@ class AsyncJetClient(_ClientBase):
         user: str,
         secret: str,
         *,
-        base_url: str = DEFAULT_BASE_URL,
-        timeout: float | httpx.Timeout = 30.0,
-        max_retries: int | None = None,
-        retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
         transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.AsyncClient | None = None,
-        token_store: TokenStore | None = None,
-        token_refresh_margin: timedelta = timedelta(minutes=5),
-        hooks: ClientHooks | None = None,
-        clock: Callable[[], datetime] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
-        rng: random.Random | None = None,
-        concurrency: int = _DEFAULT_CONCURRENCY,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        if transport is not None and http_client is not None:
-            raise ValueError("pass either transport= or http_client=, not both")
-        super().__init__(
-            user,
-            secret,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry=retry,
-            rate_limit=rate_limit,
-            token_store=token_store,
-            token_refresh_margin=token_refresh_margin,
-            hooks=hooks,
-            clock=clock,
-            rng=rng,
-            concurrency=concurrency,
-        )
+        _one_of(transport, http_client)
+        super().__init__(user, secret, **options)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=self._timeout, follow_redirects=False
         )
         self._sleep = sleep or asyncio.sleep
         self._auth_lock = asyncio.Lock()
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Self:
-        """A client from ``JET_API_USER``, ``JET_API_SECRET`` and optional ``JET_API_BASE_URL``."""
-        user, secret, options = _env_settings(environ, options)
-        return cls(user, secret, **options)
 
     async def __aenter__(self) -> Self:
         return self
