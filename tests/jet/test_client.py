@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from decimal import Decimal
 
 import httpx
@@ -435,3 +436,24 @@ def test_max_retries_sets_the_attempt_budget(cls: type[JetClient | AsyncJetClien
     assert cls(USER, SECRET, max_retries=5).retry.max_attempts == 6
     with pytest.raises(ValueError, match="max_retries"):
         cls(USER, SECRET, max_retries=-1)
+
+
+def test_pacing_follows_the_injected_clock_only_with_an_injected_sleep() -> None:
+    # A frozen clock with real sleeps (a sandbox's clock, say) must not stall the rate limiter.
+    frozen = FakeClock()
+    with JetClient(USER, SECRET, clock=frozen.now) as real_sleeps:
+        assert real_sleeps._core.monotonic() == pytest.approx(time.monotonic(), abs=5)
+    with JetClient(USER, SECRET, clock=frozen.now, sleep=frozen.sleep) as fake_sleeps:
+        assert fake_sleeps._core.monotonic() == frozen.current.timestamp()
+
+
+@both_clients
+async def test_a_refused_blob_upload_says_the_signature_may_have_expired(kind: str) -> None:
+    sas = "https://jetupload.blob.core.windows.net/merchant-files/" + order_id(8) + "?sig=x"
+    async with harness(kind, rate_limit=None) as h:
+        h.jet.script("GET", "/api/files/uploadToken", json_response(200, {"url": sas}))
+        h.jet.script("PUT", "/merchant-files/" + order_id(8), httpx.Response(403))
+        with pytest.raises(JetAuthError, match="signature may have expired") as caught:
+            await h.call("upload_file", FileType.PRICE, {"S": {"price": Decimal(2)}})
+        assert "sig=" not in str(caught.value)
+        assert h.jet.count("POST", "/api/files/uploaded") == 0

@@ -311,7 +311,10 @@ def error_for_response(
             attempts=attempts,
         )
     kind: type[JetError]
-    if status in (401, 403):
+    if status in (401, 403) and not call.authenticated:
+        kind = JetAuthError
+        message = f"the {call.operation} URL refused the request; its signature may have expired"
+    elif status in (401, 403):
         kind = JetAuthError
         message = "Jet refused the bearer token; check that this API user may call the endpoint"
     elif status == 404:
@@ -390,6 +393,7 @@ class Core:
         token_store: TokenStore | None,
         token_margin: timedelta,
         clock: Callable[[], datetime] | None,
+        paced_by_clock: bool,
         rng: random.Random | None,
     ) -> None:
         if not user:
@@ -406,9 +410,13 @@ class Core:
         self.tokens = TokenCache(token_margin)
         self.stats = StatsCounter()
         self._now: Callable[[], datetime] = clock or _utc_now
-        # An injected clock drives everything, rate limiting included, so tests never wait.
+        # Waits are measured on the clock that the sleeps advance: the injected clock when the
+        # caller injected the sleep as well (a fake pair in tests), the system's otherwise. A
+        # frozen clock with real sleeps would never see the rate limiter's bucket refill.
         self._monotonic: Callable[[], float] = (
-            (lambda: self._now().timestamp()) if clock is not None else time.monotonic
+            (lambda: self._now().timestamp())
+            if clock is not None and paced_by_clock
+            else time.monotonic
         )
         self._rng = rng or random.Random()
         # Every credential this client has held stays redacted from the logs until it is

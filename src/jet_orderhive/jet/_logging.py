@@ -12,7 +12,15 @@ import re
 import threading
 from collections import Counter
 
-__all__ = ["REDACTED", "RedactingFilter", "forget_secret", "logger", "remember_secret"]
+__all__ = [
+    "REDACTED",
+    "RedactingFilter",
+    "forget_secret",
+    "logger",
+    "redact",
+    "remember_secret",
+    "root_logger",
+]
 
 REDACTED = "[REDACTED]"
 

@@ -142,7 +142,8 @@ class ClientOptions(TypedDict, total=False):
     - ``token_store`` [None]: shares the bearer token between processes.
     - ``token_refresh_margin`` [5 min]: refresh a token this long before it expires.
     - ``hooks`` [None]: metrics callbacks (:class:`ClientHooks`).
-    - ``clock`` [system UTC time]: returns an aware ``datetime``; drives expiry, waits and pacing.
+    - ``clock`` [system UTC time]: returns an aware ``datetime`` for token expiry and
+      ``Retry-After`` dates; when ``sleep`` is injected too, it also times waits and pacing.
     - ``rng`` [a fresh ``random.Random``]: the source of backoff jitter.
     - ``concurrency`` [8]: default fan-out of :meth:`JetClient.fetch_orders` and ``iter_orders``.
     """
@@ -179,6 +180,7 @@ class _ClientBase:
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
         concurrency: int = _DEFAULT_CONCURRENCY,
+        _paced_by_clock: bool = False,
     ) -> None:
         policy = retry or RetryPolicy()
         if max_retries is not None:
@@ -199,6 +201,7 @@ class _ClientBase:
             token_store=token_store,
             token_margin=token_refresh_margin,
             clock=clock,
+            paced_by_clock=_paced_by_clock,
             rng=rng,
         )
         self._closed = False
@@ -260,7 +263,7 @@ class JetClient(_ClientBase):
         **options: Unpack[ClientOptions],
     ) -> None:
         _one_of(transport, http_client)
-        super().__init__(user, secret, **options)
+        super().__init__(user, secret, _paced_by_clock=sleep is not None, **options)
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
             transport=transport, timeout=self._timeout, follow_redirects=False
@@ -477,7 +480,7 @@ class AsyncJetClient(_ClientBase):
         **options: Unpack[ClientOptions],
     ) -> None:
         _one_of(transport, http_client)
-        super().__init__(user, secret, **options)
+        super().__init__(user, secret, _paced_by_clock=sleep is not None, **options)
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             transport=transport, timeout=self._timeout, follow_redirects=False
