@@ -16,11 +16,11 @@ demo: $(STAMP)
 	$(BIN)/jet-orderhive demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples docs/examples
+	$(BIN)/ruff format --check src tests bench examples docs/examples
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src docs/examples examples
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest
