@@ -21,7 +21,7 @@ import httpx
 
 from jet_orderhive._json import JsonValue
 from jet_orderhive.jet._time import format_jet_timestamp, parse_jet_datetime
-from jet_orderhive.testing._sandbox import handlers
+from jet_orderhive.testing._sandbox import catalog, returns
 from jet_orderhive.testing._sandbox import orders as order_rules
 from jet_orderhive.testing._sandbox.app import Config, SandboxApp
 from jet_orderhive.testing._sandbox.faults import FaultPlan
@@ -367,13 +367,13 @@ class JetSandbox:
         """Create a merchant SKU directly; ``quantities`` maps node id to units."""
         body = dict(product) if product is not None else _default_product(sku)
         with self._app.lock:
-            problems, _ = handlers.apply_product(self._app, sku, body)
+            problems, _ = catalog.apply_product(self._app, sku, body)
             stored = self._state.skus[sku] if not problems else None
             if stored is not None and price is not None:
-                problems = handlers.apply_price(self._app, stored, {"price": price})
+                problems = catalog.apply_price(self._app, stored, {"price": price})
             if stored is not None and quantities is not None:
                 nodes = [{"fulfillment_node_id": n, "quantity": q} for n, q in quantities.items()]
-                problems = handlers.apply_inventory(
+                problems = catalog.apply_inventory(
                     self._app, stored, {"fulfillment_nodes": nodes}, replace=True
                 )
             if problems:
@@ -387,7 +387,7 @@ class JetSandbox:
             stored = self._state.skus.get(sku)
             if stored is None:
                 raise KeyError(f"SKU {sku!r} is not in the sandbox")
-            return cast(JsonObject, handlers.sku_document(self._app, stored))
+            return cast(JsonObject, catalog.sku_document(self._app, stored))
 
     def archive_sku(self, sku: str, archived: bool = True) -> None:
         """Archive (or unarchive) a SKU, as a merchant deleting it on Jet would."""
@@ -409,7 +409,7 @@ class JetSandbox:
     def add_return(self, order_id: str, quantities: Mapping[str, int]) -> str:
         """Open a return for ``{sku: units}`` of an order; return its id."""
         with self._app.lock:
-            return handlers.new_return(self._app, order_id, quantities)
+            return returns.new_return(self._app, order_id, quantities)
 
     def return_state(self, return_id: str) -> JsonObject:
         """A deep copy of the return's current JSON."""

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import attrs
 
 from jet_orderhive import _json
-from jet_orderhive.testing._sandbox import handlers
+from jet_orderhive.testing._sandbox import messages, routes
 from jet_orderhive.testing._sandbox.faults import Decision, DropWhen, FaultPlan
 from jet_orderhive.testing._sandbox.records import SandboxRequest
 from jet_orderhive.testing._sandbox.state import State
@@ -96,7 +96,7 @@ class SandboxApp:
             segments = tuple(unquote(s) for s in raw_path.split("/") if s)
             api = False
         path = "/" + "/".join(segments)
-        route, params, allowed = handlers.resolve(method, segments, api=api)
+        route, params, allowed = routes.resolve(method, segments, api=api)
         kind = route.kind if route is not None else "unknown"
         parsed: Any = None
         parse_error: str | None = None
@@ -137,7 +137,7 @@ class SandboxApp:
             elif parse_error is not None:
                 outcome = _outcome(400, {"errors": [parse_error]})
             else:
-                request = handlers.Request(
+                request = messages.Request(
                     method=method,
                     path=path,
                     query=query,
@@ -184,5 +184,5 @@ class SandboxApp:
 
 
 def _outcome(status: int, value: object) -> Outcome:
-    response = handlers.json_response(status, value)
+    response = messages.json_response(status, value)
     return Outcome(status=response.status, headers=response.headers, body=response.body)
