@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import known_order_data
 from hypothesis import given
 from hypothesis import strategies as st
+from mapping_data import known_order_data
 
 from jet_orderhive.jet import JetOrder
 from jet_orderhive.mapping import MappingContext, map_customer, split_name

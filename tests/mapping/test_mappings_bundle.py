@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import attrs
-from conftest import known_order_data
+from mapping_data import known_order_data
 
 from jet_orderhive.jet import JetOrder
 from jet_orderhive.mapping import MappingContext, Mappings, map_customer

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from conftest import known_order_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mapping_data import known_order_data
 
 from jet_orderhive.jet import JetOrder
 from jet_orderhive.mapping import MappingContext, map_order

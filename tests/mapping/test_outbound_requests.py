@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import attrs
 import pytest
-from conftest import schema_problems
+from mapping_data import schema_problems
 
 from jet_orderhive.jet import AckStatus, ItemAckStatus
 from jet_orderhive.jet.client import JetClient

@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 import pytest
-from conftest import known_order_data
+from mapping_data import known_order_data
 
 from jet_orderhive.jet import JetOrder
 from jet_orderhive.mapping import (
