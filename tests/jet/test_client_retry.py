@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import httpx
 import pytest
 from client_fixtures import both_clients, harness, order_id
@@ -113,8 +115,6 @@ async def test_total_wait_budget_stops_retries(kind: str) -> None:
 
 @both_clients
 async def test_jitter_comes_from_the_injected_random(kind: str) -> None:
-    import random
-
     policy = RetryPolicy(base_delay=1, max_delay=1, jitter=1)
     expected = [1 - random.Random(3).random()]
     async with harness(kind, retry=policy, rate_limit=None, rng=random.Random(3)) as h:
