@@ -24,7 +24,7 @@ from collections.abc import (
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Self, TypedDict, TypeVar, Unpack, cast
+from typing import Self, TypedDict, TypeVar, Unpack, cast
 
 import attrs
 import httpx
@@ -75,11 +75,13 @@ from jet_orderhive.jet.models import (
 
 __all__ = [
     "AsyncJetClient",
+    "AsyncJetClientOptions",
     "BulkRecord",
     "ClientHooks",
     "ClientOptions",
     "ClientStats",
     "JetClient",
+    "JetClientOptions",
     "OrderFetch",
     "RateLimit",
     "RequestEvent",
@@ -99,10 +101,8 @@ _DEFAULT_CONCURRENCY = 8
 _DEFAULT_RATE_LIMIT = RateLimit()
 
 
-def _env_settings(
-    environ: Mapping[str, str] | None, options: dict[str, Any]
-) -> tuple[str, str, dict[str, Any]]:
-    """User, secret and options from the environment; explicit options win over it."""
+def _env_settings(environ: Mapping[str, str] | None, options: ClientOptions) -> tuple[str, str]:
+    """User and secret from the environment; ``JET_API_BASE_URL`` unless ``base_url`` is given."""
     env = os.environ if environ is None else environ
     missing = [name for name in (_ENV_USER, _ENV_SECRET) if not env.get(name)]
     if missing:
@@ -111,8 +111,8 @@ def _env_settings(
             "the Jet API user and secret from Jet's partner portal, or pass user= and secret="
         )
     if env.get(_ENV_BASE_URL):
-        options = {"base_url": env[_ENV_BASE_URL], **options}
-    return env[_ENV_USER], env[_ENV_SECRET], options
+        options.setdefault("base_url", env[_ENV_BASE_URL])
+    return env[_ENV_USER], env[_ENV_SECRET]
 
 
 def _one_of(transport: object, http_client: object) -> None:
@@ -159,6 +159,22 @@ class ClientOptions(TypedDict, total=False):
     clock: Callable[[], datetime] | None
     rng: random.Random | None
     concurrency: int
+
+
+class JetClientOptions(ClientOptions, total=False):
+    """:class:`ClientOptions` plus the sync client's ``transport``, ``http_client``, ``sleep``."""
+
+    transport: httpx.BaseTransport | None
+    http_client: httpx.Client | None
+    sleep: Callable[[float], None] | None
+
+
+class AsyncJetClientOptions(ClientOptions, total=False):
+    """:class:`ClientOptions` plus the async client's ``transport``, ``http_client``, ``sleep``."""
+
+    transport: httpx.AsyncBaseTransport | None
+    http_client: httpx.AsyncClient | None
+    sleep: Callable[[float], Awaitable[None]] | None
 
 
 class _ClientBase:
@@ -227,16 +243,6 @@ class _ClientBase:
         """Requests, retries, throttle waits and token fetches since the client was made."""
         return self._core.stats.snapshot()
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Self:
-        """A client from ``JET_API_USER``, ``JET_API_SECRET`` and optional ``JET_API_BASE_URL``.
-
-        ``environ`` defaults to ``os.environ``; ``options`` are the constructor's keywords and
-        win over the environment.
-        """
-        user, secret, options = _env_settings(environ, options)
-        return cls(user, secret, **options)
-
     def _workers(self, concurrency: int | None) -> int:
         workers = self._concurrency if concurrency is None else concurrency
         if workers < 1:
@@ -270,6 +276,16 @@ class JetClient(_ClientBase):
         )
         self._sleep = sleep or time.sleep
         self._auth_lock = threading.Lock()
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **options: Unpack[JetClientOptions]
+    ) -> Self:
+        """A client from ``JET_API_USER``, ``JET_API_SECRET`` and optional ``JET_API_BASE_URL``.
+
+        ``environ`` defaults to ``os.environ``; keyword options win over the environment.
+        """
+        return cls(*_env_settings(environ, options), **options)
 
     def __enter__(self) -> Self:
         return self
@@ -487,6 +503,13 @@ class AsyncJetClient(_ClientBase):
         )
         self._sleep = sleep or asyncio.sleep
         self._auth_lock = asyncio.Lock()
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **options: Unpack[AsyncJetClientOptions]
+    ) -> Self:
+        """A client from ``JET_API_USER``, ``JET_API_SECRET`` and optional ``JET_API_BASE_URL``."""
+        return cls(*_env_settings(environ, options), **options)
 
     async def __aenter__(self) -> Self:
         return self
