@@ -34,7 +34,14 @@ from jet_orderhive.jet._hooks import (
     ThrottleEvent,
 )
 from jet_orderhive.jet._ratelimit import RateLimit, TokenBucket
-from jet_orderhive.jet._retry import FailureKind, RetryPolicy, Safety, decide, parse_retry_after
+from jet_orderhive.jet._retry import (
+    Decision,
+    FailureKind,
+    RetryPolicy,
+    Safety,
+    decide,
+    parse_retry_after,
+)
 from jet_orderhive.jet.errors import (
     JetAuthError,
     JetConflict,
@@ -497,6 +504,7 @@ class Core:
                 )
             started = self.monotonic()
             outcome = yield Send(request)
+            assert isinstance(outcome, (RawResponse, TransportFailure))
             elapsed = max(0.0, self.monotonic() - started)
             if isinstance(outcome, RawResponse):
                 self._log_response(call, outcome, attempt, elapsed)
@@ -511,20 +519,7 @@ class Core:
                         call.path,
                     )
                     continue
-                retry_after = parse_retry_after(outcome.headers, self.now())
-                decision = decide(
-                    self.retry,
-                    safety=call.safety,
-                    attempt=attempt,
-                    waited=waited,
-                    rng=self._rng,
-                    status=outcome.status,
-                    retry_after=retry_after,
-                )
-                status: int | None = outcome.status
-                failure = f"HTTP {outcome.status}"
             else:
-                assert isinstance(outcome, TransportFailure)
                 _logging.logger.debug(
                     "%s %s failed after %.0f ms: %s",
                     call.method,
@@ -532,43 +527,73 @@ class Core:
                     elapsed * 1000,
                     outcome.description,
                 )
-                retry_after = None
-                decision = decide(
-                    self.retry,
-                    safety=call.safety,
-                    attempt=attempt,
-                    waited=waited,
-                    rng=self._rng,
-                    failure=outcome.kind,
-                )
-                status = None
-                failure = outcome.description
+            decision, retry_after = self._judge(call, outcome, attempt, waited)
             if not decision.retry:
                 raise self._final_error(call, outcome, retry_after, attempt, decision.reason)
             waited += decision.delay
-            self.stats.add("retries")
-            _logging.logger.warning(
-                "%s %s: %s on attempt %d; retrying in %.2fs",
-                call.method,
-                call.path,
-                failure,
-                attempt,
-                decision.delay,
-            )
-            if self.hooks.on_retry is not None:
-                self.hooks.on_retry(
-                    RetryEvent(
-                        operation=call.operation,
-                        method=call.method,
-                        path=call.path,
-                        attempt=attempt,
-                        status=status,
-                        reason=failure,
-                        wait=decision.delay,
-                    )
-                )
+            self._announce_retry(call, outcome, attempt, decision.delay)
             if decision.delay > 0:
                 yield Sleep(decision.delay)
+
+    def _judge(
+        self,
+        call: ApiCall,
+        outcome: RawResponse | TransportFailure,
+        attempt: int,
+        waited: float,
+    ) -> tuple[Decision, float | None]:
+        """The retry decision for a failed attempt, and Jet's ``Retry-After`` if it sent one."""
+        if isinstance(outcome, TransportFailure):
+            decision = decide(
+                self.retry,
+                safety=call.safety,
+                attempt=attempt,
+                waited=waited,
+                rng=self._rng,
+                failure=outcome.kind,
+            )
+            return decision, None
+        retry_after = parse_retry_after(outcome.headers, self.now())
+        decision = decide(
+            self.retry,
+            safety=call.safety,
+            attempt=attempt,
+            waited=waited,
+            rng=self._rng,
+            status=outcome.status,
+            retry_after=retry_after,
+        )
+        return decision, retry_after
+
+    def _announce_retry(
+        self, call: ApiCall, outcome: RawResponse | TransportFailure, attempt: int, wait: float
+    ) -> None:
+        if isinstance(outcome, RawResponse):
+            status: int | None = outcome.status
+            failure = f"HTTP {outcome.status}"
+        else:
+            status, failure = None, outcome.description
+        self.stats.add("retries")
+        _logging.logger.warning(
+            "%s %s: %s on attempt %d; retrying in %.2fs",
+            call.method,
+            call.path,
+            failure,
+            attempt,
+            wait,
+        )
+        if self.hooks.on_retry is not None:
+            self.hooks.on_retry(
+                RetryEvent(
+                    operation=call.operation,
+                    method=call.method,
+                    path=call.path,
+                    attempt=attempt,
+                    status=status,
+                    reason=failure,
+                    wait=wait,
+                )
+            )
 
     def _log_response(
         self, call: ApiCall, response: RawResponse, attempt: int, elapsed: float
