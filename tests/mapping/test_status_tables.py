@@ -166,3 +166,26 @@ def test_decision_is_frozen() -> None:
     decision = decide_status_in(_order("ready"), MappingContext())
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         decision.import_ = False  # type: ignore[misc]
+
+
+def test_answered_directed_cancel_clears_the_flag_while_other_units_stay_open() -> None:
+    data = known_order_data()
+    data["status"] = "inprogress"
+    data["jet_request_directed_cancel"] = True
+    data["order_items"][1]["request_order_cancel_qty"] = 1  # type: ignore[index]
+    data["shipments"] = [_CANCEL_ONE]
+    order = map_order(JetOrder.from_dict(data), MappingContext())
+    assert not order.directed_cancel
+    assert order.line_items[1].quantity_cancel_requested == 0
+    assert not [c for c in order.comments if c.kind is CommentKind.DIRECTED_CANCEL]
+
+
+def test_partly_answered_directed_cancel_keeps_the_rest_requested() -> None:
+    data = known_order_data()
+    data["status"] = "inprogress"
+    data["jet_request_directed_cancel"] = True
+    data["order_items"][1]["request_order_cancel_qty"] = 2  # type: ignore[index]
+    data["shipments"] = [_CANCEL_ONE]
+    order = map_order(JetOrder.from_dict(data), MappingContext())
+    assert order.directed_cancel
+    assert order.line_items[1].quantity_cancel_requested == 1

@@ -124,7 +124,8 @@ def _line(
         quantity_shipped=shipped,
         quantity_cancelled=cancelled,
         quantity_returned=returned,
-        quantity_cancel_requested=item.request_order_cancel_qty or 0,
+        # Jet keeps its ask on the item after the merchant answers; only the rest is open.
+        quantity_cancel_requested=max((item.request_order_cancel_qty or 0) - cancelled, 0),
     )
 
 

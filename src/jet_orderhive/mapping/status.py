@@ -150,15 +150,20 @@ def fulfilment_of(jet_order: JetOrder, returns: Sequence[JetReturn] = ()) -> Ful
 
 def _cancel_facts(jet_order: JetOrder) -> tuple[bool, bool]:
     ordered: dict[str, int] = {}
+    asked: dict[str, int] = {}
     for item in jet_order.order_items:
-        ordered[item.merchant_sku] = ordered.get(item.merchant_sku, 0) + item.request_order_quantity
+        sku = item.merchant_sku
+        ordered[sku] = ordered.get(sku, 0) + item.request_order_quantity
+        asked[sku] = asked.get(sku, 0) + (item.request_order_cancel_qty or 0)
     done = shipment_quantities(jet_order)
     open_units = sum(max(count - sum(done.get(sku, (0, 0))), 0) for sku, count in ordered.items())
     cancelled = sum(cancel for _, cancel in done.values())
-    requested = jet_order.jet_request_directed_cancel or any(
-        (item.request_order_cancel_qty or 0) > 0 for item in jet_order.order_items
-    )
-    directed = requested and open_units > 0
+    if any(asked.values()):
+        # Jet named the units: the ask is answered once that many are cancelled (or none is open).
+        unanswered = any(count > done.get(sku, (0, 0))[1] for sku, count in asked.items() if count)
+        directed = unanswered and open_units > 0
+    else:
+        directed = jet_order.jet_request_directed_cancel and open_units > 0
     partially = 0 < cancelled < sum(ordered.values())
     return directed, partially
 
