@@ -187,11 +187,12 @@ class DictStorage:
         payload: Mapping[str, Any],
         not_before: datetime | None = None,
     ) -> bool:
+        when = None if not_before is None else _aware(not_before, "not_before")
         with self.transaction():
             if f"push:{key}" in self._data:
                 return False
             now = self._now()
-            due_at = now if not_before is None else _aware(not_before, "not_before")
+            due_at = now if when is None else when
             seq = int(self._get("meta:seq") or 0) + 1
             self._put("meta:seq", seq)
             self._put(

@@ -208,11 +208,12 @@ class MemoryStorage:
     ) -> bool:
         """Record a push; ``False`` if ``key`` was ever enqueued before, in any state."""
         text = encode_payload(key, payload)
+        when = None if not_before is None else check_aware(not_before, "not_before")
         with self._lock:
             if key in self._tables.outbox:
                 return False
             now = self._now()
-            due_at = now if not_before is None else check_aware(not_before, "not_before")
+            due_at = now if when is None else when
             entry = OutboxEntry(
                 key=key,
                 kind=kind,

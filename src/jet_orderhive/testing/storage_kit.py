@@ -413,11 +413,12 @@ class StorageContract:
         storage.enqueue("late", kind="ship", target="o1", payload={}, not_before=start + _LEASE)
         storage.enqueue("b", kind="ship", target="o2", payload={})
         clock.advance(timedelta(seconds=1))
-        storage.enqueue("a", kind="ship", target="o3", payload={})
-        storage.enqueue("c", kind="ship", target="o4", payload={})
-        assert [e.key for e in storage.due()] == ["b", "a", "c"]
-        assert [e.key for e in storage.due(limit=2)] == ["b", "a"]
-        assert [e.key for e in storage.due(now=start + _LEASE)] == ["b", "a", "c", "late"]
+        # Enqueued at one instant against key order, so only enqueue order can break the tie.
+        storage.enqueue("c", kind="ship", target="o3", payload={})
+        storage.enqueue("a", kind="ship", target="o4", payload={})
+        assert [e.key for e in storage.due()] == ["b", "c", "a"]
+        assert [e.key for e in storage.due(limit=2)] == ["b", "c"]
+        assert [e.key for e in storage.due(now=start + _LEASE)] == ["b", "c", "a", "late"]
         assert storage.due(now=start - timedelta(seconds=1)) == []
 
     def test_failure_sets_the_next_attempt(self, storage: Storage, clock: FakeClock) -> None:
@@ -491,6 +492,9 @@ class StorageContract:
         storage.enqueue("k", kind="ship", target="o", payload={})
         with pytest.raises(ValueError, match="timezone"):
             storage.mark_failed("k", "error", naive)
+        # Refused even for a key already enqueued: the argument is wrong whatever the outbox holds.
+        with pytest.raises(ValueError, match="timezone"):
+            storage.enqueue("k", kind="ship", target="o", payload={}, not_before=naive)
 
     # -- last-pushed stock and price -------------------------------------------------------------
 
