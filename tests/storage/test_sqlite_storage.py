@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
+import os
 import selectors
 import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -204,6 +208,35 @@ def test_closed_storage_refuses_use_from_any_thread(tmp_path: Path) -> None:
     storage.close()
     with pytest.raises(StorageError, match="closed"):
         storage.set_state("k", "v")
+
+
+def _open_handles(path: Path) -> int:
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("counting open files needs /proc")
+    target = str(path.resolve())
+    count = 0
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):
+            count += os.readlink(fd) == target
+    return count
+
+
+def test_a_finished_thread_leaves_no_connection_open(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    with SQLiteStorage(path) as storage:
+        storage.set_state("k", "v")
+        before = _open_handles(path)
+        for n in range(20):
+            worker = threading.Thread(target=storage.set_state, args=(f"k{n}", "v"))
+            worker.start()
+            worker.join()
+        gc.collect()
+        # SQLite parks one closed handle for reuse while another connection of this process
+        # holds a lock on the file; without closing, every finished thread would leave one.
+        assert _open_handles(path) <= before + 1
+        assert storage.get_state("k19") == "v"
+    assert _open_handles(path) == 0
 
 
 def test_order_columns_are_indexed_for_the_engines_queries(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import random
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -87,8 +88,23 @@ def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
         yield items[start : start + size]
 
 
+class _Owner:
+    """Kept only in one thread's local state: collected when that thread ends."""
+
+    __slots__ = ("__weakref__",)
+
+
+def _forget(conns: dict[int, sqlite3.Connection], lock: threading.Lock, key: int, pid: int) -> None:
+    with lock:
+        conn = conns.pop(key, None)
+    # A connection inherited through fork() is the parent's to close, never the child's.
+    if conn is not None and os.getpid() == pid:
+        conn.close()
+
+
 class _ThreadState(threading.local):
     conn: sqlite3.Connection | None = None
+    owner: _Owner | None = None
     pid: int = 0
     depth: int = 0
     doomed: bool = False
@@ -133,7 +149,8 @@ class SQLiteStorage:
         self._busy_timeout = busy_timeout
         self._max_lock_wait = max_lock_wait
         self._local = _ThreadState()
-        self._open: list[sqlite3.Connection] = []
+        # Keyed by the opening thread's `_Owner`, so a thread's end closes its connection.
+        self._open: dict[int, sqlite3.Connection] = {}
         self._open_lock = threading.Lock()
         self._closed = False
         conn = self._conn()
@@ -175,7 +192,8 @@ class SQLiteStorage:
         """Close every connection this storage opened, in all threads; later calls fail."""
         with self._open_lock:
             self._closed = True
-            conns, self._open = self._open, []
+            conns = list(self._open.values())
+            self._open.clear()
         for conn in conns:
             conn.close()
 
@@ -197,9 +215,12 @@ class SQLiteStorage:
                 isolation_level=None,
                 check_same_thread=False,
             )
-            self._open.append(conn)
+            owner = _Owner()
+            self._open[id(owner)] = conn
+        weakref.finalize(owner, _forget, self._open, self._open_lock, id(owner), os.getpid())
         conn.execute("PRAGMA synchronous=FULL")
-        local.conn, local.pid, local.depth, local.doomed = conn, os.getpid(), 0, False
+        local.conn, local.owner, local.pid = conn, owner, os.getpid()
+        local.depth, local.doomed = 0, False
         return conn
 
     def _retry(self, action: Callable[[], _T]) -> _T:
