@@ -39,6 +39,7 @@ from jet_orderhive.jet import (
     unstructure,
 )
 from jet_orderhive.jet.enums import Carrier, ExceptionState, FileStatus, ServiceLevel
+from jet_orderhive.jet.models import SkuInventory, SkuPrice
 
 
 def _order_payload() -> dict[str, Any]:
@@ -213,6 +214,21 @@ def test_unknown_response_keys_are_kept_in_extra_and_written_back() -> None:
     written = order.to_dict()
     assert written["loyalty_tier"] == {"name": "gold", "points": [1, 2]}
     assert JetOrder.from_dict(written) == order
+
+
+def test_node_entries_of_sku_responses_are_read_tolerantly() -> None:
+    node = {"fulfillment_node_id": "n1", "fulfillment_node_price": Decimal(0), "thor_price": 1}
+    price = SkuPrice.from_dict({"price": Decimal("9.99"), "fulfillment_nodes": [node]})
+    assert price.fulfillment_nodes[0].fulfillment_node_price == 0
+    assert price.fulfillment_nodes[0].extra == {"thor_price": 1}
+    stock = {"fulfillment_node_id": "n1", "quantity": 3, "last_update": "2016-01-01"}
+    inventory = SkuInventory.from_dict({"fulfillment_nodes": [stock]})
+    assert inventory.fulfillment_nodes[0].quantity == 3
+    sku = MerchantSku.from_dict(
+        {"inventory_by_fulfillment_node": [stock], "price_by_fulfillment_node": [node]}
+    )
+    assert sku.inventory_by_fulfillment_node[0].extra == {"last_update": "2016-01-01"}
+    assert MerchantSku.from_dict(sku.to_dict()) == sku
 
 
 @pytest.mark.parametrize("model", [JetOrder, OrderItem, MerchantSku, JetReturn, JetFile])

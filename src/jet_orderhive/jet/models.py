@@ -60,7 +60,9 @@ __all__ = [
     "JetReturnLocation",
     "MerchantSku",
     "NodePrice",
+    "NodePriceOnJet",
     "NodeQuantity",
+    "NodeQuantityOnJet",
     "OrderDetail",
     "OrderItem",
     "OrderShipment",
@@ -600,19 +602,37 @@ class ArchiveStatus(JetRequest):
 
 
 @attrs.frozen(kw_only=True)
+class NodePriceOnJet(JetModel):
+    """A node price as Jet reports it: read tolerantly, unlike the `NodePrice` sent to Jet."""
+
+    fulfillment_node_id: str
+    fulfillment_node_price: Decimal | None = None
+    extra: Mapping[str, JsonValue] = _extra()
+
+
+@attrs.frozen(kw_only=True)
+class NodeQuantityOnJet(JetModel):
+    """A node's stock as Jet reports it: read tolerantly, unlike the `NodeQuantity` sent to Jet."""
+
+    fulfillment_node_id: str
+    quantity: int | None = None
+    extra: Mapping[str, JsonValue] = _extra()
+
+
+@attrs.frozen(kw_only=True)
 class SkuPrice(JetModel):
     """Answer of ``GET /merchant-skus/{sku}/price``."""
 
     price: Decimal | None = None
     price_last_update: datetime | None = None
-    fulfillment_nodes: tuple[NodePrice, ...] = ()
+    fulfillment_nodes: tuple[NodePriceOnJet, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
 class SkuInventory(JetModel):
     """Answer of ``GET /merchant-skus/{sku}/inventory``."""
 
-    fulfillment_nodes: tuple[NodeQuantity, ...] = ()
+    fulfillment_nodes: tuple[NodeQuantityOnJet, ...] = ()
     inventory_last_update: datetime | None = None
 
 
@@ -651,8 +671,8 @@ class MerchantSku(JetModel):
     price_last_update: datetime | None = None
     inventory_last_update: datetime | None = None
     sku_last_update: datetime | None = None
-    inventory_by_fulfillment_node: tuple[NodeQuantity, ...] = ()
-    price_by_fulfillment_node: tuple[NodePrice, ...] = ()
+    inventory_by_fulfillment_node: tuple[NodeQuantityOnJet, ...] = ()
+    price_by_fulfillment_node: tuple[NodePriceOnJet, ...] = ()
     jet_retail_sku: str | None = None
     correlation_id: str | None = None
     producer_id: str | None = None
