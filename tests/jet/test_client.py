@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
+import threading
 import time
 from decimal import Decimal
 
@@ -457,3 +459,47 @@ async def test_a_refused_blob_upload_says_the_signature_may_have_expired(kind: s
             await h.call("upload_file", FileType.PRICE, {"S": {"price": Decimal(2)}})
         assert "sig=" not in str(caught.value)
         assert h.jet.count("POST", "/api/files/uploaded") == 0
+
+
+def test_fetch_orders_runs_at_most_twice_the_concurrency_ahead_of_its_consumer() -> None:
+    ids = [order_id(n) for n in range(100)]
+    jet = FakeJet(FakeClock())
+    arrived = threading.Condition()
+    details: list[str] = []
+
+    def counting(request: httpx.Request) -> httpx.Response:
+        if "/withoutShipmentDetail/" in request.url.path:
+            with arrived:
+                details.append(request.url.path.rsplit("/", 1)[-1])
+                arrived.notify_all()
+                if details[-1] == ids[0]:
+                    # Hold the first order until the window behind it has been fetched.
+                    assert arrived.wait_for(lambda: len(details) >= 4, timeout=5)
+        return jet(request)
+
+    h = Harness("sync", jet, rate_limit=None, transport=httpx.MockTransport(counting))
+    assert isinstance(h.client, JetClient)
+    fetched = h.client.fetch_orders(ids, concurrency=2)
+    assert next(fetched).order_id == ids[0]
+    fetched.close()  # type: ignore[attr-defined]
+    assert sorted(details) == ids[:4]
+    h.client.close()
+
+
+async def test_async_fetch_orders_runs_at_most_twice_the_concurrency_ahead_of_its_consumer() -> (
+    None
+):
+    ids = [order_id(n) for n in range(100)]
+    async with harness("async", rate_limit=None) as h:
+        assert isinstance(h.client, AsyncJetClient)
+        fetched = h.client.fetch_orders(ids, concurrency=2)
+        assert (await anext(fetched)).order_id == ids[0]
+        for _ in range(200):  # the consumer dawdles: nothing may run on without it
+            await asyncio.sleep(0)
+        assert h.jet.count("GET", "/api/orders/withoutShipmentDetail/" + ids[4]) == 0
+        sent = [r.url.path.rsplit("/", 1)[-1] for r in h.jet.requests if r.method == "GET"]
+        assert [i for i in sent if i in ids] == ids[:4]
+        await fetched.aclose()  # type: ignore[attr-defined]
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert len(h.jet.requests) == len(sent) + 1  # + the token request

@@ -12,6 +12,7 @@ import os
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -21,7 +22,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Self, TypedDict, TypeVar, Unpack, cast
@@ -121,6 +122,12 @@ def _one_of(transport: object, http_client: object) -> None:
             "pass either transport= or http_client=, not both: an injected client already "
             "has its transport"
         )
+
+
+def _window(workers: int) -> int:
+    """How many fetches may run ahead of the consumer: every worker stays busy behind a slow one,
+    yet 1,000 ids never sit in memory (or keep Jet busy after the consumer stops) at once."""
+    return 2 * workers
 
 
 def _response(response: httpx.Response) -> RawResponse:
@@ -364,7 +371,9 @@ class JetClient(_ClientBase):
 
         A failure that concerns one order (404, unreadable payload, a 5xx that outlived its
         retries) comes back in that order's :class:`OrderFetch`; one that hits every request
-        (credentials, network down, throttling beyond the budget) raises.
+        (credentials, network down, throttling beyond the budget) raises. At most
+        ``2 * concurrency`` fetches run ahead of the consumer, so stopping early (or a slow
+        consumer) leaves the rest of the ids untouched.
         """
         ids = list(order_ids)
         workers = min(self._workers(concurrency), max(len(ids), 1))
@@ -372,15 +381,19 @@ class JetClient(_ClientBase):
             for order_id in ids:
                 yield self._drive(ops.fetch_order(self._core, order_id))
             return
+        window = _window(workers)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jet-fetch") as pool:
-            futures = [
-                pool.submit(self._drive, ops.fetch_order(self._core, order_id)) for order_id in ids
-            ]
+            pending: deque[Future[OrderFetch]] = deque()
             try:
-                for future in futures:
-                    yield future.result()
+                for order_id in ids:
+                    pending.append(pool.submit(self._drive, ops.fetch_order(self._core, order_id)))
+                    if len(pending) >= window:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
             finally:
-                for future in futures:
+                # A consumer that stops early leaves at most the window unfetched, not the rest.
+                for future in pending:
                     future.cancel()
 
     def iter_orders(
@@ -590,20 +603,26 @@ class AsyncJetClient(_ClientBase):
         Per-order failures come back inside each :class:`OrderFetch`; failures that hit every
         request (credentials, network, throttling) raise. See :meth:`JetClient.fetch_orders`.
         """
-        gate = asyncio.Semaphore(self._workers(concurrency))
+        workers = self._workers(concurrency)
+        window = _window(workers)
+        gate = asyncio.Semaphore(workers)
 
         async def fetch(order_id: str) -> OrderFetch:
             async with gate:
                 return await self._drive(ops.fetch_order(self._core, order_id))
 
-        tasks = [asyncio.ensure_future(fetch(order_id)) for order_id in order_ids]
+        pending: deque[asyncio.Task[OrderFetch]] = deque()
         try:
-            for task in tasks:
-                yield await task
+            for order_id in order_ids:
+                pending.append(asyncio.ensure_future(fetch(order_id)))
+                if len(pending) >= window:
+                    yield await pending.popleft()
+            while pending:
+                yield await pending.popleft()
         finally:
-            for task in tasks:
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def iter_orders(
         self,
