@@ -100,6 +100,15 @@ def test_from_dict_names_the_bad_field() -> None:
         SalesOrder.from_dict(data)
 
 
+def test_from_dict_refuses_non_text_where_text_belongs() -> None:
+    data = _order().to_dict()
+    data["channel_order_number"] = None
+    with pytest.raises(ValueError, match=r"SalesOrder\.channel_order_number"):
+        SalesOrder.from_dict(data)
+    with pytest.raises(ValueError, match=r"Customer\.email"):
+        Customer.from_dict({"email": 123})
+
+
 def test_money_must_be_decimal_and_datetimes_aware() -> None:
     with pytest.raises(TypeError, match="grand_total must be a Decimal"):
         _order(grand_total=25.49)

@@ -57,6 +57,13 @@ def _structure_int(value: object, _type: type[int]) -> int:
     return value
 
 
+def _structure_str(value: object, _type: type[str]) -> str:
+    # cattrs would call str() on anything, turning a stray null into the text "None".
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
 def _structure_bool(value: object, _type: type[bool]) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"expected true or false, got {value!r}")
@@ -73,6 +80,8 @@ _converter.register_structure_hook(Decimal, _structure_decimal)
 _converter.register_structure_hook(datetime, _structure_datetime)
 _converter.register_structure_hook(int, _structure_int)
 _converter.register_structure_hook(bool, _structure_bool)
+_converter.register_structure_hook(str, _structure_str)
+_converter.register_structure_hook(StrEnum, lambda value, cls: cls(value))
 # StrEnum needs its own hook: its MRO puts ``str`` (an identity hook) before ``Enum``.
 _converter.register_unstructure_hook(StrEnum, lambda member: member.value)
 _converter.register_unstructure_hook_func(
