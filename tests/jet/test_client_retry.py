@@ -187,3 +187,24 @@ async def test_retry_hook_sees_each_retry_without_headers_or_bodies(kind: str) -
         await h.call("list_order_ids", "ready")
     assert [(e.attempt, e.status, e.wait) for e in events] == [(1, 503, 0.5), (2, 500, 1.0)]
     assert all(e.path == "/orders/ready" and e.method == "GET" for e in events)
+
+
+def _garbled(_request: httpx.Request) -> httpx.Response:
+    return httpx.Response(
+        200, headers={"content-encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip")
+    )
+
+
+@both_clients
+async def test_an_undecodable_answer_is_retried_then_raised_as_a_transport_error(
+    kind: str,
+) -> None:
+    async with harness(kind, max_retries=1, retry=NO_JITTER, rate_limit=None) as h:
+        h.jet.script("GET", LIST, _garbled, _garbled)
+        with pytest.raises(JetTransportError) as caught:
+            await h.call("list_order_ids", "ready")
+        assert caught.value.attempts == 2
+        assert "DecodingError" in str(caught.value)
+        # No httpx exception rides along: its .request would carry the bearer token.
+        assert caught.value.__cause__ is None
+        assert caught.value.__context__ is None

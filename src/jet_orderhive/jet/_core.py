@@ -239,8 +239,13 @@ Effect: TypeAlias = Send | Sleep | NeedToken
 Flow: TypeAlias = Generator[Effect, object, T]
 
 
-def failure_from_exception(exc: httpx.TransportError) -> TransportFailure:
-    """Classify an httpx failure by whether the request can have reached Jet."""
+def failure_from_exception(exc: httpx.RequestError) -> TransportFailure:
+    """Classify an httpx failure by whether the request can have reached Jet.
+
+    Every ``httpx.RequestError`` ends here, not only transport errors: a garbled answer
+    (``DecodingError``) must not escape as a raw httpx exception, whose ``request`` holds the
+    bearer token in its headers.
+    """
     # Only these three fail before a byte of the request is written.
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
         kind = FailureKind.NOT_SENT

@@ -335,7 +335,7 @@ class JetClient(_ClientBase):
                 content=request.content,
                 timeout=self._timeout,
             )
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             return failure_from_exception(exc)
         return _response(response)
 
@@ -565,7 +565,7 @@ class AsyncJetClient(_ClientBase):
                 content=request.content,
                 timeout=self._timeout,
             )
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             return failure_from_exception(exc)
         return _response(response)
 
