@@ -188,3 +188,21 @@ def test_missing_shipping_date_uses_the_context_clock(ctx: MappingContext) -> No
     )
     notice = build_ship_notice(order, shipment, ctx)
     assert notice.shipments[0].response_shipment_date == SHIPPED_AT
+
+
+def test_ship_from_zip_plus_four_is_sent_as_its_five_digit_zip(ctx: MappingContext) -> None:
+    sandbox = JetSandbox(seed=5)
+    order_id = _three_units(sandbox)
+    with sandbox.client() as client:
+        order = _fetch(client, order_id, ctx)
+    shipment = Shipment(
+        courier_name="UPS",
+        tracking_number="1Z999",
+        ship_from_zip_code="07030-1234",
+        lines=(ShipmentLine(sku="SKU-3", quantity_shipped=1),),
+    )
+    notice = build_ship_notice(order, shipment, ctx)
+    assert notice.shipments[0].ship_from_zip_code == "07030"
+    with pytest.raises(MappingError, match=order_id) as caught:
+        build_ship_notice(order, attrs.evolve(shipment, ship_from_zip_code="SW1A 1AA"), ctx)
+    assert caught.value.order_id == order_id

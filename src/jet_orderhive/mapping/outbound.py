@@ -10,6 +10,7 @@ re-send is recognisable.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 _MIN_TRACKING = 3
+_ZIP = re.compile(r"(\d{5})(?:-?\d{4})?")
 
 
 def _error(order: SalesOrder, message: str) -> MappingError:
@@ -144,6 +146,16 @@ def _carrier(order: SalesOrder, name: str | None) -> Carrier:
     return carrier
 
 
+def _ship_from_zip(order: SalesOrder, text: str | None) -> str | None:
+    # Jet takes exactly five characters; a ZIP+4 keeps its five-digit ZIP.
+    if text is None or not text.strip():
+        return None
+    match = _ZIP.fullmatch(text.strip())
+    if match is None:
+        raise _error(order, f"ship_from_zip_code {text!r} is not a US ZIP; Jet takes 5 digits")
+    return match.group(1)
+
+
 def _check_quantities(order: SalesOrder, wanted: Mapping[str, int]) -> None:
     available = open_units(order)
     for sku, quantity in wanted.items():
@@ -184,7 +196,9 @@ def build_ship_notice(
                 response_shipment_method=shipment.shipping_method if ships else None,
                 expected_delivery_date=shipment.expected_delivery_date if ships else None,
                 carrier_pick_up_date=shipment.carrier_pick_up_date if ships else None,
-                ship_from_zip_code=shipment.ship_from_zip_code if ships else None,
+                ship_from_zip_code=_ship_from_zip(order, shipment.ship_from_zip_code)
+                if ships
+                else None,
                 carrier=carrier,
                 shipment_items=tuple(
                     ShipNoticeItem(
