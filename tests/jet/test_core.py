@@ -102,6 +102,16 @@ def test_malformed_base_urls_are_refused(url: str) -> None:
         check_base_url(url)
 
 
+@pytest.mark.parametrize(
+    "url", ["https://user:hunter2-pw@merchant-api.jet.com/api", "http://u@127.0.0.1:8080/api"]
+)
+def test_base_urls_with_credentials_are_refused_without_echoing_them(url: str) -> None:
+    with pytest.raises(ValueError, match="user name or password") as caught:
+        check_base_url(url)
+    assert "hunter2" not in str(caught.value)
+    assert "u@" not in str(caught.value)
+
+
 def test_every_timeout_phase_must_be_finite() -> None:
     assert check_timeout(5).read == 5
     with pytest.raises(ValueError, match="read"):

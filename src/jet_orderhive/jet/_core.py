@@ -134,6 +134,11 @@ def check_base_url(url: str) -> str:
     """Return ``url`` without a trailing slash; refuse plain HTTP except to this machine."""
     _check_secure(url, "base_url")
     parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        # Shown in the client's repr and in logs; Jet signs in with user and secret instead.
+        raise ValueError(
+            "base_url must not carry a user name or password; pass user= and secret= instead"
+        )
     if parts.query or parts.fragment:
         raise ValueError(f"base_url must not have a query or fragment, got {url!r}")
     return url.rstrip("/")
