@@ -89,7 +89,8 @@ class QuarantineEntry:
 
     kind: str
     external_id: str
-    payload: bytes
+    # Raw Jet payloads carry buyer names and addresses, which must not reach logs via a repr.
+    payload: bytes = attrs.field(repr=False)
     reason: str
     first_seen: datetime = attrs.field(validator=_aware)
     last_seen: datetime = attrs.field(validator=_aware)
