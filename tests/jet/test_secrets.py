@@ -106,6 +106,14 @@ def test_a_closed_client_stops_registering_its_secret() -> None:
     assert record.getMessage() == "x zz-9-plural"
 
 
-def test_library_loggers_carry_the_redacting_filter() -> None:
-    for name in ("jet_orderhive", "jet_orderhive.jet"):
-        assert any(isinstance(f, RedactingFilter) for f in logging.getLogger(name).filters)
+@pytest.mark.parametrize(
+    "name", ["jet_orderhive", "jet_orderhive.jet", "jet_orderhive.sync", "jet_orderhive.storage"]
+)
+def test_a_secret_logged_on_any_library_logger_is_redacted(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="jet_orderhive")
+    h = Harness("sync", FakeJet(FakeClock()))
+    logging.getLogger(name).warning("engine state: %s", SECRET)
+    assert [record.getMessage() for record in caplog.records] == [f"engine state: {REDACTED}"]
+    h.client.close()

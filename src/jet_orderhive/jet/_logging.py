@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 
 __all__ = [
+    "LIBRARY_LOGGERS",
     "REDACTED",
     "RedactingFilter",
     "forget_secret",
@@ -24,7 +25,7 @@ __all__ = [
 
 REDACTED = "[REDACTED]"
 
-#: The library's root logger; child loggers (``jet_orderhive.jet`` …) carry the filter as well.
+#: The library's root logger; each of :data:`LIBRARY_LOGGERS` carries the filter as well.
 root_logger = logging.getLogger("jet_orderhive")
 #: Where the Jet client logs: DEBUG per request, WARNING per retry; never bodies or headers.
 logger = logging.getLogger("jet_orderhive.jet")
@@ -82,10 +83,24 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+#: Every logger the library emits on. The engine and the storage adapters log under their own
+#: names, and their records would reach the host's handlers unfiltered without an instance each.
+LIBRARY_LOGGERS = (
+    "jet_orderhive",
+    "jet_orderhive.jet",
+    "jet_orderhive.sync",
+    "jet_orderhive.storage",
+    "jet_orderhive.mapping",
+    "jet_orderhive.testing",
+    "jet_orderhive.cli",
+)
+
+
 def _install() -> None:
     # Logger filters apply only to records created on that very logger, so each library logger
     # that emits records gets its own instance.
-    for target in (root_logger, logger):
+    for name in LIBRARY_LOGGERS:
+        target = logging.getLogger(name)
         if not any(isinstance(f, RedactingFilter) for f in target.filters):
             target.addFilter(RedactingFilter())
 
