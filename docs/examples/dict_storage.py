@@ -150,6 +150,8 @@ class DictStorage:
         return None if data is None else SalesOrder.from_dict(data)
 
     def list_orders(self, *, channel_statuses: Collection[str] | None = None) -> list[SalesOrder]:
+        if isinstance(channel_statuses, str):
+            raise TypeError("channel_statuses must be a collection of statuses, not one string")
         orders = [SalesOrder.from_dict(data) for data in self._scan("order:")]
         if channel_statuses is None:
             return orders

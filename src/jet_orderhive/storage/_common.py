@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -14,6 +14,7 @@ __all__ = [
     "check_aware",
     "check_price",
     "check_quantity",
+    "check_statuses",
     "check_ttl",
     "decode_json",
     "decode_object",
@@ -35,6 +36,16 @@ def check_aware(value: datetime, name: str) -> datetime:
     if value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
     return value.astimezone(UTC)
+
+
+def check_statuses(statuses: Collection[str]) -> set[str]:
+    """The Jet statuses to list, refusing a bare string that would read as its characters."""
+    if isinstance(statuses, str):
+        raise TypeError(
+            f"channel_statuses must be a collection of Jet statuses, got the string {statuses!r}; "
+            f"pass [{statuses!r}]"
+        )
+    return set(statuses)
 
 
 def check_ttl(ttl: timedelta) -> timedelta:

@@ -16,6 +16,7 @@ from jet_orderhive.storage._common import (
     check_aware,
     check_price,
     check_quantity,
+    check_statuses,
     check_ttl,
     decode_object,
     encode_payload,
@@ -162,11 +163,11 @@ class MemoryStorage:
 
     def list_orders(self, *, channel_statuses: Collection[str] | None = None) -> list[SalesOrder]:
         """Return stored orders by Jet order id, optionally only those in these Jet statuses."""
+        wanted = None if channel_statuses is None else check_statuses(channel_statuses)
         with self._lock:
             orders = [self._tables.orders[key][1] for key in sorted(self._tables.orders)]
-        if channel_statuses is None:
+        if wanted is None:
             return orders
-        wanted = set(channel_statuses)
         return [order for order in orders if order.channel_status in wanted]
 
     # -- customers -------------------------------------------------------------------------------

@@ -73,7 +73,8 @@ class Storage(Protocol):
         """Return stored orders by Jet order id, optionally only those in these Jet statuses.
 
         ``channel_statuses`` holds raw Jet statuses (``"acknowledged"``, ``"inprogress"``, ...) as
-        stored in ``SalesOrder.channel_status``; an empty collection returns nothing.
+        stored in ``SalesOrder.channel_status``; an empty collection returns nothing. A bare
+        string raises ``TypeError``: it would otherwise be read as a collection of characters.
         """
         ...
 

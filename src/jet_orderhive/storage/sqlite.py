@@ -25,6 +25,7 @@ from jet_orderhive.storage._common import (
     check_aware,
     check_price,
     check_quantity,
+    check_statuses,
     check_ttl,
     decode_object,
     encode_payload,
@@ -337,7 +338,7 @@ class SQLiteStorage:
         if channel_statuses is None:
             rows = self._rows("SELECT body FROM orders ORDER BY channel_order_id")
             return [_order(body) for (body,) in rows]
-        statuses = sorted(set(channel_statuses))
+        statuses = sorted(check_statuses(channel_statuses))
         if not statuses:
             return []
         marks = ", ".join("?" * len(statuses))

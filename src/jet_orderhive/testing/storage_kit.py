@@ -226,6 +226,8 @@ class StorageContract:
         open_orders = storage.list_orders(channel_statuses={"acknowledged", "inprogress"})
         assert [o.channel_order_id for o in open_orders] == [_order_id(n) for n in (1, 2, 3)]
         assert storage.list_orders(channel_statuses=[]) == []
+        with pytest.raises(TypeError):  # a bare string would read as its characters
+            storage.list_orders(channel_statuses="acknowledged")
 
     # -- customers -------------------------------------------------------------------------------
 
