@@ -503,3 +503,39 @@ async def test_async_fetch_orders_runs_at_most_twice_the_concurrency_ahead_of_it
         for _ in range(20):
             await asyncio.sleep(0)
         assert len(h.jet.requests) == len(sent) + 1  # + the token request
+
+
+def test_iter_orders_stops_its_fetch_threads_before_raising() -> None:
+    jet = FakeJet(FakeClock())
+    h = Harness("sync", jet, rate_limit=None)
+    assert isinstance(h.client, JetClient)
+    urls = ["/orders/withoutShipmentDetail/" + order_id(n) for n in range(6)]
+    jet.script("GET", "/api/orders/ready", json_response(200, {"order_urls": urls}))
+    jet.script("GET", "/api/orders/withoutShipmentDetail/" + order_id(0), httpx.Response(404))
+    with pytest.raises(JetNotFound):
+        for _ in h.client.iter_orders("ready", concurrency=3):
+            pass
+    assert [t for t in threading.enumerate() if t.name.startswith("jet-fetch")] == []
+    h.client.close()
+
+
+async def test_async_iter_orders_cancels_its_fetches_before_raising() -> None:
+    release = asyncio.Event()
+    jet = FakeJet(FakeClock())
+
+    async def held(request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith(order_id(0)) and "/withoutShipment" in request.url.path:
+            await release.wait()  # never set: only cancellation ends these fetches
+        return jet(request)
+
+    h = Harness("async", jet, rate_limit=None, transport=httpx.MockTransport(held))
+    assert isinstance(h.client, AsyncJetClient)
+    urls = ["/orders/withoutShipmentDetail/" + order_id(n) for n in range(6)]
+    jet.script("GET", "/api/orders/ready", json_response(200, {"order_urls": urls}))
+    jet.script("GET", "/api/orders/withoutShipmentDetail/" + order_id(0), httpx.Response(404))
+    before = asyncio.all_tasks()
+    with pytest.raises(JetNotFound):
+        async for _ in h.client.iter_orders("ready", concurrency=3):
+            pass
+    assert [t for t in asyncio.all_tasks() - before if not t.done()] == []
+    await h.close()

@@ -8,15 +8,18 @@ around token refreshes, and the bounded fan-out of order fetches.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import threading
 import time
 from collections import deque
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterator,
     Awaitable,
     Callable,
+    Generator,
     Iterable,
     Iterator,
     Mapping,
@@ -366,7 +369,7 @@ class JetClient(_ClientBase):
 
     def fetch_orders(
         self, order_ids: Iterable[str], *, concurrency: int | None = None
-    ) -> Iterator[OrderFetch]:
+    ) -> Generator[OrderFetch, None, None]:
         """Fetch many orders concurrently, yielding one result per id in the input order.
 
         A failure that concerns one order (404, unreadable payload, a 5xx that outlived its
@@ -405,8 +408,10 @@ class JetClient(_ClientBase):
     ) -> Iterator[JetOrder]:
         """Every order listed under ``status``, fetched concurrently; raises at the first error."""
         ids = self.list_order_ids(status, cancelled=cancelled)
-        for fetched in self.fetch_orders(ids, concurrency=concurrency):
-            yield ops.order_or_raise(fetched)
+        # Closed at once on an error or an early stop, so no fetch outlives the iteration.
+        with contextlib.closing(self.fetch_orders(ids, concurrency=concurrency)) as fetches:
+            for fetched in fetches:
+                yield ops.order_or_raise(fetched)
 
     def acknowledge_order(self, order_id: str, ack: Acknowledgement) -> None:
         """Accept or reject a ``ready`` order; never repeated unless Jet provably ignored it."""
@@ -597,7 +602,7 @@ class AsyncJetClient(_ClientBase):
 
     async def fetch_orders(
         self, order_ids: Iterable[str], *, concurrency: int | None = None
-    ) -> AsyncIterator[OrderFetch]:
+    ) -> AsyncGenerator[OrderFetch, None]:
         """Fetch many orders concurrently, yielding one result per id in the input order.
 
         Per-order failures come back inside each :class:`OrderFetch`; failures that hit every
@@ -633,8 +638,10 @@ class AsyncJetClient(_ClientBase):
     ) -> AsyncIterator[JetOrder]:
         """Every order listed under ``status``, fetched concurrently; raises at the first error."""
         ids = await self.list_order_ids(status, cancelled=cancelled)
-        async for fetched in self.fetch_orders(ids, concurrency=concurrency):
-            yield ops.order_or_raise(fetched)
+        # Closed at once on an error or an early stop, so no fetch outlives the iteration.
+        async with contextlib.aclosing(self.fetch_orders(ids, concurrency=concurrency)) as fetches:
+            async for fetched in fetches:
+                yield ops.order_or_raise(fetched)
 
     async def acknowledge_order(self, order_id: str, ack: Acknowledgement) -> None:
         """Accept or reject a ``ready`` order; never repeated unless Jet provably ignored it."""
