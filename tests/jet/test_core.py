@@ -120,6 +120,14 @@ def test_every_timeout_phase_must_be_finite() -> None:
         check_timeout(0)
 
 
+@pytest.mark.parametrize("seconds", [float("inf"), float("nan")])
+def test_an_infinite_or_nan_timeout_is_refused(seconds: float) -> None:
+    with pytest.raises(ValueError, match="finite"):
+        check_timeout(seconds)
+    with pytest.raises(ValueError, match="read"):
+        check_timeout(httpx.Timeout(5, read=seconds))
+
+
 def _answer(status: int, body: bytes = b"") -> RawResponse:
     return RawResponse(status=status, headers={}, body=body)
 

@@ -10,6 +10,7 @@ parsing all live here, once.
 from __future__ import annotations
 
 import ipaddress
+import math
 import random
 import time
 import weakref
@@ -159,8 +160,11 @@ def check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
         "pool": value.pool,
     }
     for name, seconds in phases.items():
-        if seconds is None or seconds <= 0:
-            raise ValueError(f"timeout for {name} must be a positive number of seconds")
+        # NaN and infinity pass a plain "> 0" test, yet either one lets a request hang forever.
+        if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+            raise ValueError(
+                f"timeout for {name} must be a positive, finite number of seconds, got {seconds}"
+            )
     return value
 
 
