@@ -8,9 +8,21 @@ from typing import Generic, TypeVar
 
 import attrs
 
+from jet_orderhive.jet.enums import FileType
+from jet_orderhive.jet.errors import JetError, JetPayloadError
+from jet_orderhive.jet.models import InventoryUpdate, PriceUpdate
 from jet_orderhive.storage.records import PushedKey
+from jet_orderhive.sync._engine import Engine
+from jet_orderhive.sync.report import ReportBuilder
 
-__all__ = ["DesiredPlan", "diff_desired", "group_by_sku", "skus_named_in_errors"]
+__all__ = [
+    "DesiredPlan",
+    "bulk_results",
+    "diff_desired",
+    "group_by_sku",
+    "send_bulk",
+    "skus_named_in_errors",
+]
 
 V = TypeVar("V")
 
@@ -68,3 +80,65 @@ def skus_named_in_errors(lines: Iterable[str], known: Iterable[str]) -> dict[str
             if sku in wanted and sku not in found:
                 found[sku] = line
     return found
+
+
+# -- the shared push runner --------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class SkuResult:
+    """What happened to one SKU's request: sent (``error`` is ``None``) or failed and why."""
+
+    sku: str
+    error: str | None = None
+
+
+def bulk_results(
+    skus: Iterable[str], status: str, error_count: int, excerpt: Iterable[str]
+) -> tuple[dict[str, str], str | None]:
+    """Per-SKU failures of a processed bulk file, and a note when some cannot be attributed.
+
+    Jet reports at most the first 20 error lines; an error that names no SKU of the file leaves
+    every SKU's fate unknown, so all are treated as failed (they are re-sent next time, which is
+    safe for desired state).
+    """
+    sku_list = list(skus)
+    if status.casefold() == "processed successfully" and not error_count:
+        return {}, None
+    named = skus_named_in_errors(excerpt, sku_list)
+    if error_count and len(named) >= error_count:
+        return named, None
+    if not error_count and status.casefold() == "processed with errors" and named:
+        return named, None
+    reason = (
+        f"Jet's bulk file ended {status!r} with {error_count} error(s) that could not all be "
+        "matched to SKUs; every SKU of the file is re-sent next time"
+    )
+    return {sku: named.get(sku, reason) for sku in sku_list}, reason
+
+
+def send_bulk(
+    engine: Engine,
+    report: ReportBuilder,
+    kind: FileType,
+    records: Mapping[str, InventoryUpdate] | Mapping[str, PriceUpdate],
+) -> dict[str, str]:
+    """Upload ``records`` as one bulk file, wait for Jet, and return the SKUs that failed."""
+    try:
+        uploaded = engine.client.upload_file(kind, records)
+        file_id = uploaded.jet_file_id
+        if not file_id:
+            raise JetPayloadError("Jet registered the bulk file without a jet_file_id")
+        final = engine.client.wait_for_file(file_id)
+    except (JetError, TimeoutError) as error:
+        reason = f"bulk {kind.value} file failed; every SKU of it is re-sent next time: {error}"
+        return dict.fromkeys(records, reason)
+    failures, note = bulk_results(
+        records, str(final.status), final.error_count or 0, final.error_excerpt
+    )
+    report.note(
+        f"{len(records)} SKU(s) sent as one {kind.value} bulk file {file_id}: {final.status}"
+    )
+    if note:
+        report.note(note)
+    return failures

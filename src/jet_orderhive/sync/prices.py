@@ -8,9 +8,15 @@ from typing import TypeAlias
 
 import attrs
 
+from jet_orderhive.jet.enums import FileType
+from jet_orderhive.jet.errors import JetError
+from jet_orderhive.jet.models import NodePrice, PriceUpdate
 from jet_orderhive.storage.records import PushedKey
+from jet_orderhive.sync._desired import diff_desired, group_by_sku, send_bulk
+from jet_orderhive.sync._engine import Engine
+from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
-__all__ = ["PriceInput", "PriceLevel", "desired_prices", "price_levels"]
+__all__ = ["PriceInput", "PriceLevel", "desired_prices", "price_levels", "push_prices"]
 
 
 def _price(instance: PriceLevel, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
@@ -71,3 +77,96 @@ def desired_prices(levels: Iterable[PriceLevel]) -> dict[PushedKey, Decimal]:
         desired.pop(key, None)
         desired[key] = level.price
     return desired
+
+
+def _requests(
+    send: Mapping[PushedKey, Decimal],
+    desired: Mapping[PushedKey, Decimal],
+    last: Mapping[PushedKey, Decimal],
+) -> tuple[dict[str, PriceUpdate], dict[str, str]]:
+    """One price request per SKU with something to send, or the reason it cannot be built.
+
+    Jet's price body always needs the SKU's own price, so a node price goes out together with
+    the SKU's desired (or last pushed) own price.
+    """
+    updates: dict[str, PriceUpdate] = {}
+    problems: dict[str, str] = {}
+    for sku in group_by_sku(send):
+        own = desired.get((sku, "")) or last.get((sku, ""))
+        if own is None:
+            problems[sku] = (
+                f"a node price for SKU {sku!r} needs the SKU's own price: add "
+                f"PriceLevel(sku={sku!r}, price=...) without node_id"
+            )
+            continue
+        node_prices = tuple(
+            NodePrice(fulfillment_node_id=node, fulfillment_node_price=price)
+            for (s, node), price in desired.items()
+            if s == sku and node
+        )
+        updates[sku] = PriceUpdate(price=own, fulfillment_nodes=node_prices or None)
+    return updates, problems
+
+
+def push_prices(engine: Engine, report: ReportBuilder, prices: PriceInput) -> None:
+    """Send the prices that differ from the last pushed ones (bulk file when many)."""
+    records = price_levels(prices)
+    if not engine.settings.push_price:
+        for level in records:
+            report.push(
+                PushOutcome(
+                    kind="price",
+                    target=level.sku,
+                    node=level.node_id,
+                    result=PushResult.DISABLED,
+                    value=str(level.price),
+                )
+            )
+        report.note("push_price is off: no price was sent to Jet")
+        return
+    desired = desired_prices(records)
+    last = engine.storage.pushed_price_many({*desired, *((sku, "") for sku, _node in desired)})
+    plan = diff_desired(desired, last)
+    for (sku, node), price in plan.skip.items():
+        report.push(
+            PushOutcome(
+                kind="price",
+                target=sku,
+                node=node or None,
+                result=PushResult.SKIPPED,
+                value=str(price),
+                reason="equal to the last pushed value",
+            )
+        )
+    updates, failures = _requests(plan.send, desired, last)
+    if engine.dry_run or not updates:
+        pass
+    elif len(updates) > engine.settings.bulk_threshold:
+        failures.update(send_bulk(engine, report, FileType.PRICE, dict(updates)))
+    else:
+        for index, (sku, update) in enumerate(updates.items(), start=1):
+            try:
+                engine.client.update_price(sku, update.price, update.fulfillment_nodes)
+            except JetError as error:
+                failures[sku] = str(error)
+            engine.tick("push prices", index, len(updates))
+    accepted = {key: price for key, price in plan.send.items() if key[0] not in failures}
+    if accepted and not engine.dry_run:
+        engine.storage.set_pushed_price_many(accepted)
+    for (sku, node), price in plan.send.items():
+        if sku in failures:
+            result, reason = PushResult.FAILED, failures[sku]
+        elif engine.dry_run:
+            result, reason = PushResult.PLANNED, None
+        else:
+            result, reason = PushResult.SENT, None
+        report.push(
+            PushOutcome(
+                kind="price",
+                target=sku,
+                node=node or None,
+                result=result,
+                value=str(price),
+                reason=reason,
+            )
+        )

@@ -7,9 +7,15 @@ from typing import TypeAlias
 
 import attrs
 
+from jet_orderhive.jet.enums import FileType
+from jet_orderhive.jet.errors import JetError
+from jet_orderhive.jet.models import InventoryUpdate, NodeQuantity
 from jet_orderhive.storage.records import PushedKey
+from jet_orderhive.sync._desired import diff_desired, group_by_sku, send_bulk
+from jet_orderhive.sync._engine import Engine
+from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
-__all__ = ["StockInput", "StockLevel", "desired_stock", "stock_levels"]
+__all__ = ["StockInput", "StockLevel", "desired_stock", "push_stock", "stock_levels"]
 
 
 def _quantity(instance: StockLevel, _attribute: attrs.Attribute[int], value: int) -> None:
@@ -68,3 +74,88 @@ def desired_stock(levels: Iterable[StockLevel], default_node: str | None) -> dic
         desired.pop(key, None)
         desired[key] = level.quantity
     return desired
+
+
+def _default_node(engine: Engine, levels: list[StockLevel]) -> str | None:
+    """The node for levels without one: the setting, else the merchant's first node on Jet."""
+    if engine.settings.fulfillment_node_id or all(level.node_id for level in levels):
+        return engine.settings.fulfillment_node_id
+    nodes = engine.client.list_fulfillment_nodes()
+    if not nodes:
+        raise ValueError(
+            "Jet lists no fulfillment node for this merchant; set "
+            "IntegrationSettings.fulfillment_node_id"
+        )
+    return nodes[0].jet_fulfillment_node_id
+
+
+def push_stock(engine: Engine, report: ReportBuilder, levels: StockInput) -> None:
+    """Send the stock levels that differ from the last pushed ones (bulk file when many)."""
+    records = stock_levels(levels)
+    if not engine.settings.push_stock:
+        for level in records:
+            report.push(
+                PushOutcome(
+                    kind="stock",
+                    target=level.sku,
+                    node=level.node_id,
+                    result=PushResult.DISABLED,
+                    value=str(level.quantity),
+                )
+            )
+        report.note("push_stock is off: no stock was sent to Jet")
+        return
+    desired = desired_stock(records, _default_node(engine, records))
+    last = engine.storage.pushed_stock_many(desired)
+    plan = diff_desired(desired, last)
+    for (sku, node), qty in plan.skip.items():
+        report.push(
+            PushOutcome(
+                kind="stock",
+                target=sku,
+                node=node,
+                result=PushResult.SKIPPED,
+                value=str(qty),
+                reason="equal to the last pushed value",
+            )
+        )
+    by_sku = group_by_sku(plan.send)
+    failures: dict[str, str] = {}
+    if engine.dry_run or not by_sku:
+        pass
+    elif len(by_sku) > engine.settings.bulk_threshold:
+        bulk = {
+            sku: InventoryUpdate(
+                fulfillment_nodes=tuple(
+                    NodeQuantity(fulfillment_node_id=node, quantity=qty)
+                    for node, qty in nodes.items()
+                )
+            )
+            for sku, nodes in by_sku.items()
+        }
+        failures = send_bulk(engine, report, FileType.INVENTORY, bulk)
+    else:
+        for index, (sku, nodes) in enumerate(by_sku.items(), start=1):
+            quantities = [
+                NodeQuantity(fulfillment_node_id=node, quantity=qty) for node, qty in nodes.items()
+            ]
+            try:
+                engine.client.update_inventory(sku, quantities)
+            except JetError as error:
+                failures[sku] = str(error)
+            engine.tick("push stock", index, len(by_sku))
+    accepted = {key: qty for key, qty in plan.send.items() if key[0] not in failures}
+    if accepted and not engine.dry_run:
+        engine.storage.set_pushed_stock_many(accepted)
+    for (sku, node), qty in plan.send.items():
+        if engine.dry_run:
+            result, reason = PushResult.PLANNED, None
+        elif sku in failures:
+            result, reason = PushResult.FAILED, failures[sku]
+        else:
+            result, reason = PushResult.SENT, None
+        report.push(
+            PushOutcome(
+                kind="stock", target=sku, node=node, result=result, value=str(qty), reason=reason
+            )
+        )

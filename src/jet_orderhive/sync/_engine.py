@@ -1,0 +1,120 @@
+"""The engine's shared context: the client, storage, settings and clock one run works with."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import attrs
+
+from jet_orderhive.jet.client import JetClient
+from jet_orderhive.jet.enums import AckStatus
+from jet_orderhive.jet.models import Acknowledgement, JetOrder, ShipNotice
+from jet_orderhive.mapping import Mappings
+from jet_orderhive.mapping.context import MappingContext
+from jet_orderhive.orderhive.models import Customer, SalesOrder, Shipment
+from jet_orderhive.storage.protocol import Storage
+from jet_orderhive.sync.progress import ProgressCallback, emit
+from jet_orderhive.sync.report import ReportBuilder, SyncReport
+from jet_orderhive.sync.settings import IntegrationSettings
+
+__all__ = ["Engine", "utc_now"]
+
+log = logging.getLogger("jet_orderhive.sync")
+
+
+def utc_now() -> datetime:
+    """The default clock: the current time in UTC."""
+    return datetime.now(UTC)
+
+
+@attrs.define(kw_only=True)
+class Engine:
+    """Everything the steps share; the `Integration` facade builds one and hands it around."""
+
+    client: JetClient
+    storage: Storage
+    settings: IntegrationSettings
+    mappings: Mappings
+    clock: Callable[[], datetime] = utc_now
+    progress: ProgressCallback | None = None
+
+    @property
+    def dry_run(self) -> bool:
+        """Whether this engine computes without writing to Jet or storage."""
+        return self.settings.dry_run
+
+    def now(self) -> datetime:
+        """The injected clock's time, refused if naive (all engine times are aware)."""
+        value = self.clock()
+        if value.utcoffset() is None:
+            raise ValueError(f"the clock returned a naive datetime {value.isoformat()}")
+        return value
+
+    def state_key(self, name: str) -> str:
+        """A sync-state key scoped to this account, so one database serves several."""
+        return f"{self.settings.account}:{name}"
+
+    def mapping_context(self) -> MappingContext:
+        """The mapping environment these settings describe."""
+        settings = self.settings
+        return MappingContext(
+            payment_method=settings.payment_method,
+            currency=settings.currency,
+            clock=self.now,
+            fulfillment_node_id=settings.fulfillment_node_id,
+            import_created=settings.import_created,
+            confirm_on_import=settings.confirm_on_import,
+        )
+
+    # The mapping bundle is called only through these methods, so its shape lives in one place.
+
+    def map_order(self, jet_order: JetOrder) -> SalesOrder:
+        """Jet order → Orderhive sales order, by the configured mapping."""
+        return self.mappings.order(jet_order, self.mapping_context(), mappings=self.mappings)
+
+    def map_customer(self, jet_order: JetOrder) -> Customer | None:
+        """Jet order → its buyer as an Orderhive customer (``None`` if it has none)."""
+        return self.mappings.customer(jet_order, self.mapping_context())
+
+    def acknowledgement(self, order: SalesOrder) -> Acknowledgement:
+        """The ``accepted`` acknowledgement of a stored order."""
+        return self.mappings.acknowledgement(order, self.mapping_context())
+
+    def rejection(self, order: SalesOrder, reason: AckStatus) -> Acknowledgement:
+        """The rejection of a stored order that Jet still shows as ``ready``."""
+        return self.mappings.rejection(order, self.mapping_context(), reason=reason)
+
+    def ship_notice(self, order: SalesOrder, shipment: Shipment) -> ShipNotice:
+        """The shipped notification for one shipment of ``order`` (as it was before it)."""
+        return self.mappings.ship_notice(order, shipment, self.mapping_context())
+
+    def cancel_notice(
+        self, order: SalesOrder, lines: Mapping[str, int], alt_shipment_id: str
+    ) -> ShipNotice:
+        """The cancel shipment for ``lines`` (SKU → units) of ``order`` (as it was before it)."""
+        return self.mappings.cancel_notice(
+            order, lines, self.mapping_context(), alt_shipment_id=alt_shipment_id
+        )
+
+    def tick(self, step: str, done: int, total: int | None) -> None:
+        """Report progress to the host's callback, if any."""
+        emit(self.progress, step, done, total)
+
+    @contextmanager
+    def step(self, operation: str) -> Iterator[ReportBuilder]:
+        """Collect one engine call's report, adding the Jet requests it cost."""
+        before = self.client.stats
+        builder = ReportBuilder(operation, self.now(), dry_run=self.dry_run)
+        yield builder
+        after = self.client.stats
+        builder.count("requests", after.requests - before.requests)
+        builder.count("retries", after.retries - before.retries)
+
+    def finish(self, builder: ReportBuilder) -> SyncReport:
+        """Freeze a builder at the clock's current time and log its counts (never buyer data)."""
+        report = builder.build(self.now())
+        log.info("%s finished: %s", report.operation, report.counts.nonzero() or "nothing to do")
+        return report

@@ -1,0 +1,282 @@
+"""Import orders and customers from Jet: the initial sync and every later run.
+
+Each order is stored in one unit of work (customer, order, quarantine release and the outbox
+entry of its acknowledgement), and acknowledged only after that unit committed; see
+``docs/engine.md`` for the guarantees this gives and the crash windows it covers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+
+from jet_orderhive import _json
+from jet_orderhive.jet.errors import JetError, JetNotFound, JetPayloadError
+from jet_orderhive.jet.models import JetOrder
+from jet_orderhive.orderhive.enums import OrderStatus
+from jet_orderhive.orderhive.models import SalesOrder
+from jet_orderhive.storage.records import PushStatus, UpsertResult
+from jet_orderhive.sync import _plan
+from jet_orderhive.sync._engine import Engine
+from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
+from jet_orderhive.sync.report import ReportBuilder
+
+__all__ = ["import_orders", "stored_listing"]
+
+log = logging.getLogger("jet_orderhive.sync")
+
+_STATE_WINDOW = "import:window_start"
+_STATE_INITIAL_DONE = "import:initial_sync_done"
+_STATE_OUTSIDE = "import:outside_window"
+
+
+def stored_listing(order: SalesOrder) -> ListQuery:
+    """The Jet list a stored order should be in, judged from the stored record alone.
+
+    Jet's ``isCancelled=true`` lists hold rejected and wholly cancelled orders and those with a
+    directed cancel, so a stored order flagged that way is expected there.
+    """
+    lines = order.line_items
+    all_cancelled = bool(lines) and all(
+        line.quantity_shipped == 0 and line.quantity_open == 0 for line in lines
+    )
+    cancelled = (
+        order.directed_cancel or order.order_status is OrderStatus.CANCELLED or all_cancelled
+    )
+    return ListQuery(status=order.channel_status, cancelled=cancelled)
+
+
+def _parse_order(fetched_order: object) -> JetOrder:
+    if isinstance(fetched_order, JetOrder):
+        return fetched_order
+    if not isinstance(fetched_order, Mapping):
+        raise JetPayloadError("order body is not a JSON object", model="JetOrder")
+    return JetOrder.from_dict(dict(fetched_order))
+
+
+def _reason(error: BaseException) -> str:
+    return str(error) or type(error).__name__
+
+
+class _Run:
+    """One ``import_orders`` call: reads lists, fetches, maps and stores order by order."""
+
+    def __init__(self, engine: Engine, report: ReportBuilder) -> None:
+        self.engine = engine
+        self.storage = engine.storage
+        self.settings = engine.settings
+        self.report = report
+        self.now = engine.now()
+        self.fresh: dict[str, JetOrder] = {}
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def window_start(self) -> datetime:
+        key = self.engine.state_key(_STATE_WINDOW)
+        text = self.storage.get_state(key)
+        if text is not None:
+            return datetime.fromisoformat(text)
+        start = self.now - timedelta(days=self.settings.initial_sync_days)
+        if not self.engine.dry_run:
+            self.storage.set_state(key, start.isoformat())
+        return start
+
+    def outside_window(self) -> set[str]:
+        text = self.storage.get_state(self.engine.state_key(_STATE_OUTSIDE))
+        return set(json.loads(text)) if text else set()
+
+    # -- the run -------------------------------------------------------------------------------
+
+    def run(self) -> dict[str, JetOrder]:
+        engine = self.engine
+        initial = self.storage.get_state(engine.state_key(_STATE_INITIAL_DONE)) is None
+        start = self.window_start()
+        listed = self.read_lists()
+        statuses = None if initial else _plan.OPEN_STATUSES
+        stored = {
+            order.channel_order_id: stored_listing(order)
+            for order in self.storage.list_orders(channel_statuses=statuses)
+        }
+        outside = self.outside_window()
+        plan = _plan.plan_import(
+            listed=listed,
+            stored=stored,
+            initial=initial,
+            new_statuses=_plan.new_order_statuses(self.settings),
+            quarantined={e.external_id for e in self.storage.quarantined("order")},
+            ignored=outside,
+        )
+        log.info(
+            "import: %d listed, %d new, %d changed, %d missing, %d quarantined to retry",
+            len(listed),
+            len(plan.new),
+            len(plan.changed),
+            len(plan.missing),
+            len(plan.retry),
+        )
+        self.report.count("unchanged", len(plan.unchanged))
+        blocked = self.orders_with_pending_status_pushes()
+        newly_outside = self.fetch_and_store(plan, start, stored, blocked)
+        if not engine.dry_run:
+            # Only ids still listed are kept: the others can never be fetched by accident again.
+            keep = (outside | newly_outside) & set(listed)
+            self.storage.set_state(engine.state_key(_STATE_OUTSIDE), json.dumps(sorted(keep)))
+            if initial:
+                self.storage.set_state(engine.state_key(_STATE_INITIAL_DONE), self.now.isoformat())
+        if initial:
+            self.report.note(
+                f"initial sync: orders placed on or after {start.isoformat()} were considered"
+            )
+        if newly_outside:
+            self.report.note(
+                f"{len(newly_outside)} listed order(s) were placed before {start.isoformat()} "
+                "and are not imported"
+            )
+        return self.fresh
+
+    def read_lists(self) -> dict[str, ListQuery]:
+        queries = _plan.list_queries(self.settings)
+        listings: list[tuple[ListQuery, Iterable[str]]] = []
+        for index, query in enumerate(queries, start=1):
+            ids = self.engine.client.list_order_ids(query.status, cancelled=query.cancelled)
+            listings.append((query, ids))
+            self.engine.tick("list orders", index, len(queries))
+        return _plan.merge_listings(listings)
+
+    def orders_with_pending_status_pushes(self) -> set[str]:
+        """Orders whose local ship or cancel has not reached Jet yet: their record stays as is.
+
+        Jet does not show the change until the push is sent, so a refresh would undo it locally.
+        """
+        kinds = {PushKind.SHIP, PushKind.CANCEL, PushKind.REJECT}
+        return {
+            entry.target
+            for status in (PushStatus.PENDING, PushStatus.FAILED)
+            for entry in self.storage.pushes(status=status)
+            if entry.kind in kinds and entry.next_attempt_at is not None
+        }
+
+    def fetch_and_store(
+        self,
+        plan: ImportPlan,
+        start: datetime,
+        stored: Mapping[str, ListQuery],
+        blocked: set[str],
+    ) -> set[str]:
+        ids = plan.to_fetch
+        outside: set[str] = set()
+        fetched_iter = self.engine.client.fetch_orders(ids, concurrency=self.settings.concurrency)
+        for index, fetched in enumerate(fetched_iter, start=1):
+            self.engine.tick("import orders", index, len(ids))
+            self.report.count("fetched")
+            order_id = fetched.order_id
+            if fetched.error is not None:
+                self.fetch_failed(order_id, fetched.error, fetched.raw)
+                continue
+            raw = fetched.raw if fetched.raw is not None else _json.dumps(fetched.order).encode()
+            try:
+                jet_order = _parse_order(fetched.order)
+            except JetPayloadError as error:
+                self.to_quarantine(order_id, raw, f"Jet's order payload does not parse: {error}")
+                continue
+            self.fresh[order_id] = jet_order
+            if order_id not in stored and jet_order.order_placed_date < start:
+                outside.add(order_id)
+                continue
+            if order_id in blocked:
+                self.report.note(
+                    f"order {order_id} has a status push waiting to be sent; it is refreshed "
+                    "after the push is done"
+                )
+                continue
+            self.import_one(jet_order, raw)
+        return outside
+
+    def fetch_failed(self, order_id: str, error: JetError, raw: bytes | None) -> None:
+        if isinstance(error, JetPayloadError) and raw is not None:
+            self.to_quarantine(order_id, raw, f"Jet's order payload does not parse: {error}")
+        elif isinstance(error, JetNotFound):
+            self.report.problem("order", order_id, f"Jet no longer serves this order: {error}")
+        else:
+            self.report.problem(
+                "order", order_id, f"could not fetch the order; the next run tries again: {error}"
+            )
+
+    def to_quarantine(self, order_id: str, raw: bytes, reason: str) -> None:
+        self.report.count("quarantined")
+        self.report.problem("order", order_id, reason)
+        log.warning("order %s quarantined: %s", order_id, reason)
+        if not self.engine.dry_run:
+            self.storage.quarantine("order", order_id, raw, reason)
+
+    def import_one(self, jet_order: JetOrder, raw: bytes) -> None:
+        engine = self.engine
+        order_id = jet_order.merchant_order_id
+        try:
+            mapped = engine.map_order(jet_order)
+            customer = engine.map_customer(jet_order)
+        except Exception as error:  # a user's mapping may raise anything; the batch goes on
+            self.to_quarantine(order_id, raw, f"mapping failed: {_reason(error)}")
+            return
+        if jet_order.jet_request_directed_cancel:
+            self.report.directed_cancel(order_id)
+        ack = self.acknowledgement_for(jet_order, mapped)
+        if engine.dry_run:
+            self.count_dry(mapped, ack)
+            return
+        with self.storage.transaction():
+            if customer is not None:
+                result = self.storage.upsert_customer(customer)
+                if result is UpsertResult.CREATED:
+                    self.report.count("customers_created")
+                elif result is UpsertResult.UPDATED:
+                    self.report.count("customers_updated")
+            result = self.storage.upsert_order(mapped)
+            if self.storage.release("order", order_id):
+                self.report.count("released")
+            if ack is not None:
+                self.storage.enqueue(
+                    _plan.ack_key(order_id),
+                    kind=PushKind.ACKNOWLEDGE,
+                    target=order_id,
+                    payload={"body": ack},
+                )
+        self.report.count(result.value)
+
+    def acknowledgement_for(
+        self, jet_order: JetOrder, mapped: SalesOrder
+    ) -> dict[str, _json.JsonValue] | None:
+        """The acknowledgement body to enqueue for a freshly imported order, if it gets one."""
+        settings = self.settings
+        if not (settings.push_order_status and settings.confirm_on_import):
+            return None
+        if str(jet_order.status) != "ready" or mapped.order_status is not OrderStatus.CONFIRMED:
+            return None
+        if jet_order.jet_request_directed_cancel:
+            # Jet asks to cancel: accepting it would contradict that, so the host decides.
+            self.report.note(
+                f"order {jet_order.merchant_order_id} is not acknowledged: Jet requested its "
+                "cancellation; call cancel() to reject it"
+            )
+            return None
+        return self.engine.acknowledgement(mapped).to_dict()
+
+    def count_dry(self, mapped: SalesOrder, ack: object) -> None:
+        existing = self.storage.get_order(mapped.channel_order_id)
+        if existing is None:
+            self.report.count("created")
+        elif existing == mapped:
+            self.report.count("unchanged")
+        else:
+            self.report.count("updated")
+        if mapped.customer_email and self.storage.get_customer(mapped.customer_email) is None:
+            self.report.count("customers_created")
+        if self.storage.get_quarantined("order", mapped.channel_order_id) is not None:
+            self.report.count("released")
+
+
+def import_orders(engine: Engine, report: ReportBuilder) -> dict[str, JetOrder]:
+    """Run one import into ``report``; return the Jet orders it fetched, by id."""
+    return _Run(engine, report).run()

@@ -1,0 +1,356 @@
+"""`Integration`: the one object a host uses to sync a Jet account with its order store."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+import attrs
+
+from jet_orderhive._json import JsonValue
+from jet_orderhive.jet.client import JetClient
+from jet_orderhive.jet.enums import AckStatus
+from jet_orderhive.mapping import Mappings, shipment_id_for
+from jet_orderhive.orderhive.enums import OrderStatus
+from jet_orderhive.orderhive.models import SalesOrder, Shipment
+from jet_orderhive.storage.protocol import Storage
+from jet_orderhive.storage.records import PushStatus
+from jet_orderhive.sync import _plan, importer, pushes
+from jet_orderhive.sync._changes import apply_shipment, cancel_id, cancel_lines
+from jet_orderhive.sync._engine import Engine, utc_now
+from jet_orderhive.sync._plan import PushKind
+from jet_orderhive.sync.archive import sync_archived
+from jet_orderhive.sync.prices import PriceInput, push_prices
+from jet_orderhive.sync.progress import ProgressCallback
+from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder, SyncReport
+from jet_orderhive.sync.returns import import_returns
+from jet_orderhive.sync.settings import IntegrationSettings
+from jet_orderhive.sync.stock import StockInput, push_stock
+
+__all__ = ["Integration", "OrderNotStored"]
+
+log = logging.getLogger("jet_orderhive.sync")
+
+_NOT_ACKNOWLEDGED = frozenset({"created", "ready"})
+
+
+class OrderNotStored(KeyError):
+    """``confirm``, ``ship`` or ``cancel`` named an order that storage does not hold."""
+
+    def __str__(self) -> str:
+        return (
+            f"order {self.args[0]} is not in storage; run import_orders() first "
+            "(or check the Jet order id)"
+        )
+
+
+class Integration:
+    """Imports orders and customers from Jet and pushes status, stock and prices back.
+
+    Every method returns a :class:`SyncReport`. Settings decide what is done: a push whose
+    toggle is off sends nothing (the report says so), and ``dry_run`` computes everything and
+    writes nothing to Jet or to storage.
+
+    Args:
+        client: a :class:`JetClient` (``sandbox.client()`` in tests).
+        storage: where orders, customers, the outbox and sync state live.
+        settings: what to do; Orderhive's toggles plus the engine's knobs.
+        mappings: how Jet records become Orderhive records, and back.
+        clock: "now" for the engine (windows, backoff, reports); UTC now by default.
+        progress: called with a :class:`ProgressEvent` as work advances.
+    """
+
+    def __init__(
+        self,
+        client: JetClient,
+        storage: Storage,
+        *,
+        settings: IntegrationSettings | None = None,
+        mappings: Mappings | None = None,
+        clock: Callable[[], datetime] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self._engine = Engine(
+            client=client,
+            storage=storage,
+            settings=settings if settings is not None else IntegrationSettings(),
+            mappings=mappings if mappings is not None else Mappings.default(),
+            clock=clock if clock is not None else utc_now,
+            progress=progress,
+        )
+
+    def __repr__(self) -> str:
+        settings = self.settings
+        flag = " dry_run" if settings.dry_run else ""
+        storage = type(self.storage).__name__
+        return f"<Integration account={settings.account!r}{flag} storage={storage}>"
+
+    @property
+    def settings(self) -> IntegrationSettings:
+        """The settings this integration runs with."""
+        return self._engine.settings
+
+    @property
+    def storage(self) -> Storage:
+        """The storage this integration writes to."""
+        return self._engine.storage
+
+    @property
+    def client(self) -> JetClient:
+        """The Jet client this integration talks through."""
+        return self._engine.client
+
+    # -- import ----------------------------------------------------------------------------------
+
+    def import_orders(self) -> SyncReport:
+        """Import new orders and customers, refresh stored ones, and acknowledge new ones.
+
+        The first run is the initial sync (orders placed within ``initial_sync_days``); later
+        runs import new orders and refresh stored open ones. Acknowledgements go through the
+        outbox, after the order they belong to is committed.
+        """
+        engine = self._engine
+        with engine.step("import_orders") as report:
+            fresh = importer.import_orders(engine, report)
+            if not engine.dry_run:
+                pushes.flush(engine, report, fresh=fresh, kinds={PushKind.ACKNOWLEDGE})
+        return engine.finish(report)
+
+    # -- order status pushes ---------------------------------------------------------------------
+
+    def flush_pushes(self) -> SyncReport:
+        """Send every due status push: pending ones and failed ones whose retry time came."""
+        engine = self._engine
+        with engine.step("flush_pushes") as report:
+            pushes.flush(engine, report)
+        return engine.finish(report)
+
+    def confirm(self, order_id: str) -> SyncReport:
+        """Confirm a stored order and acknowledge it on Jet (``accepted``) while it is ready."""
+        engine = self._engine
+        order = self._stored(order_id)
+        with engine.step("confirm") as report:
+            if order.channel_status not in _NOT_ACKNOWLEDGED:
+                report.note(
+                    f"order {order_id} is already {order.channel_status!r} on Jet; "
+                    "only ready orders are acknowledged"
+                )
+            else:
+                updated = attrs.evolve(order, order_status=OrderStatus.CONFIRMED)
+                payload: dict[str, JsonValue] = {"body": engine.acknowledgement(order).to_dict()}
+                key = _plan.ack_key(order_id)
+                self._record(report, order, updated, key, PushKind.ACKNOWLEDGE, payload)
+        return engine.finish(report)
+
+    def ship(self, order_id: str, shipment: Shipment) -> SyncReport:
+        """Record a shipment on the stored order and send it to Jet.
+
+        Shipping the same shipment twice (same ``alt_shipment_id``, or same tracking number and
+        lines) records and sends it once. A shipment that leaves units open makes the order
+        PARTIALLY_SHIPPED (Jet: ``inprogress``); the last one makes it SHIPPED (``complete``).
+        """
+        engine = self._engine
+        order = self._stored(order_id)
+        alt_id = shipment_id_for(order, shipment)
+        shipment = attrs.evolve(shipment, alt_shipment_id=alt_id)
+        key = _plan.ship_key(order_id, alt_id)
+        with engine.step("ship") as report:
+            if any(known.alt_shipment_id == alt_id for known in order.shipments):
+                report.note(f"shipment {alt_id} of order {order_id} was already recorded")
+                if engine.settings.push_order_status and not engine.dry_run:
+                    pushes.flush(engine, report, keys={key})
+            else:
+                body = engine.ship_notice(order, shipment).to_dict()
+                updated = apply_shipment(order, shipment)
+                payload: dict[str, JsonValue] = {"body": body, "alt_shipment_id": alt_id}
+                self._record(report, order, updated, key, PushKind.SHIP, payload)
+        return engine.finish(report)
+
+    def cancel(
+        self,
+        order_id: str,
+        lines: Mapping[str, int] | None = None,
+        reason: AckStatus | str = AckStatus.REJECTED_OTHER,
+    ) -> SyncReport:
+        """Cancel units of a stored order (every open unit when ``lines`` is ``None``).
+
+        Before Jet has the order acknowledged the whole order is rejected, with ``reason`` (one
+        of Jet's ``rejected - ...`` values); after, the units are cancelled with a cancel
+        shipment that carries a unique ``alt_shipment_id``.
+        """
+        engine = self._engine
+        order = self._stored(order_id)
+        with engine.step("cancel") as report:
+            ack = engine.storage.get_push(_plan.ack_key(order_id))
+            acknowledged = ack is not None and ack.status is PushStatus.DONE
+            if order.channel_status in _NOT_ACKNOWLEDGED and not acknowledged:
+                self._reject(report, order, lines, AckStatus(reason))
+            else:
+                self._cancel_units(report, order, lines)
+        return engine.finish(report)
+
+    def _reject(
+        self,
+        report: ReportBuilder,
+        order: SalesOrder,
+        lines: Mapping[str, int] | None,
+        reason: AckStatus,
+    ) -> None:
+        engine = self._engine
+        order_id = order.channel_order_id
+        everything = cancel_lines(order, None)
+        every = {line.sku: line.quantity_cancelled for line in everything}
+        if lines is not None and {sku: n for sku, n in lines.items() if n} != every:
+            raise ValueError(
+                f"order {order_id} is not acknowledged on Jet yet, so only the whole order can "
+                "be cancelled (rejected); call cancel() without lines, or confirm it first"
+            )
+        payload: dict[str, JsonValue] = {"body": engine.rejection(order, reason).to_dict()}
+        # A rejection cancels every unit; it is not a shipment, so none is recorded.
+        updated = attrs.evolve(
+            apply_shipment(order, Shipment(lines=everything)), shipments=order.shipments
+        )
+        pending_ack = engine.storage.get_push(_plan.ack_key(order_id))
+        superseded = pending_ack is not None and pending_ack.status is not PushStatus.DONE
+        self._record(
+            report,
+            order,
+            updated,
+            _plan.reject_key(order_id),
+            PushKind.REJECT,
+            payload,
+            give_up=pending_ack.key if superseded and pending_ack is not None else None,
+        )
+
+    def _cancel_units(
+        self, report: ReportBuilder, order: SalesOrder, lines: Mapping[str, int] | None
+    ) -> None:
+        order_id = order.channel_order_id
+        cancel = cancel_lines(order, lines)
+        units = {line.sku: line.quantity_cancelled for line in cancel}
+        alt_id = cancel_id(order, units)
+        body = self._engine.cancel_notice(order, units, alt_id).to_dict()
+        updated = apply_shipment(order, Shipment(lines=cancel, alt_shipment_id=alt_id))
+        payload: dict[str, JsonValue] = {"body": body, "alt_shipment_id": alt_id}
+        key = _plan.cancel_key(order_id, alt_id)
+        self._record(report, order, updated, key, PushKind.CANCEL, payload)
+
+    def _record(
+        self,
+        report: ReportBuilder,
+        order: SalesOrder,
+        updated: SalesOrder,
+        key: str,
+        kind: PushKind,
+        payload: Mapping[str, JsonValue],
+        *,
+        give_up: str | None = None,
+    ) -> None:
+        """Store the order change and enqueue its push in one unit of work, then send it."""
+        engine = self._engine
+        storage = engine.storage
+        order_id = order.channel_order_id
+        push_on = engine.settings.push_order_status
+        if engine.dry_run:
+            result = PushResult.PLANNED if push_on else PushResult.DISABLED
+            report.push(PushOutcome(kind=kind.value, target=order_id, result=result))
+            report.count("updated" if updated != order else "unchanged")
+            if not push_on:
+                report.note("push_order_status is off: no order status would be sent to Jet")
+            return
+        with storage.transaction():
+            stored = storage.upsert_order(updated)
+            if push_on:
+                if give_up is not None:
+                    storage.mark_failed(give_up, "superseded by the order's rejection", None)
+                storage.enqueue(key, kind=kind.value, target=order_id, payload=payload)
+        report.count(stored.value)
+        if push_on:
+            pushes.flush(engine, report, keys={key})
+        else:
+            report.push(PushOutcome(kind=kind.value, target=order_id, result=PushResult.DISABLED))
+            report.note("push_order_status is off: the order was updated locally, nothing was sent")
+
+    def _stored(self, order_id: str) -> SalesOrder:
+        order = self._engine.storage.get_order(order_id)
+        if order is None:
+            raise OrderNotStored(order_id)
+        return order
+
+    # -- stock, prices, archive, returns -----------------------------------------------------
+
+    def push_stock(self, levels: StockInput) -> SyncReport:
+        """Push stock as desired state; values equal to the last pushed ones are skipped."""
+        engine = self._engine
+        with engine.step("push_stock") as report:
+            push_stock(engine, report, levels)
+        return engine.finish(report)
+
+    def push_prices(self, prices: PriceInput) -> SyncReport:
+        """Push prices as desired state; values equal to the last pushed ones are skipped."""
+        engine = self._engine
+        with engine.step("push_prices") as report:
+            push_prices(engine, report, prices)
+        return engine.finish(report)
+
+    def sync_archived_products(self) -> SyncReport:
+        """Mark linked SKUs that Jet archived (or no longer knows) as archived in storage."""
+        engine = self._engine
+        with engine.step("sync_archived_products") as report:
+            sync_archived(engine, report)
+        return engine.finish(report)
+
+    def import_returns(self) -> SyncReport:
+        """Record returned units on stored orders; an order with every unit back is RETURNED."""
+        engine = self._engine
+        with engine.step("import_returns") as report:
+            import_returns(engine, report)
+        return engine.finish(report)
+
+    # -- everything ------------------------------------------------------------------------------
+
+    def run_once(
+        self, *, stock: StockInput | None = None, prices: PriceInput | None = None
+    ) -> SyncReport:
+        """Everything the settings enable, under a lease so two workers never overlap.
+
+        Order: import orders (and acknowledge them), flush pending pushes, import returns,
+        sync archived products, then stock and prices when given. If another worker holds the
+        lease nothing is done and the report says so.
+        """
+        engine = self._engine
+        storage = engine.storage
+        name = engine.state_key("run_once")
+        owner = uuid.uuid4().hex
+        ttl = engine.settings.lease_ttl
+        # A dry run writes nothing, not even a lease.
+        if not engine.dry_run and not storage.acquire_lease(name, owner, ttl):
+            builder = ReportBuilder("run_once", engine.now(), dry_run=engine.dry_run)
+            builder.note(f"another worker holds the lease {name!r}; nothing was done")
+            return engine.finish(builder)
+        steps: list[Callable[[], SyncReport]] = [
+            self.import_orders,
+            self.flush_pushes,
+            self.import_returns,
+        ]
+        if engine.settings.auto_archive:
+            steps.append(self.sync_archived_products)
+        if stock is not None:
+            steps.append(lambda: self.push_stock(stock))
+        if prices is not None:
+            steps.append(lambda: self.push_prices(prices))
+        reports: list[SyncReport] = []
+        try:
+            for index, step in enumerate(steps):
+                if index and not engine.dry_run and not storage.renew_lease(name, owner, ttl):
+                    builder = ReportBuilder("run_once", engine.now(), dry_run=engine.dry_run)
+                    builder.note(f"lost the lease {name!r}; the remaining steps were not run")
+                    reports.append(engine.finish(builder))
+                    break
+                reports.append(step())
+        finally:
+            if not engine.dry_run:
+                storage.release_lease(name, owner)
+        return SyncReport.combine("run_once", reports)
