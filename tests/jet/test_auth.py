@@ -45,3 +45,25 @@ def test_an_empty_cache_has_no_token() -> None:
 
 def test_token_repr_hides_the_token_text() -> None:
     assert "secret-token-text" not in repr(_token("secret-token-text", 10))
+
+
+def test_a_token_shorter_than_twice_the_margin_is_used_for_half_its_life() -> None:
+    cache = TokenCache(timedelta(minutes=5))
+    cache.adopt(_token("t1", 2), fetched_at=NOW)
+    assert cache.valid(NOW) == "t1"
+    assert cache.valid(NOW + timedelta(seconds=59)) == "t1"
+    assert cache.valid(NOW + timedelta(minutes=1)) is None
+
+
+def test_a_token_already_expired_by_a_skewed_clock_is_used_for_the_assumed_lifetime() -> None:
+    cache = TokenCache(timedelta(minutes=5))
+    cache.adopt(_token("t1", -120), fetched_at=NOW)  # this machine runs 2 h ahead of Jet
+    assert cache.valid(NOW) == "t1"
+    assert cache.valid(NOW + ASSUMED_LIFETIME - timedelta(minutes=6)) == "t1"
+    assert cache.valid(NOW + ASSUMED_LIFETIME - timedelta(minutes=5)) is None
+
+
+def test_a_stored_token_keeps_the_plain_margin() -> None:
+    cache = TokenCache(timedelta(minutes=5))
+    cache.adopt(_token("t1", 2))
+    assert cache.valid(NOW) is None

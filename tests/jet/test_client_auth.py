@@ -47,6 +47,21 @@ async def test_token_is_refreshed_ahead_of_expiry_once(kind: str) -> None:
 
 
 @both_clients
+async def test_a_lifetime_shorter_than_the_margin_does_not_fetch_a_token_per_request(
+    kind: str,
+) -> None:
+    jet = FakeJet(FakeClock(), token_ttl=timedelta(minutes=2))
+    async with Harness(kind, jet, rate_limit=None) as h:
+        for _ in range(3):
+            await h.call("list_order_ids", "ready")
+        assert jet.token_requests() == 1
+        h.clock.advance(61)  # past half the lifetime: refreshed before Jet would refuse it
+        await h.call("list_order_ids", "ready")
+        assert jet.token_requests() == 2
+        assert jet.count("GET", LIST) == 4
+
+
+@both_clients
 async def test_a_401_triggers_one_refresh_and_one_retry(kind: str) -> None:
     async with harness(kind, rate_limit=None) as h:
         await h.call("list_order_ids", "ready")

@@ -52,7 +52,8 @@ class TokenCache:
 
     def __init__(self, margin: timedelta) -> None:
         self.margin = margin
-        self._current: Token | None = None
+        # The token and the moment to stop using it, swapped as one reference.
+        self._current: tuple[Token, datetime] | None = None
         self._lock = threading.Lock()
 
     def usable(self, token: Token, now: datetime) -> bool:
@@ -62,16 +63,33 @@ class TokenCache:
     def valid(self, now: datetime, stale: str | None = None) -> str | None:
         """The cached token text if usable at ``now`` and not the one Jet just refused."""
         current = self._current
-        if current is None or not self.usable(current, now):
+        if current is None or current[1] <= now:
             return None
-        if stale is not None and current.id_token == stale:
+        token = current[0]
+        if stale is not None and token.id_token == stale:
             return None
-        return current.id_token
+        return token.id_token
 
-    def adopt(self, token: Token) -> None:
-        """Make ``token`` the one every later request uses."""
+    def adopt(self, token: Token, fetched_at: datetime | None = None) -> None:
+        """Make ``token`` the one every later request uses.
+
+        ``fetched_at`` marks a token Jet has just issued. Its refresh time is then kept inside
+        its lifetime: half-way through when the lifetime is shorter than twice the margin, and
+        :data:`ASSUMED_LIFETIME` after the fetch when ``expires_on`` is already past by this
+        machine's clock (a skewed clock), so neither case fetches a new token per request.
+        """
+        expires = token.expires_on
+        if expires is None:
+            raise ValueError("adopt a token with an expiry (see with_expiry)")
+        refresh_at = expires - self.margin
+        if fetched_at is not None:
+            lifetime = expires - fetched_at
+            if lifetime <= timedelta(0):
+                refresh_at = fetched_at + ASSUMED_LIFETIME - self.margin
+            refresh_at = max(refresh_at, fetched_at + min(lifetime, ASSUMED_LIFETIME) / 2)
         with self._lock:
-            self._current = token
+            self._current = (token, refresh_at)
 
     def current(self) -> Token | None:
-        return self._current
+        current = self._current
+        return None if current is None else current[0]

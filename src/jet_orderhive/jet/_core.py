@@ -661,7 +661,8 @@ class Core:
             authenticated=False,
         )
         response = yield from self.call(call)
-        token = with_expiry(parse_model(call, response, Token), self.now())
+        fetched_at = self.now()
+        token = with_expiry(parse_model(call, response, Token), fetched_at)
         if not token.id_token:
             raise JetPayloadError(
                 "Jet's token answer has an empty id_token",
@@ -672,7 +673,7 @@ class Core:
                 status=response.status,
             )
         self.stats.add("token_fetches")
-        self._adopt(token)
+        self._adopt(token, fetched_at)
         if self.token_store is not None:
             self.token_store.save(token)
         return token
@@ -691,8 +692,8 @@ class Core:
         token = yield from self.authenticate_flow()
         return token.id_token
 
-    def _adopt(self, token: Token) -> None:
+    def _adopt(self, token: Token, fetched_at: datetime | None = None) -> None:
         if token.id_token not in self._remembered:
             self._remembered.append(token.id_token)
             _logging.remember_secret(token.id_token)
-        self.tokens.adopt(token)
+        self.tokens.adopt(token, fetched_at)
