@@ -21,7 +21,7 @@ from jet_orderhive.storage.records import PushStatus, UpsertResult
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
-from jet_orderhive.sync.report import ReportBuilder
+from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
 __all__ = ["import_orders", "stored_listing"]
 
@@ -70,6 +70,7 @@ class _Run:
         self.report = report
         self.now = engine.now()
         self.fresh: dict[str, JetOrder] = {}
+        self.dry_customers: set[str] = set()
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -264,14 +265,21 @@ class _Run:
         return self.engine.acknowledgement(mapped).to_dict()
 
     def count_dry(self, mapped: SalesOrder, ack: object) -> None:
-        existing = self.storage.get_order(mapped.channel_order_id)
+        order_id = mapped.channel_order_id
+        if ack is not None:
+            self.report.push(
+                PushOutcome(kind=PushKind.ACKNOWLEDGE, target=order_id, result=PushResult.PLANNED)
+            )
+        existing = self.storage.get_order(order_id)
         if existing is None:
             self.report.count("created")
         elif existing == mapped:
             self.report.count("unchanged")
         else:
             self.report.count("updated")
-        if mapped.customer_email and self.storage.get_customer(mapped.customer_email) is None:
+        email = mapped.customer_email
+        if email and email not in self.dry_customers and self.storage.get_customer(email) is None:
+            self.dry_customers.add(email)
             self.report.count("customers_created")
         if self.storage.get_quarantined("order", mapped.channel_order_id) is not None:
             self.report.count("released")

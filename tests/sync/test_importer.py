@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sync_helpers import Clock, MakeIntegration, buyers_of, dump_database
+
+from jet_orderhive.orderhive.enums import OrderStatus
+from jet_orderhive.storage.memory import MemoryStorage
+from jet_orderhive.storage.sqlite import SQLiteStorage
+from jet_orderhive.sync.report import PushResult
+from jet_orderhive.testing.sandbox import JetSandbox
+
+
+def test_initial_sync_stores_every_order_and_each_buyer_once_and_acknowledges_each_once(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    ids = sandbox.generate_orders(300)
+    report = make_integration().import_orders()
+
+    assert len(memory.list_orders()) == 300
+    assert len(memory.list_customers()) == len(buyers_of(sandbox, ids)) < 300
+    assert sandbox.count("acknowledge") == 300
+    acknowledged = [r.path.split("/")[2] for r in sandbox.requests if r.kind == "acknowledge"]
+    assert sorted(acknowledged) == sorted(ids)
+    assert all(sandbox.order_status(order_id) == "acknowledged" for order_id in ids)
+    assert (report.counts.created, report.counts.acknowledged) == (300, 300)
+    assert report.ok
+
+
+def test_second_run_creates_and_acknowledges_nothing_and_costs_the_list_requests_only(
+    sandbox: JetSandbox, make_integration: MakeIntegration
+) -> None:
+    sandbox.generate_orders(300)
+    integration = make_integration()
+    integration.import_orders()
+    sandbox.clear_requests()
+
+    report = integration.import_orders()
+
+    kinds = {r.kind for r in sandbox.requests}
+    assert kinds == {"order_list"}
+    assert (report.counts.created, report.counts.acknowledged, report.counts.fetched) == (0, 0, 0)
+
+
+def test_a_later_run_imports_exactly_the_new_orders(
+    sandbox: JetSandbox, memory: MemoryStorage, clock: Clock, make_integration: MakeIntegration
+) -> None:
+    sandbox.generate_orders(300)
+    integration = make_integration()
+    integration.import_orders()
+    clock.advance(timedelta(hours=1))
+    new = sandbox.generate_orders(20)
+    sandbox.clear_requests()
+
+    report = integration.import_orders()
+
+    assert report.counts.created == 20
+    assert sorted(r.path.split("/")[-1] for r in sandbox.requests if r.kind == "order_detail") == (
+        sorted(new)
+    )
+    assert sandbox.count("acknowledge") == 20
+    assert len(memory.list_orders()) == 320
+
+
+def test_orders_placed_before_the_window_are_never_imported(
+    sandbox: JetSandbox,
+    memory: MemoryStorage,
+    clock: Clock,
+    make_integration: MakeIntegration,
+) -> None:
+    old = sandbox.generate_orders(3, placed_at=clock.now - timedelta(days=31))
+    recent = sandbox.generate_orders(2, placed_at=clock.now - timedelta(days=29))
+    integration = make_integration()
+    integration.import_orders()
+    assert {o.channel_order_id for o in memory.list_orders()} == set(recent)
+    sandbox.clear_requests()
+
+    clock.advance(timedelta(days=5))
+    integration.import_orders()
+
+    assert all(memory.get_order(order_id) is None for order_id in old)
+    assert sandbox.count("order_detail") == 0, "known out-of-window orders are not fetched again"
+
+
+def test_created_orders_are_imported_only_when_asked(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    created = sandbox.generate_orders(2, status="created")
+    make_integration().import_orders()
+    assert memory.list_orders() == []
+    assert "created" not in {
+        r.path.split("/")[2] for r in sandbox.requests if r.kind == "order_list"
+    }
+
+    make_integration(import_created=True).import_orders()
+    stored = [memory.get_order(order_id) for order_id in created]
+    assert all(o is not None and o.order_status is OrderStatus.NOT_CONFIRMED for o in stored)
+    assert sandbox.count("acknowledge") == 0
+
+
+def test_one_malformed_order_is_quarantined_with_its_raw_payload_and_the_rest_stored(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    ids = sandbox.generate_orders(50)
+    bad = ids[17]
+
+    def break_price(order: dict[str, Any]) -> None:
+        order["order_items"][0]["item_price"]["base_price"] = "twelve"
+
+    sandbox.corrupt_order(bad, break_price)
+    report = make_integration().import_orders()
+
+    assert len(memory.list_orders()) == 49
+    assert memory.get_order(bad) is None
+    entry = memory.get_quarantined("order", bad)
+    assert entry is not None
+    assert b'"twelve"' in entry.payload
+    assert "base_price" in entry.reason
+    assert report.counts.quarantined == 1
+    assert [p.ref for p in report.problems] == [bad]
+    assert "base_price" in report.problems[0].reason
+    assert sandbox.count("acknowledge") == 49
+
+
+def test_a_quarantined_order_that_jet_serves_correctly_later_is_imported_and_released(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    (order_id,) = sandbox.generate_orders(1)
+    sandbox.corrupt_order(order_id, lambda order: order.pop("order_items"))
+    integration = make_integration()
+    integration.import_orders()
+    assert memory.get_quarantined("order", order_id) is not None
+
+    sandbox.corrupt_order(order_id, lambda order: None)
+    report = integration.import_orders()
+
+    assert memory.get_order(order_id) is not None
+    assert memory.get_quarantined("order", order_id) is None
+    assert report.counts.released == 1
+    assert sandbox.count("acknowledge") == 1
+
+
+def test_a_directed_cancel_is_flagged_for_the_host_and_not_acted_on(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    integration = make_integration()
+    (order_id,) = sandbox.generate_orders(1)
+    integration.import_orders()
+    sandbox.request_directed_cancel(order_id)
+    sandbox.clear_requests()
+
+    report = integration.import_orders()
+
+    assert report.directed_cancels == (order_id,)
+    stored = memory.get_order(order_id)
+    assert stored is not None
+    assert stored.directed_cancel
+    assert sandbox.count("shipped") == 0
+    assert sandbox.order_status(order_id) == "acknowledged"
+
+
+def test_only_orders_whose_jet_status_changed_are_fetched_again(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    ids = sandbox.generate_orders(5)
+    integration = make_integration()
+    integration.import_orders()
+    sandbox.set_order_status(ids[0], "complete")
+    sandbox.clear_requests()
+
+    integration.import_orders()
+
+    fetched = [r.path.split("/")[-1] for r in sandbox.requests if r.kind == "order_detail"]
+    assert fetched == [ids[0]]
+    stored = memory.get_order(ids[0])
+    assert stored is not None
+    assert stored.channel_status == "complete"
+
+
+def test_with_status_pushes_off_orders_import_and_nothing_is_acknowledged(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    sandbox.generate_orders(4)
+    report = make_integration(push_order_status=False).import_orders()
+
+    assert len(memory.list_orders()) == 4
+    assert sandbox.count("acknowledge") == 0
+    assert memory.pushes() == []
+    assert any("push_order_status is off" in note for note in report.notes)
+
+
+def test_dry_run_writes_nothing_to_jet_or_storage_and_reports_what_it_would_do(
+    sandbox: JetSandbox,
+    sqlite_storage: SQLiteStorage,
+    sqlite_path: Path,
+    make_integration: MakeIntegration,
+) -> None:
+    sandbox.generate_orders(10)
+    make_integration(sqlite_storage).import_orders()
+    sandbox.generate_orders(3)
+    before = dump_database(sqlite_path)
+    sandbox.clear_requests()
+
+    report = make_integration(sqlite_storage, dry_run=True).import_orders()
+
+    assert dump_database(sqlite_path) == before
+    assert {r.method for r in sandbox.requests} <= {"GET", "POST"}
+    assert all(r.kind in ("order_list", "order_detail", "token") for r in sandbox.requests)
+    assert report.dry_run
+    assert report.counts.created == 3
+    assert report.push_results("acknowledge") == {PushResult.PLANNED: 3}
