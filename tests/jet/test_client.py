@@ -29,7 +29,7 @@ from jet_orderhive.jet._hooks import ClientHooks, RequestEvent, ResponseEvent, T
 from jet_orderhive.jet._ratelimit import RateLimit
 from jet_orderhive.jet.client import AsyncJetClient, JetClient
 from jet_orderhive.jet.enums import FileStatus, FileType, OrderStatus
-from jet_orderhive.jet.errors import JetAuthError, JetNotFound, JetPayloadError
+from jet_orderhive.jet.errors import JetAuthError, JetError, JetNotFound, JetPayloadError
 from jet_orderhive.jet.models import InventoryUpdate, NodePrice, NodeQuantity, PriceUpdate
 
 NODE = "f" * 32
@@ -539,3 +539,22 @@ async def test_async_iter_orders_cancels_its_fetches_before_raising() -> None:
             pass
     assert [t for t in asyncio.all_tasks() - before if not t.done()] == []
     await h.close()
+
+
+@both_clients
+async def test_a_redirect_is_not_followed_even_by_an_injected_client(kind: str) -> None:
+    jet = FakeJet(FakeClock())
+    moved = httpx.Response(307, headers={"Location": "http://evil.example/steal"})
+    jet.script("PATCH", "/api/merchant-skus/SKU1/inventory", moved)
+    http: httpx.Client | httpx.AsyncClient
+    if kind == "sync":
+        http = httpx.Client(transport=httpx.MockTransport(jet), follow_redirects=True)
+    else:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(jet), follow_redirects=True)
+    async with Harness(kind, jet, rate_limit=None, transport=None, http_client=http) as h:
+        with pytest.raises(JetError) as caught:
+            await h.call(
+                "update_inventory", "SKU1", [NodeQuantity(fulfillment_node_id=NODE, quantity=3)]
+            )
+        assert caught.value.status == 307
+    assert [r.url.host for r in jet.requests] == ["merchant-api.jet.com"] * 2

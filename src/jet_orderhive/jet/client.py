@@ -337,6 +337,8 @@ class JetClient(_ClientBase):
                 headers=request.headers,
                 content=request.content,
                 timeout=self._timeout,
+                # Even an injected client must not carry a body on to another (plain-http) host.
+                follow_redirects=False,
             )
         except httpx.RequestError as exc:
             return failure_from_exception(exc)
@@ -569,6 +571,8 @@ class AsyncJetClient(_ClientBase):
                 headers=request.headers,
                 content=request.content,
                 timeout=self._timeout,
+                # Even an injected client must not carry a body on to another (plain-http) host.
+                follow_redirects=False,
             )
         except httpx.RequestError as exc:
             return failure_from_exception(exc)
