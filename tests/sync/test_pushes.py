@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sync_helpers import Clock, MakeIntegration
+
+from jet_orderhive.orderhive.enums import OrderStatus
+from jet_orderhive.orderhive.models import SalesOrder, Shipment, ShipmentLine
+from jet_orderhive.storage.memory import MemoryStorage
+from jet_orderhive.sync.integration import OrderNotStored
+from jet_orderhive.sync.report import PushResult
+from jet_orderhive.testing.sandbox import JetSandbox
+
+
+def _order_with_units(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration, **settings: bool
+) -> SalesOrder:
+    payload = sandbox.factory.order(
+        quantities={"SKU-A": 3, "SKU-B": 1}, placed_at=sandbox.now() - timedelta(hours=1)
+    )
+    order_id = sandbox.add_order(payload)
+    make_integration(**settings).import_orders()
+    order = memory.get_order(order_id)
+    assert order is not None
+    return order
+
+
+def _parcel(sku: str, units: int, tracking: str) -> Shipment:
+    return Shipment(
+        lines=(ShipmentLine(sku=sku, quantity_shipped=units),),
+        courier_name="UPS",
+        tracking_number=tracking,
+    )
+
+
+def test_shipping_part_then_the_rest_moves_jet_to_inprogress_then_complete(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration)
+    order_id = order.channel_order_id
+    integration = make_integration()
+
+    first = integration.ship(order_id, _parcel("SKU-A", 2, "1Z0000000001"))
+    assert sandbox.order_status(order_id) == "inprogress"
+    stored = memory.get_order(order_id)
+    assert stored is not None
+    assert stored.order_status is OrderStatus.PARTIALLY_SHIPPED
+    assert first.counts.shipped == 1
+
+    rest = Shipment(
+        lines=(
+            ShipmentLine(sku="SKU-A", quantity_shipped=1),
+            ShipmentLine(sku="SKU-B", quantity_shipped=1),
+        ),
+        courier_name="UPS",
+        tracking_number="1Z0000000002",
+    )
+    integration.ship(order_id, rest)
+    assert sandbox.order_status(order_id) == "complete"
+    stored = memory.get_order(order_id)
+    assert stored is not None
+    assert stored.order_status is OrderStatus.SHIPPED
+    assert sandbox.count("shipped") == 2
+
+
+def test_shipping_the_same_shipment_twice_sends_it_once(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration)
+    integration = make_integration()
+    parcel = _parcel("SKU-A", 1, "1Z0000000009")
+
+    integration.ship(order.channel_order_id, parcel)
+    again = integration.ship(order.channel_order_id, parcel)
+
+    assert sandbox.count("shipped") == 1
+    assert again.counts.shipped == 0
+    stored = memory.get_order(order.channel_order_id)
+    assert stored is not None
+    assert sum(li.quantity_shipped for li in stored.line_items) == 1
+
+
+def test_cancel_after_acknowledgement_sends_a_cancel_shipment(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration)
+    report = make_integration().cancel(order.channel_order_id)
+
+    (request,) = [r for r in sandbox.requests if r.kind == "shipped"]
+    assert isinstance(request.body, dict)
+    shipment = request.body["shipments"][0]
+    assert shipment["alt_shipment_id"]
+    assert all(item["response_shipment_sku_quantity"] == 0 for item in shipment["shipment_items"])
+    assert sandbox.order_status(order.channel_order_id) == "complete"
+    stored = memory.get_order(order.channel_order_id)
+    assert stored is not None
+    assert stored.order_status is OrderStatus.CANCELLED
+    assert report.counts.cancelled == 1
+
+
+def test_cancel_before_acknowledgement_rejects_the_order(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration, confirm_on_import=False)
+    assert sandbox.count("acknowledge") == 0
+
+    report = make_integration().cancel(order.channel_order_id)
+
+    (request,) = [r for r in sandbox.requests if r.kind == "acknowledge"]
+    assert isinstance(request.body, dict)
+    assert str(request.body["acknowledgement_status"]).startswith("rejected")
+    assert sandbox.count("shipped") == 0
+    assert report.counts.rejected == 1
+    stored = memory.get_order(order.channel_order_id)
+    assert stored is not None
+    assert stored.order_status is OrderStatus.CANCELLED
+
+
+def test_partial_cancel_before_acknowledgement_is_refused(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration, confirm_on_import=False)
+    with pytest.raises(ValueError, match="whole order"):
+        make_integration().cancel(order.channel_order_id, {"SKU-A": 1})
+
+
+def test_confirm_acknowledges_a_ready_order_once(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration, confirm_on_import=False)
+    integration = make_integration()
+    integration.confirm(order.channel_order_id)
+    again = integration.confirm(order.channel_order_id)
+
+    assert sandbox.count("acknowledge") == 1
+    assert sandbox.order_status(order.channel_order_id) == "acknowledged"
+    assert any("already" in note for note in again.notes)
+
+
+def test_with_status_pushes_off_the_order_changes_locally_and_nothing_is_sent(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration)
+    report = make_integration(push_order_status=False).cancel(order.channel_order_id)
+
+    assert sandbox.count("shipped") == 0
+    assert report.push_results() == {PushResult.DISABLED: 1}
+    stored = memory.get_order(order.channel_order_id)
+    assert stored is not None
+    assert stored.order_status is OrderStatus.CANCELLED
+
+
+def test_a_failed_push_is_retried_later_with_backoff_and_sent_once(
+    sandbox: JetSandbox,
+    memory: MemoryStorage,
+    clock: Clock,
+    make_integration: MakeIntegration,
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration)
+    integration = make_integration(push_retry_delay=timedelta(minutes=5))
+    sandbox.fail_next(10, status=503, kind="shipped")
+    first = integration.cancel(order.channel_order_id)
+    assert first.counts.pushes_failed == 1
+    sandbox.clear_faults()
+
+    early = integration.flush_pushes()
+    assert early.pushes == ()
+
+    clock.advance(timedelta(minutes=6))
+    later = integration.flush_pushes()
+    assert later.counts.cancelled == 1
+    assert sandbox.order_status(order.channel_order_id) == "complete"
+
+
+def test_a_push_jet_refuses_fails_for_good(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration)
+    sandbox.fail_next(1, status=400, kind="shipped")
+    report = make_integration().cancel(order.channel_order_id)
+
+    assert report.counts.pushes_failed == 1
+    (entry,) = [p for p in memory.pushes() if p.kind == "cancel"]
+    assert entry.next_attempt_at is None
+    assert memory.due(entry.updated_at + timedelta(days=30)) == []
+
+
+def test_unknown_order_is_named_in_the_error(make_integration: MakeIntegration) -> None:
+    with pytest.raises(OrderNotStored, match="import_orders"):
+        make_integration().confirm("f" * 32)
