@@ -111,3 +111,47 @@ def test_dropped_connection_over_http_surfaces_as_a_protocol_error() -> None:
         )
 
     assert sandbox.count("token") == 2
+
+
+def _fault_answers(client: httpx.Client, sandbox: JetSandbox) -> list[tuple[Any, ...]]:
+    token = client.post("token", json={"user": sandbox.user, "pass": sandbox.secret}).json()
+    client.headers["Authorization"] = f"Bearer {token['id_token']}"
+    sandbox.throttle(every=2, retry_after=3, kind="order_list")
+    sandbox.fail_next(1, status=503, kind="/merchant-skus", retry_after=2.5)
+    answers = []
+    for response in (
+        client.get("orders/ready"),
+        client.get("orders/ready"),
+        client.get("merchant-skus"),
+        client.delete("orders/ready"),
+    ):
+        answers.append(
+            (
+                response.status_code,
+                response.headers.get("retry-after"),
+                response.headers.get("allow"),
+                response.headers.get("content-type"),
+                response.content,
+            )
+        )
+    return answers
+
+
+def test_injected_faults_answer_with_the_same_headers_over_http_and_in_process() -> None:
+    served, local = (
+        JetSandbox(secret="same", seed=3, clock=lambda: NOW),
+        JetSandbox(secret="same", seed=3, clock=lambda: NOW),
+    )
+    with served.serve() as base_url, httpx.Client(base_url=base_url + "/", timeout=5) as client:
+        over_http = _fault_answers(client, served)
+    with httpx.Client(transport=local.transport(), base_url=local.base_url + "/") as client:
+        in_process = _fault_answers(client, local)
+
+    assert over_http == in_process
+    assert [(a[0], a[1]) for a in in_process] == [
+        (200, None),
+        (429, "3"),
+        (503, "2.5"),
+        (405, None),
+    ]
+    assert in_process[3][2] is not None
