@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sync_helpers import MakeIntegration
+
+from jet_orderhive.storage.memory import MemoryStorage
+from jet_orderhive.sync.prices import PriceLevel
+from jet_orderhive.sync.report import PushResult
+from jet_orderhive.sync.stock import StockLevel
+from jet_orderhive.testing.sandbox import JetSandbox
+
+
+def _skus(sandbox: JetSandbox, n: int) -> list[str]:
+    skus = [f"SKU-{i:05d}" for i in range(n)]
+    for sku in skus:
+        sandbox.add_sku(sku)
+    return skus
+
+
+def _jet_quantity(sandbox: JetSandbox, sku: str) -> object:
+    nodes = sandbox.sku(sku)["inventory_by_fulfillment_node"]
+    assert isinstance(nodes, list)
+    return {n["fulfillment_node_id"]: n["quantity"] for n in nodes}.get(  # type: ignore[index]
+        sandbox.fulfillment_node_id
+    )
+
+
+def test_only_changed_stock_is_sent_again(
+    sandbox: JetSandbox, make_integration: MakeIntegration
+) -> None:
+    skus = _skus(sandbox, 1000)
+    integration = make_integration(bulk_threshold=2000)
+    levels = dict.fromkeys(skus, 5)
+    first = integration.push_stock(levels)
+    assert first.push_results("stock") == {PushResult.SENT: 1000}
+    sandbox.clear_requests()
+
+    changed = dict.fromkeys(skus[:10], 9)
+    second = integration.push_stock({**levels, **changed})
+
+    assert sandbox.count("inventory") == 10
+    assert {r.path.split("/")[2] for r in sandbox.requests if r.kind == "inventory"} == set(changed)
+    assert second.push_results("stock") == {PushResult.SENT: 10, PushResult.SKIPPED: 990}
+    assert _jet_quantity(sandbox, skus[0]) == 9
+
+
+def test_many_skus_go_through_one_bulk_file_in_few_requests(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    skus = _skus(sandbox, 5000)
+    sandbox.clear_requests()
+
+    integration = make_integration(
+        bulk_threshold=500, fulfillment_node_id=sandbox.fulfillment_node_id
+    )
+    report = integration.push_stock(dict.fromkeys(skus, 3))
+
+    # token, upload token, blob upload, file registration, one status poll
+    assert len(sandbox.requests) <= 5
+    assert sandbox.count("inventory") == 0
+    assert report.push_results("stock") == {PushResult.SENT: 5000}
+    assert memory.get_pushed_stock(skus[-1], sandbox.fulfillment_node_id) == 3
+    assert _jet_quantity(sandbox, skus[-1]) == 3
+
+
+def test_later_entries_for_the_same_sku_win_and_the_node_comes_from_jet(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    _skus(sandbox, 1)
+    levels = [StockLevel(sku="SKU-00000", quantity=1), StockLevel(sku="SKU-00000", quantity=4)]
+    make_integration().push_stock(levels)
+
+    assert sandbox.count("fulfillment_nodes") == 1
+    assert sandbox.count("inventory") == 1
+    assert memory.get_pushed_stock("SKU-00000", sandbox.fulfillment_node_id) == 4
+
+
+def test_stock_toggle_off_sends_nothing_and_says_so(
+    sandbox: JetSandbox, make_integration: MakeIntegration
+) -> None:
+    _skus(sandbox, 3)
+    sandbox.clear_requests()
+    report = make_integration(push_stock=False).push_stock({"SKU-00000": 1, "SKU-00001": 2})
+
+    assert sandbox.requests == []
+    assert report.push_results("stock") == {PushResult.DISABLED: 2}
+    assert any("push_stock is off" in note for note in report.notes)
+
+
+def test_a_refused_stock_update_is_failed_and_not_remembered(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    _skus(sandbox, 2)
+    node = sandbox.fulfillment_node_id
+    sandbox.fail_next(1, status=400, kind="inventory")
+    report = make_integration(fulfillment_node_id=node).push_stock({"SKU-00000": 1})
+
+    assert report.push_results("stock") == {PushResult.FAILED: 1}
+    assert memory.get_pushed_stock("SKU-00000", node) is None
+
+
+def test_prices_are_desired_state_too(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    _skus(sandbox, 3)
+    integration = make_integration()
+    integration.push_prices({"SKU-00000": Decimal("9.99"), "SKU-00001": Decimal("5.00")})
+    sandbox.clear_requests()
+
+    report = integration.push_prices(
+        [
+            PriceLevel(sku="SKU-00000", price=Decimal("9.99")),
+            PriceLevel(sku="SKU-00001", price=Decimal("4.50")),
+        ]
+    )
+
+    assert sandbox.count("price") == 1
+    assert report.push_results("price") == {PushResult.SENT: 1, PushResult.SKIPPED: 1}
+    assert memory.get_pushed_price("SKU-00001") == Decimal("4.50")
+    assert sandbox.sku("SKU-00001")["price"] == Decimal("4.50")
+
+
+def test_many_prices_go_through_a_bulk_file(
+    sandbox: JetSandbox, make_integration: MakeIntegration
+) -> None:
+    skus = _skus(sandbox, 30)
+    sandbox.clear_requests()
+    report = make_integration(bulk_threshold=10).push_prices({sku: Decimal("1.25") for sku in skus})
+
+    assert sandbox.count("price") == 0
+    assert len(sandbox.requests) <= 5
+    assert report.push_results("price") == {PushResult.SENT: 30}
+
+
+def test_price_toggle_off_sends_nothing(
+    sandbox: JetSandbox, make_integration: MakeIntegration
+) -> None:
+    sandbox.clear_requests()
+    report = make_integration(push_price=False).push_prices({"X": Decimal(1)})
+    assert sandbox.requests == []
+    assert report.push_results("price") == {PushResult.DISABLED: 1}
+
+
+def test_dry_run_plans_stock_without_sending_or_remembering(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    _skus(sandbox, 2)
+    node = sandbox.fulfillment_node_id
+    sandbox.clear_requests()
+    report = make_integration(dry_run=True, fulfillment_node_id=node).push_stock({"SKU-00000": 2})
+
+    assert sandbox.requests == []
+    assert report.push_results("stock") == {PushResult.PLANNED: 1}
+    assert memory.get_pushed_stock("SKU-00000", node) is None
