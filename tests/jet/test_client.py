@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -558,3 +559,27 @@ async def test_a_redirect_is_not_followed_even_by_an_injected_client(kind: str) 
             )
         assert caught.value.status == 307
     assert [r.url.host for r in jet.requests] == ["merchant-api.jet.com"] * 2
+
+
+@both_clients
+@pytest.mark.parametrize("total", [3, 5], ids=["exactly-a-page", "more-than-a-page"])
+async def test_iter_skus_ends_when_jet_ignores_the_paging_parameters(kind: str, total: int) -> None:
+    skus = [f"SKU{n}" for n in range(total)]
+    urls = {"sku_urls": ["merchant-skus/" + s for s in skus]}
+    async with harness(kind, rate_limit=None) as h:
+        h.jet.routes[("GET", "/api/merchant-skus")] = lambda _request: json_response(200, urls)
+        listed = []
+        async for sku in _aiter(h.client.iter_skus(page_size=3)):
+            listed.append(sku)
+            assert len(listed) <= 2 * total, "the listing never ended"
+        assert listed == skus
+        assert h.jet.count("GET", "/api/merchant-skus") <= 2
+
+
+async def _aiter(items: Any) -> Any:
+    if hasattr(items, "__aiter__"):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item

@@ -70,6 +70,7 @@ __all__ = [
     "SYSTEMIC_ERRORS",
     "BulkRecord",
     "OrderFetch",
+    "SkuPager",
     "acknowledge_order",
     "archive_sku",
     "complete_return",
@@ -243,6 +244,39 @@ def sku_page(core: Core, offset: int, limit: int) -> Flow[list[str]]:
     )
     response = yield from core.call(call)
     return list(parse_model(call, response, SkuUrls).skus)
+
+
+class SkuPager:
+    """Walks Jet's SKU pages: where the next page starts, and when the listing is over.
+
+    A short page ends it. So does a page longer than asked for, or the very page just read
+    again: Jet ignored ``limit`` or ``offset`` and already sent what it has, and asking for the
+    next page would go on forever.
+    """
+
+    __slots__ = ("_last", "offset", "page_size")
+
+    def __init__(self, page_size: int) -> None:
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, got {page_size}")
+        self.page_size = page_size
+        #: Where the next page starts; None once the listing is over.
+        self.offset: int | None = 0
+        self._last: list[str] | None = None
+
+    def take(self, page: list[str]) -> list[str]:
+        """The SKUs of ``page`` to hand on, and move :attr:`offset` past it."""
+        if self.offset is None:
+            raise RuntimeError("the SKU listing is already over")
+        if page and page == self._last:
+            self.offset = None
+            return []
+        self._last = page
+        if len(page) == self.page_size:
+            self.offset += self.page_size
+        else:
+            self.offset = None
+        return page
 
 
 def update_inventory(

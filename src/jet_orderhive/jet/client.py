@@ -429,13 +429,10 @@ class JetClient(_ClientBase):
 
     def iter_skus(self, *, page_size: int = 100) -> Iterator[str]:
         """Every merchant SKU, page by page, until Jet returns a short page."""
-        offset = 0
-        while True:
-            page = self._drive(ops.sku_page(self._core, offset, page_size))
-            yield from page
-            if len(page) < page_size:
-                return
-            offset += page_size
+        pager = ops.SkuPager(page_size)
+        while pager.offset is not None:
+            page = self._drive(ops.sku_page(self._core, pager.offset, page_size))
+            yield from pager.take(page)
 
     def update_inventory(
         self, sku: str, quantities: Sequence[NodeQuantity] | InventoryUpdate
@@ -661,14 +658,11 @@ class AsyncJetClient(_ClientBase):
 
     async def iter_skus(self, *, page_size: int = 100) -> AsyncIterator[str]:
         """Every merchant SKU, page by page, until Jet returns a short page."""
-        offset = 0
-        while True:
-            page = await self._drive(ops.sku_page(self._core, offset, page_size))
-            for sku in page:
+        pager = ops.SkuPager(page_size)
+        while pager.offset is not None:
+            page = await self._drive(ops.sku_page(self._core, pager.offset, page_size))
+            for sku in pager.take(page):
                 yield sku
-            if len(page) < page_size:
-                return
-            offset += page_size
 
     async def update_inventory(
         self, sku: str, quantities: Sequence[NodeQuantity] | InventoryUpdate
