@@ -1,0 +1,258 @@
+"""The ``jet-orderhive`` command: ``demo`` against the built-in sandbox, ``sync`` against Jet.
+
+Exit codes: 0 when everything went through, 1 when some record or push had a problem (the
+report lists it), 2 for a usage or configuration error (a missing environment variable, a bad
+path). Progress goes to stderr, and only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from jet_orderhive import __version__
+from jet_orderhive.orderhive.models import Shipment, ShipmentLine
+from jet_orderhive.storage.sqlite import SQLiteStorage
+from jet_orderhive.sync.integration import Integration
+from jet_orderhive.sync.progress import ProgressCallback, ProgressEvent
+from jet_orderhive.sync.report import PushResult, SyncReport
+from jet_orderhive.sync.settings import IntegrationSettings
+
+if TYPE_CHECKING:
+    from jet_orderhive.testing.sandbox import JetSandbox
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+class _Progress:
+    """One self-overwriting status line on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.width = 0
+
+    def __call__(self, event: ProgressEvent) -> None:
+        total = f"/{event.total}" if event.total else ""
+        text = f"{event.step}: {event.done}{total}"
+        self.stream.write("\r" + text.ljust(self.width))
+        self.width = len(text)
+        if event.total and event.done >= event.total:
+            self.stream.write("\n")
+            self.width = 0
+        self.stream.flush()
+
+
+def _progress(stream: TextIO) -> ProgressCallback | None:
+    return _Progress(stream) if stream.isatty() else None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jet-orderhive",
+        description="Sync a Jet.com merchant account with an Orderhive-shaped order store.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="run a full sync against the built-in Jet sandbox and print the figures"
+    )
+    demo.add_argument("--db", type=Path, help="SQLite file to create (default: a temp file)")
+    demo.add_argument("--orders", type=int, default=40, help="ready orders to start with")
+    demo.add_argument("--seed", type=int, default=1, help="seed of the generated data")
+    demo.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    sync = commands.add_parser(
+        "sync",
+        help="run one sync against Jet (JET_API_USER, JET_API_SECRET, JET_API_BASE_URL)",
+    )
+    sync.add_argument("--db", type=Path, default=Path("jet-orderhive.db"), help="SQLite file")
+    sync.add_argument("--dry-run", action="store_true", help="compute, but write nothing")
+    sync.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        return _sync(args)
+    except _UsageError as error:
+        print(f"jet-orderhive: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+class _UsageError(Exception):
+    """A problem the user fixes by changing the command or the environment."""
+
+
+# -- sync ----------------------------------------------------------------------------------------
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from jet_orderhive.jet.client import JetClient
+
+    try:
+        client = JetClient.from_env()
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+    storage = _open_storage(args.db)
+    settings = IntegrationSettings(dry_run=args.dry_run)
+    try:
+        with client:
+            integration = Integration(
+                client, storage, settings=settings, progress=_progress(sys.stderr)
+            )
+            report = integration.run_once()
+    finally:
+        storage.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report)
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def _open_storage(path: Path) -> SQLiteStorage:
+    if path.exists() and path.is_dir():
+        raise _UsageError(f"--db {path} is a directory; give a file path")
+    if not path.parent.exists():
+        raise _UsageError(f"--db {path}: the folder {path.parent} does not exist")
+    return SQLiteStorage(path)
+
+
+# -- demo ----------------------------------------------------------------------------------------
+
+
+def _demo_db(path: Path | None) -> Path:
+    if path is None:
+        folder = Path(tempfile.mkdtemp(prefix="jet-orderhive-demo-"))
+        return folder / "demo.db"
+    if path.exists():
+        raise _UsageError(f"--db {path} already exists; the demo starts from an empty file")
+    return path
+
+
+def _sandbox_skus(sandbox: JetSandbox, order_ids: Sequence[str]) -> list[str]:
+    skus: dict[str, None] = {}
+    for order_id in order_ids:
+        items = sandbox.order(order_id)["order_items"]
+        assert isinstance(items, list)
+        for item in items:
+            assert isinstance(item, dict)
+            skus[str(item["merchant_sku"])] = None
+    return list(skus)
+
+
+def _first_order_with_units(storage: SQLiteStorage, at_least: int, skip: set[str]) -> str:
+    for order in storage.list_orders(channel_statuses=["acknowledged"]):
+        units = sum(line.quantity_ordered for line in order.line_items)
+        if order.channel_order_id not in skip and units >= at_least:
+            return order.channel_order_id
+    raise RuntimeError("the demo data has no order to ship or cancel; try another --seed")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from jet_orderhive.testing.sandbox import JetSandbox
+
+    if args.orders < 2:
+        raise _UsageError("--orders must be at least 2 (one to ship, one to cancel)")
+    db = _demo_db(args.db)
+    sandbox = JetSandbox(seed=args.seed)
+    first_ids = sandbox.generate_orders(args.orders)
+    skus = _sandbox_skus(sandbox, first_ids)
+    rng = random.Random(args.seed)
+    for sku in skus:
+        sandbox.add_sku(sku)
+    storage = SQLiteStorage(db)
+    try:
+        for sku in skus:
+            storage.link_sku(sku)
+        client = sandbox.client(rate_limit=None)
+        integration = Integration(client, storage, progress=_progress(sys.stderr))
+        reports: list[SyncReport] = [integration.import_orders()]
+        stock = {sku: rng.randint(0, 50) for sku in skus}
+        prices = {sku: Decimal(rng.randint(500, 9999)) / 100 for sku in skus}
+        reports.append(integration.push_stock(stock))
+        reports.append(integration.push_prices(prices))
+
+        shipped_id = _first_order_with_units(storage, 2, set())
+        shipped_order = storage.get_order(shipped_id)
+        assert shipped_order is not None
+        first_line = shipped_order.line_items[0]
+        parcel = Shipment(
+            lines=(ShipmentLine(sku=first_line.sku, quantity_shipped=1),),
+            courier_name="UPS",
+            tracking_number="1Z999AA10123456784",
+        )
+        reports.append(integration.ship(shipped_id, parcel))
+        cancelled_id = _first_order_with_units(storage, 1, {shipped_id})
+        reports.append(integration.cancel(cancelled_id))
+
+        sandbox.advance(timedelta(minutes=5))
+        new_ids = sandbox.generate_orders(max(1, args.orders // 8))
+        second = integration.import_orders()
+        reports.append(second)
+        figures = {
+            "database": str(db),
+            "orders_on_jet": len(first_ids) + len(new_ids),
+            "orders_stored": len(storage.list_orders()),
+            "customers_stored": len(storage.list_customers()),
+            "acknowledged_on_jet": sandbox.count("acknowledge"),
+            "partially_shipped_order": shipped_id,
+            "its_jet_status": sandbox.order_status(shipped_id),
+            "cancelled_order": cancelled_id,
+            "its_jet_status_after_cancel": sandbox.order_status(cancelled_id),
+            "skus_stock_pushed": _skus_sent(reports, "stock"),
+            "skus_price_pushed": _skus_sent(reports, "price"),
+            "second_run_new_orders": second.counts.created,
+            "second_run_requests": second.counts.requests,
+        }
+    finally:
+        storage.close()
+    report = SyncReport.combine("demo", reports)
+    if args.json:
+        print(json.dumps({"figures": figures, "report": report.to_dict()}, indent=2))
+    else:
+        _print_demo(figures, report, sys.stdout)
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def _skus_sent(reports: Sequence[SyncReport], kind: str) -> int:
+    """Distinct SKUs whose ``kind`` push reached Jet (one request each, or in a bulk file)."""
+    return len(
+        {
+            push.target
+            for report in reports
+            for push in report.pushes
+            if push.kind == kind and push.result is PushResult.SENT
+        }
+    )
+
+
+def _print_demo(figures: dict[str, object], report: SyncReport, out: TextIO) -> None:
+    width = max(len(key) for key in figures)
+    out.write("jet-orderhive demo: a Jet sandbox synced into SQLite\n\n")
+    for key, value in figures.items():
+        out.write(f"  {key.replace('_', ' '):<{width}}  {value}\n")
+    out.write("\n")
+    out.write(str(report) + "\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
