@@ -223,3 +223,34 @@ def test_fulfillment_nodes_lists_the_merchants_nodes(api: httpx.Client) -> None:
     nodes = api.get("setup/fulfillmentNodes").json()["fulfillment_nodes"]
 
     assert [n["jet_fulfillment_node_id"] for n in nodes] == [NODE_A, NODE_B]
+
+
+@pytest.mark.parametrize(
+    ("kind", "code", "needed"),
+    [
+        ("UPC", "123456789012", None),
+        ("UPC", "123", 12),
+        ("UPC", "12345678901A", 12),
+        ("EAN", "4006381333931", None),
+        ("EAN", "400638133393", 13),
+        ("ISBN-10", "080442957X", None),
+        ("ISBN-13", "9780804429573", None),
+        ("GTIN-14", "10012345678902", None),
+        ("GTIN-14", "1001234567890", 14),
+        ("PLU", "4011", None),
+    ],
+)
+def test_product_codes_need_the_digit_count_of_their_type(
+    api: httpx.Client, kind: str, code: str, needed: int | None
+) -> None:
+    codes = [{"standard_product_code": code, "standard_product_code_type": kind}]
+    response = send(api, "PUT", "merchant-skus/CODED", {**PRODUCT, "standard_product_codes": codes})
+
+    if needed is None:
+        assert response.status_code == 201
+    else:
+        assert response.status_code == 400
+        assert response.json()["errors"] == [
+            f"standard_product_codes[0].standard_product_code: a {kind} must be {needed} digits, "
+            f"got {code!r}"
+        ]

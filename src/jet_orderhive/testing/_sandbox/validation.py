@@ -432,6 +432,23 @@ CPSIA = (
 )
 
 
+#: Digits each code type must have, from Jet's merchant-SKU schema; UPC-E and PLU are unstated.
+_CODE_DIGITS = {"UPC": 12, "ISBN-13": 13, "ISBN-10": 10, "EAN": 13, "GTIN-14": 14}
+
+
+def _product_code_length(body: dict[str, Any], path: str, errors: list[str]) -> None:
+    code, kind = body.get("standard_product_code"), body.get("standard_product_code_type")
+    digits = _CODE_DIGITS.get(kind) if isinstance(kind, str) else None
+    if digits is None or not isinstance(code, str):
+        return
+    # An ISBN-10's check character may be X (ten); every other position is an ASCII digit.
+    last_ok = code[-1:].isdigit() or (kind == "ISBN-10" and code[-1:] in ("X", "x"))
+    if len(code) != digits or not code.isascii() or not code[:-1].isdigit() or not last_ok:
+        errors.append(
+            f"{_where(path)}.standard_product_code: a {kind} must be {digits} digits, got {code!r}"
+        )
+
+
 def _product_identifier(body: dict[str, Any], path: str, errors: list[str]) -> None:
     has_codes = bool(body.get("standard_product_codes"))
     has_asin = "ASIN" in body
@@ -459,7 +476,8 @@ PRODUCT = obj(
                 {
                     "standard_product_code": string(min_len=1, max_len=14),
                     "standard_product_code_type": string(enum=PRODUCT_CODE_TYPES),
-                }
+                },
+                rule=_product_code_length,
             ),
             min_items=1,
         ),
