@@ -117,3 +117,15 @@ def test_a_secret_logged_on_any_library_logger_is_redacted(
     logging.getLogger(name).warning("engine state: %s", SECRET)
     assert [record.getMessage() for record in caplog.records] == [f"engine state: {REDACTED}"]
     h.client.close()
+
+
+def test_a_secret_in_a_logged_exception_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="jet_orderhive")
+    h = Harness("sync", FakeJet(FakeClock()))
+    try:
+        raise RuntimeError(f"login failed with {SECRET}")
+    except RuntimeError:
+        logging.getLogger("jet_orderhive.jet").exception("sign-in failed")
+    assert SECRET not in caplog.text
+    assert f"login failed with {REDACTED}" in caplog.text
+    h.client.close()

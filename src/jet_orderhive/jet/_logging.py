@@ -78,6 +78,10 @@ class RedactingFilter(logging.Filter):
         if cleaned != message:
             record.msg = cleaned
             record.args = None
+        if record.exc_info and not record.exc_text:
+            # Formatters render the traceback later from exc_info unless exc_text is already
+            # set, so render (and redact) it here: an exception message may quote a credential.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
