@@ -189,3 +189,33 @@ def test_a_push_jet_refuses_fails_for_good(
 def test_unknown_order_is_named_in_the_error(make_integration: MakeIntegration) -> None:
     with pytest.raises(OrderNotStored, match="import_orders"):
         make_integration().confirm("f" * 32)
+
+
+def test_shipping_an_unconfirmed_order_asks_to_confirm_it_first(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration, confirm_on_import=False)
+    with pytest.raises(ValueError, match="confirm"):
+        make_integration().ship(order.channel_order_id, _parcel("SKU-A", 1, "1Z0000000077"))
+    assert sandbox.count("shipped") == 0
+
+
+def test_a_shipment_waits_while_the_orders_acknowledgement_is_failing(
+    sandbox: JetSandbox,
+    memory: MemoryStorage,
+    clock: Clock,
+    make_integration: MakeIntegration,
+) -> None:
+    sandbox.fail_next(10, status=503, kind="acknowledge")
+    order = _order_with_units(sandbox, memory, make_integration)
+    sandbox.clear_faults()
+    integration = make_integration()
+
+    held = integration.ship(order.channel_order_id, _parcel("SKU-A", 1, "1Z0000000078"))
+    assert sandbox.count("shipped") == 0
+    assert held.counts.pushes_failed == 1
+
+    clock.advance(timedelta(hours=1))
+    later = integration.flush_pushes()
+    assert (later.counts.acknowledged, later.counts.shipped) == (1, 1)
+    assert sandbox.order_status(order.channel_order_id) == "inprogress"

@@ -156,6 +156,7 @@ class Integration:
         alt_id = shipment_id_for(order, shipment)
         shipment = attrs.evolve(shipment, alt_shipment_id=alt_id)
         key = _plan.ship_key(order_id, alt_id)
+        self._check_acknowledged(order, "shipped")
         with engine.step("ship") as report:
             if any(known.alt_shipment_id == alt_id for known in order.shipments):
                 report.note(f"shipment {alt_id} of order {order_id} was already recorded")
@@ -272,6 +273,18 @@ class Integration:
         else:
             report.push(PushOutcome(kind=kind.value, target=order_id, result=PushResult.DISABLED))
             report.note("push_order_status is off: the order was updated locally, nothing was sent")
+
+    def _check_acknowledged(self, order: SalesOrder, what: str) -> None:
+        """Refuse a change Jet would refuse: shipping an order nobody is acknowledging."""
+        if not self._engine.settings.push_order_status:
+            return
+        if order.channel_status not in _NOT_ACKNOWLEDGED:
+            return
+        if self._engine.storage.get_push(_plan.ack_key(order.channel_order_id)) is None:
+            raise ValueError(
+                f"order {order.channel_order_id} is {order.channel_status!r} on Jet and cannot "
+                f"be {what} before it is acknowledged: call confirm() first"
+            )
 
     def _stored(self, order_id: str) -> SalesOrder:
         order = self._engine.storage.get_order(order_id)

@@ -115,11 +115,10 @@ class _Flush:
             except JetError as error:
                 self.failed(entry, f"could not re-read the order before re-sending: {error}")
                 return
-        judgement = (
-            Judgement(Verdict.SEND)
-            if current is None
-            else judge(entry.kind, entry.payload, current)
-        )
+        if current is not None:
+            judgement = judge(entry.kind, entry.payload, current)
+        else:
+            judgement = self.judge_from_storage(entry)
         if judgement.verdict is Verdict.IMPOSSIBLE:
             self.give_up(entry, judgement.reason or "Jet's order state forbids it")
             return
@@ -149,6 +148,15 @@ class _Flush:
         self.complete(entry)
         self.count_sent(entry)
         self.outcome(entry, PushResult.SENT)
+
+    def judge_from_storage(self, entry: OutboxEntry) -> Judgement:
+        """Without a fresh read, hold a shipment back while its order's ack is not through."""
+        if entry.kind not in (PushKind.SHIP, PushKind.CANCEL):
+            return Judgement(Verdict.SEND)
+        stored = self.storage.get_order(entry.target)
+        if stored is not None and stored.channel_status in ("created", "ready"):
+            return Judgement(Verdict.WAIT, "the order's acknowledgement has not reached Jet yet")
+        return Judgement(Verdict.SEND)
 
     def send(self, entry: OutboxEntry) -> None:
         client = self.engine.client
