@@ -133,6 +133,19 @@ def _window(workers: int) -> int:
     return 2 * workers
 
 
+def _outgoing(
+    http: httpx.Client | httpx.AsyncClient, request: HttpRequest, timeout: httpx.Timeout
+) -> httpx.Request:
+    """The httpx request for ``request``, with the client's finite timeout on every phase."""
+    return http.build_request(
+        request.method,
+        request.url,
+        headers=request.headers,
+        content=request.content,
+        timeout=timeout,
+    )
+
+
 def _response(response: httpx.Response) -> RawResponse:
     return RawResponse(
         status=response.status_code,
@@ -331,15 +344,9 @@ class JetClient(_ClientBase):
 
     def _send(self, request: HttpRequest) -> RawResponse | TransportFailure:
         try:
-            response = self._http.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                content=request.content,
-                timeout=self._timeout,
-                # Even an injected client must not carry a body on to another (plain-http) host.
-                follow_redirects=False,
-            )
+            outgoing = _outgoing(self._http, request, self._timeout)
+            # Even an injected client must not carry a body on to another (plain-http) host.
+            response = self._http.send(outgoing, follow_redirects=False)
         except httpx.RequestError as exc:
             return failure_from_exception(exc)
         return _response(response)
@@ -562,15 +569,9 @@ class AsyncJetClient(_ClientBase):
 
     async def _send(self, request: HttpRequest) -> RawResponse | TransportFailure:
         try:
-            response = await self._http.request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                content=request.content,
-                timeout=self._timeout,
-                # Even an injected client must not carry a body on to another (plain-http) host.
-                follow_redirects=False,
-            )
+            outgoing = _outgoing(self._http, request, self._timeout)
+            # Even an injected client must not carry a body on to another (plain-http) host.
+            response = await self._http.send(outgoing, follow_redirects=False)
         except httpx.RequestError as exc:
             return failure_from_exception(exc)
         return _response(response)
