@@ -98,6 +98,18 @@ def test_serve_yields_a_loopback_api_url_and_stops_on_exit() -> None:
         httpx.get(base_url + "/authcheck", timeout=2)
 
 
+def test_a_kept_alive_connection_is_not_answered_after_serve_exits() -> None:
+    sandbox = JetSandbox(seed=1, clock=lambda: NOW)
+
+    with httpx.Client(timeout=2) as client:
+        with sandbox.serve() as base_url:
+            assert client.get(base_url + "/authcheck").status_code == 401
+        with pytest.raises(httpx.TransportError):
+            client.get(base_url + "/authcheck")
+
+    assert sandbox.count("authcheck") == 1
+
+
 def test_dropped_connection_over_http_surfaces_as_a_protocol_error() -> None:
     sandbox = JetSandbox(seed=1, clock=lambda: NOW)
     sandbox.drop_connections(next=1, after_apply=True, kind="token")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from jet_orderhive.testing._sandbox.app import SandboxApp
 
@@ -48,13 +50,41 @@ def _handler_class(
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    """A threading server that can also close the connections its clients keep alive."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End every open connection, so no kept-alive client is answered after the exit."""
+        with self._open_lock:
+            open_now = list(self._open)
+        for connection in open_now:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
 @contextlib.contextmanager
 def serve(
     app: SandboxApp, base_path: str, sleep: Callable[[float], object] | None
 ) -> Iterator[str]:
     """Run the sandbox on an ephemeral loopback port; yield its base URL; stop on exit."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(app, sleep))
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), _handler_class(app, sleep))
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -64,5 +94,6 @@ def serve(
         yield f"http://{host!s}:{port}{base_path}"
     finally:
         server.shutdown()
+        server.close_connections()
         server.server_close()
         thread.join(timeout=5)
