@@ -6,6 +6,8 @@ what an archived product means for its catalogue.
 
 from __future__ import annotations
 
+import logging
+
 from jet_orderhive.jet.enums import ProductStatus
 from jet_orderhive.jet.errors import JetError, JetNotFound
 from jet_orderhive.jet.models import MerchantSku
@@ -13,6 +15,8 @@ from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync.report import ReportBuilder
 
 __all__ = ["is_archived_on_jet", "sync_archived"]
+
+log = logging.getLogger("jet_orderhive.sync")
 
 
 def is_archived_on_jet(sku: MerchantSku) -> bool:
@@ -26,21 +30,24 @@ def sync_archived(engine: Engine, report: ReportBuilder) -> None:
         report.note("auto_archive is off: no product was checked")
         return
     linked = [entry for entry in engine.storage.linked_skus() if not entry.archived]
+    newly: list[str] = []
     for index, entry in enumerate(linked, start=1):
         engine.tick("check archived products", index, len(linked))
         try:
             archived = is_archived_on_jet(engine.client.get_sku(entry.sku))
-            why = "archived on Jet"
         except JetNotFound:
-            archived, why = True, "no longer known to Jet"
+            archived = True
         except JetError as error:
             report.problem("sku", entry.sku, f"could not read the SKU on Jet: {error}")
             continue
         if not archived:
             continue
-        report.count("archived")
-        report.note(
-            f"SKU {entry.sku} is {why}" + (" (would be archived)" if engine.dry_run else "")
-        )
+        newly.append(entry.sku)
+        log.info("SKU %s is archived or gone on Jet", entry.sku)
         if not engine.dry_run:
             engine.storage.set_sku_archived(entry.sku, True)
+    report.count("archived", len(newly))
+    if newly:
+        shown = ", ".join(newly[:10]) + (f" and {len(newly) - 10} more" if len(newly) > 10 else "")
+        verb = "would be" if engine.dry_run else "were"
+        report.note(f"{len(newly)} SKU(s) archived or gone on Jet {verb} marked archived: {shown}")
