@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,6 +97,23 @@ def test_serve_yields_a_loopback_api_url_and_stops_on_exit() -> None:
 
     with pytest.raises(httpx.TransportError):
         httpx.get(base_url + "/authcheck", timeout=2)
+
+
+def test_a_chunked_request_body_is_read_like_a_sized_one() -> None:
+    sandbox = JetSandbox(seed=1, clock=lambda: NOW)
+    login = dumps({"user": sandbox.user, "pass": sandbox.secret}).encode()
+
+    def streamed() -> Iterator[bytes]:
+        yield login[:7]
+        yield login[7:]
+
+    with sandbox.serve() as base_url, httpx.Client(base_url=base_url + "/", timeout=5) as client:
+        first = client.post("token", content=streamed())
+        second = client.post("token", content=login)  # the same connection, still in step
+
+    assert first.request.headers["transfer-encoding"] == "chunked"
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert sandbox.count("token") == 2
 
 
 def test_a_kept_alive_connection_is_not_answered_after_serve_exits() -> None:

@@ -20,9 +20,21 @@ def _handler_class(
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def _answer(self) -> None:
+        def _body(self) -> bytes:
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                # Clients that stream a body send it in chunks, each led by its hex size.
+                chunks = []
+                while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+                while self.rfile.readline().strip():  # trailers, up to the blank line
+                    pass
+                return b"".join(chunks)
             length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            return self.rfile.read(length) if length else b""
+
+        def _answer(self) -> None:
+            body = self._body()
             port = self.server.server_port  # type: ignore[attr-defined]
             host = "127.0.0.1"
             outcome = app.process(
