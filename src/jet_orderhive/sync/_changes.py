@@ -60,9 +60,9 @@ def _apply_units(
                 quantity_cancelled=line.quantity_cancelled + cancel,
             )
         )
-    over = {sku: n for sku, n in {**to_ship, **to_cancel}.items() if n > 0}
+    over = [(sku, n) for left in (to_ship, to_cancel) for sku, n in left.items() if n > 0]
     if over:
-        sku, extra = next(iter(over.items()))
+        sku, extra = over[0]
         raise ValueError(
             f"order {order.channel_order_id}: {extra} unit(s) of SKU {sku!r} more than are "
             "still open (neither shipped nor cancelled)"

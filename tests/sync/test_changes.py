@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from jet_orderhive.jet.models import JetOrder
+from jet_orderhive.orderhive.enums import OrderStatus
+from jet_orderhive.orderhive.models import Address, LineItem, SalesOrder, Shipment, ShipmentLine
+from jet_orderhive.sync._changes import apply_shipment, cancel_id, cancel_lines
+from jet_orderhive.sync.pushes import Verdict, after_push, judge
+from jet_orderhive.testing.factories import OrderFactory
+
+
+def _order(**quantities: int) -> SalesOrder:
+    lines = tuple(
+        LineItem(
+            sku=sku,
+            name=sku,
+            variant_id=f"item-{sku}",
+            quantity_ordered=qty,
+            price=Decimal(1),
+            row_total=Decimal(qty),
+        )
+        for sku, qty in quantities.items()
+    )
+    return SalesOrder(
+        channel_order_id="o1",
+        channel_order_number="100",
+        channel_status="acknowledged",
+        order_status=OrderStatus.CONFIRMED,
+        placed_at=datetime(2026, 1, 1, tzinfo=UTC),
+        grand_total=sum((line.row_total for line in lines), Decimal(0)),
+        billing_address=Address(name="x"),
+        shipping_address=Address(name="x"),
+        line_items=lines,
+    )
+
+
+def _ship(sku: str, shipped: int = 0, cancelled: int = 0) -> Shipment:
+    line = ShipmentLine(sku=sku, quantity_shipped=shipped, quantity_cancelled=cancelled)
+    return Shipment(lines=(line,), courier_name="UPS", tracking_number="1Z123")
+
+
+def test_partial_shipment_then_rest_moves_status_along() -> None:
+    order = apply_shipment(_order(A=3, B=1), _ship("A", shipped=2))
+    assert order.order_status is OrderStatus.PARTIALLY_SHIPPED
+    assert [line.quantity_shipped for line in order.line_items] == [2, 0]
+    order = apply_shipment(order, _ship("A", shipped=1))
+    order = apply_shipment(order, _ship("B", cancelled=1))
+    assert order.order_status is OrderStatus.SHIPPED
+    assert after_push(order, "ship").channel_status == "complete"
+
+
+def test_cancelling_every_unit_cancels_the_order_and_partial_cancel_flags_it() -> None:
+    partly = apply_shipment(_order(A=2), _ship("A", cancelled=1))
+    assert partly.partially_cancel
+    assert partly.order_status is OrderStatus.CONFIRMED
+    assert after_push(partly, "cancel").channel_status == "inprogress"
+    whole = apply_shipment(_order(A=2), Shipment(lines=cancel_lines(_order(A=2), None)))
+    assert whole.order_status is OrderStatus.CANCELLED
+
+
+def test_more_units_than_open_are_refused_naming_the_sku() -> None:
+    with pytest.raises(ValueError, match="'A'"):
+        apply_shipment(_order(A=1), _ship("A", shipped=2))
+    with pytest.raises(ValueError, match="'Z'"):
+        apply_shipment(_order(A=1), _ship("Z", shipped=1))
+
+
+def test_a_second_cancel_of_the_same_units_gets_a_new_id_but_a_retry_does_not() -> None:
+    order = _order(A=3)
+    first = cancel_id(order, {"A": 1})
+    assert cancel_id(order, {"A": 1}) == first
+    after = apply_shipment(order, _ship("A", cancelled=1))
+    assert cancel_id(after, {"A": 1}) != first
+
+
+def _jet_order(status: str, **changes: object) -> JetOrder:
+    payload = OrderFactory(3).order(status="ready")
+    payload["status"] = status
+    payload.update(changes)  # type: ignore[arg-type]
+    return JetOrder.from_dict(payload)
+
+
+def test_judge_treats_an_already_applied_push_as_done() -> None:
+    assert judge("acknowledge", {}, _jet_order("ready")).verdict is Verdict.SEND
+    accepted = _jet_order("acknowledged", acknowledgement_status="accepted")
+    assert judge("acknowledge", {}, accepted).verdict is Verdict.DONE
+    rejected = _jet_order("complete", acknowledgement_status="rejected - other")
+    assert judge("acknowledge", {}, rejected).verdict is Verdict.IMPOSSIBLE
+    assert judge("reject", {}, rejected).verdict is Verdict.DONE
+    shipped = _jet_order(
+        "inprogress",
+        shipments=[{"alt_shipment_id": "S-1", "shipment_items": []}],
+    )
+    assert judge("ship", {"alt_shipment_id": "S-1"}, shipped).verdict is Verdict.DONE
+    assert judge("ship", {"alt_shipment_id": "S-2"}, shipped).verdict is Verdict.SEND
+    assert judge("cancel", {"alt_shipment_id": "C-1"}, _jet_order("ready")).verdict is (
+        Verdict.WAIT
+    )
+    assert judge("ship", {"alt_shipment_id": "S-3"}, _jet_order("complete")).verdict is (
+        Verdict.IMPOSSIBLE
+    )
