@@ -1,1 +1,25 @@
-"""The sync engine: import orders, push status, stock and prices."""
+"""The sync engine: import orders and customers, push status, stock and prices back to Jet."""
+
+from __future__ import annotations
+
+from jet_orderhive.sync.integration import Integration, OrderNotStored
+from jet_orderhive.sync.prices import PriceLevel
+from jet_orderhive.sync.progress import ProgressCallback, ProgressEvent
+from jet_orderhive.sync.report import Counts, Problem, PushOutcome, PushResult, SyncReport
+from jet_orderhive.sync.settings import IntegrationSettings
+from jet_orderhive.sync.stock import StockLevel
+
+__all__ = [
+    "Counts",
+    "Integration",
+    "IntegrationSettings",
+    "OrderNotStored",
+    "PriceLevel",
+    "Problem",
+    "ProgressCallback",
+    "ProgressEvent",
+    "PushOutcome",
+    "PushResult",
+    "StockLevel",
+    "SyncReport",
+]
