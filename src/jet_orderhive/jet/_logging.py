@@ -101,6 +101,10 @@ LIBRARY_LOGGERS = (
 
 
 def _install() -> None:
+    # A library leaves output to its host: without a handler of its own, Python's last-resort
+    # handler would print every retry warning to stderr of an application that set up nothing.
+    if not any(isinstance(h, logging.NullHandler) for h in root_logger.handlers):
+        root_logger.addHandler(logging.NullHandler())
     # Logger filters apply only to records created on that very logger, so each library logger
     # that emits records gets its own instance.
     for name in LIBRARY_LOGGERS:
