@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import traceback
 
 import httpx
@@ -131,14 +129,3 @@ def test_a_secret_in_a_logged_exception_is_redacted(caplog: pytest.LogCaptureFix
     assert SECRET not in caplog.text
     assert f"login failed with {REDACTED}" in caplog.text
     h.client.close()
-
-
-def test_the_library_prints_nothing_when_the_host_configured_no_logging() -> None:
-    script = (
-        "import logging; import jet_orderhive.jet.client; "
-        "logging.getLogger('jet_orderhive.jet').warning('retrying in 1s')"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    assert done.stderr == ""
