@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sync_helpers import Clock, MakeIntegration, buyers_of, dump_database
 
 from jet_orderhive.orderhive.enums import OrderStatus
@@ -13,14 +14,20 @@ from jet_orderhive.sync.report import PushResult
 from jet_orderhive.testing.sandbox import JetSandbox
 
 
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
 def test_initial_sync_stores_every_order_and_each_buyer_once_and_acknowledges_each_once(
-    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+    backend: str,
+    sandbox: JetSandbox,
+    memory: MemoryStorage,
+    sqlite_storage: SQLiteStorage,
+    make_integration: MakeIntegration,
 ) -> None:
+    storage = memory if backend == "memory" else sqlite_storage
     ids = sandbox.generate_orders(300)
-    report = make_integration().import_orders()
+    report = make_integration(storage).import_orders()
 
-    assert len(memory.list_orders()) == 300
-    assert len(memory.list_customers()) == len(buyers_of(sandbox, ids)) < 300
+    assert len(storage.list_orders()) == 300
+    assert len(storage.list_customers()) == len(buyers_of(sandbox, ids)) < 300
     assert sandbox.count("acknowledge") == 300
     acknowledged = [r.path.split("/")[2] for r in sandbox.requests if r.kind == "acknowledge"]
     assert sorted(acknowledged) == sorted(ids)
