@@ -104,3 +104,10 @@ def test_sync_dry_run_against_a_served_sandbox_writes_nothing_to_jet(
     assert sandbox.secret not in out
     assert {r.method for r in sandbox.requests if r.kind != "token"} == {"GET"}
     assert sandbox.count("acknowledge") == 0
+    storage = SQLiteStorage(tmp_path / "dry.db")
+    try:
+        assert storage.list_orders() == []
+        assert storage.pushes() == []
+        assert storage.get_state("default:import:window_start") is None
+    finally:
+        storage.close()
