@@ -103,6 +103,14 @@ def test_returns_update_quantities_once_and_make_the_order_returned(
     assert order.line_items[0].quantity_returned == 2
     assert order.order_status is OrderStatus.RETURNED
 
+    sandbox.request_directed_cancel(order_id)  # any change makes the import fetch it again
+    integration.import_orders()
+    order = memory.get_order(order_id)
+    assert order is not None
+    assert order.directed_cancel, "the order was fetched and mapped again"
+    assert order.line_items[0].quantity_returned == 2, "a refresh keeps recorded returns"
+    assert order.order_status is OrderStatus.RETURNED
+
 
 def test_progress_events_reach_the_callback(
     sandbox: JetSandbox, memory: MemoryStorage, clock: Clock

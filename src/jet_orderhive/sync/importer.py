@@ -22,6 +22,7 @@ from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
+from jet_orderhive.sync.returns import apply_returns, returns_state_name
 
 __all__ = ["import_orders", "stored_listing"]
 
@@ -221,6 +222,10 @@ class _Run:
         except Exception as error:  # a user's mapping may raise anything; the batch goes on
             self.to_quarantine(order_id, raw, f"mapping failed: {_reason(error)}")
             return
+        returned = self.storage.get_state(engine.state_key(returns_state_name(order_id)))
+        if returned:
+            # Jet's order carries no returns; keep what import_returns recorded for it.
+            mapped = apply_returns(mapped, json.loads(returned))
         if jet_order.jet_request_directed_cancel:
             self.report.directed_cancel(order_id)
         ack = self.acknowledgement_for(jet_order, mapped)

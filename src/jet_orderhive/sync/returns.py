@@ -18,10 +18,21 @@ from jet_orderhive.orderhive.models import SalesOrder
 from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync.report import ReportBuilder
 
-__all__ = ["RETURN_STATUSES", "apply_returns", "import_returns", "return_quantities"]
+__all__ = [
+    "RETURN_STATUSES",
+    "apply_returns",
+    "import_returns",
+    "return_quantities",
+    "returns_state_name",
+]
 
 #: The return lists read; older statuses were dropped by Jet in 2017.
 RETURN_STATUSES = ("created", "inprogress", "completed by merchant")
+
+
+def returns_state_name(order_id: str) -> str:
+    """The sync-state name under which an order's returns are kept (return id → units)."""
+    return f"returns:{order_id}"
 
 
 def return_quantities(jet_return: JetReturn) -> dict[str, int]:
@@ -70,7 +81,7 @@ def import_returns(engine: Engine, report: ReportBuilder) -> None:
         except JetError as error:
             report.problem("return", return_id, f"could not read the return: {error}")
             continue
-        order_id = jet_return.merchant_order_id
+        order_id = jet_return.merchant_order_id or ""
         order = storage.get_order(order_id) if order_id else None
         if order is None:
             report.problem(
@@ -79,7 +90,7 @@ def import_returns(engine: Engine, report: ReportBuilder) -> None:
                 f"its order {order_id or '(none given)'} is not stored; it is read again next run",
             )
             continue
-        key = engine.state_key(f"returns:{order_id}")
+        key = engine.state_key(returns_state_name(order_id))
         known: dict[str, dict[str, int]] = json.loads(storage.get_state(key) or "{}")
         units = return_quantities(jet_return)
         if known.get(return_id) == units:
