@@ -103,13 +103,35 @@ def test_returns_update_quantities_once_and_make_the_order_returned(
     assert order.line_items[0].quantity_returned == 2
     assert order.order_status is OrderStatus.RETURNED
 
-    sandbox.request_directed_cancel(order_id)  # any change makes the import fetch it again
+
+def test_refreshing_an_open_order_keeps_its_recorded_returns(
+    sandbox: JetSandbox,
+    memory: MemoryStorage,
+    clock: Clock,
+    make_integration: MakeIntegration,
+) -> None:
+    payload = sandbox.factory.order(
+        quantities={"SKU-A": 3}, placed_at=clock.now - timedelta(hours=2)
+    )
+    order_id = sandbox.add_order(payload)
+    integration = make_integration()
     integration.import_orders()
+    parcel = Shipment(
+        lines=(ShipmentLine(sku="SKU-A", quantity_shipped=2),),
+        courier_name="UPS",
+        tracking_number="1Z0000000004",
+    )
+    integration.ship(order_id, parcel)
+    sandbox.add_return(order_id, {"SKU-A": 1})
+    integration.import_returns()
+
+    sandbox.request_directed_cancel(order_id, {"SKU-A": 1})
+    integration.import_orders()
+
     order = memory.get_order(order_id)
     assert order is not None
     assert order.directed_cancel, "the order was fetched and mapped again"
-    assert order.line_items[0].quantity_returned == 2, "a refresh keeps recorded returns"
-    assert order.order_status is OrderStatus.RETURNED
+    assert order.line_items[0].quantity_returned == 1
 
 
 def test_progress_events_reach_the_callback(
