@@ -4,7 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jet_orderhive.sync._desired import diff_desired, group_by_sku, skus_named_in_errors
+from jet_orderhive.sync._desired import (
+    bulk_results,
+    diff_desired,
+    group_by_sku,
+    skus_named_in_errors,
+)
 from jet_orderhive.sync.prices import PriceLevel, desired_prices, price_levels
 from jet_orderhive.sync.stock import StockLevel, desired_stock, stock_levels
 
@@ -84,3 +89,13 @@ def test_bulk_error_lines_are_attributed_to_the_skus_they_name() -> None:
     found = skus_named_in_errors(lines, ["ABCD", "EF", "GH"])
     assert set(found) == {"ABCD", "EF"}
     assert found["ABCD"].startswith("Position 12")
+
+
+def test_bulk_errors_that_name_no_sku_fail_the_whole_file() -> None:
+    failures, note = bulk_results(["A", "B"], "Processed with errors", 1, ["Position 1: bad"])
+    assert set(failures) == {"A", "B"}
+    assert note is not None
+
+
+def test_a_clean_bulk_file_fails_nothing() -> None:
+    assert bulk_results(["A"], "Processed successfully", 0, []) == ({}, None)

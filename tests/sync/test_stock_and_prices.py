@@ -153,3 +153,19 @@ def test_dry_run_plans_stock_without_sending_or_remembering(
     assert sandbox.requests == []
     assert report.push_results("stock") == {PushResult.PLANNED: 1}
     assert memory.get_pushed_stock("SKU-00000", node) is None
+
+
+def test_bulk_errors_fail_only_the_skus_they_name(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    known = _skus(sandbox, 8)
+    node = sandbox.fulfillment_node_id
+    levels = dict.fromkeys([*known, "MISSING-1", "MISSING-2"], 1)
+
+    report = make_integration(bulk_threshold=5, fulfillment_node_id=node).push_stock(levels)
+
+    failed = {p.target for p in report.pushes if p.result is PushResult.FAILED}
+    assert failed == {"MISSING-1", "MISSING-2"}
+    assert all("MISSING" in (p.reason or "") for p in report.pushes if p.target in failed)
+    assert memory.get_pushed_stock("MISSING-1", node) is None
+    assert memory.get_pushed_stock(known[0], node) == 1
