@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jet_orderhive.jet.models import JetOrder
 from jet_orderhive.orderhive.enums import OrderStatus
@@ -103,3 +105,27 @@ def test_judge_treats_an_already_applied_push_as_done() -> None:
     assert judge("ship", {"alt_shipment_id": "S-3"}, _jet_order("complete")).verdict is (
         Verdict.IMPOSSIBLE
     )
+
+
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(["A", "B"]), st.integers(0, 3), st.integers(0, 3)),
+        max_size=6,
+    )
+)
+def test_recorded_units_never_exceed_what_was_ordered(steps: list[tuple[str, int, int]]) -> None:
+    order = _order(A=3, B=2)
+    for sku, shipped, cancelled in steps:
+        try:
+            order = apply_shipment(order, _ship(sku, shipped=shipped, cancelled=cancelled))
+        except ValueError:
+            continue
+    for line in order.line_items:
+        assert 0 <= line.quantity_shipped + line.quantity_cancelled <= line.quantity_ordered
+    settled = all(line.quantity_open == 0 for line in order.line_items)
+    shipped_any = any(line.quantity_shipped for line in order.line_items)
+    if settled:
+        expected = OrderStatus.SHIPPED if shipped_any else OrderStatus.CANCELLED
+        assert order.order_status is expected
+    elif shipped_any:
+        assert order.order_status is OrderStatus.PARTIALLY_SHIPPED

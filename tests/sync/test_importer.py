@@ -218,3 +218,19 @@ def test_dry_run_writes_nothing_to_jet_or_storage_and_reports_what_it_would_do(
     assert report.dry_run
     assert report.counts.created == 3
     assert report.push_results("acknowledge") == {PushResult.PLANNED: 3}
+
+
+def test_a_ready_order_with_a_directed_cancel_is_imported_flagged_and_not_acknowledged(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    first, second = sandbox.generate_orders(2)
+    sandbox.request_directed_cancel(first)
+
+    report = make_integration().import_orders()
+
+    assert report.directed_cancels == (first,)
+    assert [r.path.split("/")[2] for r in sandbox.requests if r.kind == "acknowledge"] == [second]
+    stored = memory.get_order(first)
+    assert stored is not None
+    assert stored.directed_cancel
+    assert any(first in note and "cancel()" in note for note in report.notes)
