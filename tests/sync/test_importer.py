@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -234,3 +235,42 @@ def test_a_ready_order_with_a_directed_cancel_is_imported_flagged_and_not_acknow
     assert stored is not None
     assert stored.directed_cancel
     assert any(first in note and "cancel()" in note for note in report.notes)
+
+
+def test_orders_beyond_jets_list_cap_arrive_on_later_runs_and_missing_ones_are_fetched(
+    clock: Clock, memory: MemoryStorage
+) -> None:
+    from jet_orderhive.sync.integration import Integration
+
+    sandbox = JetSandbox(seed=3, clock=clock, order_list_cap=3)
+    ids = sandbox.generate_orders(5)
+    integration = Integration(sandbox.client(rate_limit=None), memory, clock=clock)
+
+    first = integration.import_orders()
+    second = integration.import_orders()
+    assert (first.counts.created, second.counts.created) == (3, 2)
+    assert sorted(o.channel_order_id for o in memory.list_orders()) == sorted(ids)
+    sandbox.clear_requests()
+
+    third = integration.import_orders()
+
+    fetched = {r.path.split("/")[-1] for r in sandbox.requests if r.kind == "order_detail"}
+    assert len(fetched) == 2, "the two acknowledged orders past the cap are read by id"
+    assert third.counts.created == 0
+    assert sandbox.count("acknowledge") == 0
+
+
+def test_info_logs_carry_no_buyer_data(
+    sandbox: JetSandbox, make_integration: MakeIntegration, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = sandbox.generate_orders(5)
+    with caplog.at_level(logging.INFO, logger="jet_orderhive"):
+        make_integration().import_orders()
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "import_orders finished" in text
+    for order_id in ids:
+        order = sandbox.order(order_id)
+        buyer = order["buyer"]
+        assert isinstance(buyer, dict)
+        assert str(buyer["name"]) not in text
+        assert str(order["hash_email"]) not in text
