@@ -180,3 +180,22 @@ def test_reports_name_orders_by_id_and_never_carry_buyer_data(
     assert str(buyer["name"]) not in text
     assert str(sandbox.order(order_id)["hash_email"]) not in text
     assert "created=1" in repr(report)
+
+
+def test_run_once_stops_when_its_lease_is_lost(
+    sandbox: JetSandbox, memory: MemoryStorage, clock: Clock
+) -> None:
+    from jet_orderhive.sync.integration import Integration
+
+    class LosesLease(MemoryStorage):
+        def renew_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+            return False
+
+    storage = LosesLease(clock=clock)
+    sandbox.add_sku("SKU-1")
+    report = Integration(sandbox.client(rate_limit=None), storage, clock=clock).run_once(
+        stock={"SKU-1": 1}
+    )
+    assert any("lost the lease" in note for note in report.notes)
+    assert sandbox.count("inventory") == 0
+    assert storage.acquire_lease("default:run_once", "next-worker", timedelta(minutes=1))

@@ -169,3 +169,30 @@ def test_bulk_errors_fail_only_the_skus_they_name(
     assert all("MISSING" in (p.reason or "") for p in report.pushes if p.target in failed)
     assert memory.get_pushed_stock("MISSING-1", node) is None
     assert memory.get_pushed_stock(known[0], node) == 1
+
+
+def test_a_node_price_goes_out_with_the_skus_own_price(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    _skus(sandbox, 2)
+    node = sandbox.fulfillment_node_id
+    integration = make_integration()
+    lonely = integration.push_prices([PriceLevel(sku="SKU-00001", price=Decimal(3), node_id=node)])
+    assert lonely.push_results("price") == {PushResult.FAILED: 1}
+    assert "without node_id" in (lonely.pushes[0].reason or "")
+    assert sandbox.count("price") == 0
+
+    integration.push_prices(
+        [
+            PriceLevel(sku="SKU-00000", price=Decimal("10.00")),
+            PriceLevel(sku="SKU-00000", price=Decimal("9.50"), node_id=node),
+        ]
+    )
+    (request,) = [r for r in sandbox.requests if r.kind == "price"]
+    assert request.body == {
+        "price": Decimal("10.00"),
+        "fulfillment_nodes": [
+            {"fulfillment_node_id": node, "fulfillment_node_price": Decimal("9.50")}
+        ],
+    }
+    assert memory.get_pushed_price("SKU-00000", node) == Decimal("9.50")
