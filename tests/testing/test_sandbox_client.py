@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from jet_orderhive.testing import JetSandbox
 
@@ -30,3 +31,21 @@ async def test_wired_async_client_lists_orders() -> None:
         listed = list(await client.list_order_ids("ready"))
 
     assert listed == ids
+
+
+def test_the_request_log_keeps_headers_and_arrival_time_but_never_the_token() -> None:
+    sandbox = JetSandbox(seed=2, clock=lambda: NOW)
+    sandbox.add_sku("SKU-1")
+
+    with sandbox.client(rate_limit=None) as client:
+        client.update_price("SKU-1", Decimal("9.99"))
+        sandbox.advance(timedelta(seconds=30))
+        client.archive_sku("SKU-1")
+
+    token, price, archive = sandbox.requests
+    assert (token.kind, token.authorized, token.received) == ("token", False, NOW)
+    assert (price.kind, price.authorized, price.received) == ("price", True, NOW)
+    assert price.headers["content-type"] == "application/json"
+    assert "authorization" not in price.headers
+    assert archive.received == NOW + timedelta(seconds=30)
+    assert all("Bearer" not in repr(request) for request in sandbox.requests)

@@ -107,6 +107,8 @@ class SandboxApp:
                 parse_error = f"body: not valid JSON ({exc})"
         logged_body = None if kind == "token" else parsed
         logged_query = {k: ("<redacted>" if k == "sig" else v) for k, v in query.items()}
+        logged_headers = {k: v for k, v in lowered.items() if k != "authorization"}
+        bearer = lowered.get("authorization", "").strip().lower().startswith("bearer ")
 
         with self.lock:
             decision = self.faults.decide(kind, path)
@@ -122,6 +124,9 @@ class SandboxApp:
                         status=status,
                         fault=decision.label,
                         delay=decision.delay,
+                        headers=logged_headers,
+                        authorized=bearer,
+                        received=self.now(),
                     )
                 )
 

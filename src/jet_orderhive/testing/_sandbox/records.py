@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import attrs
 
@@ -29,3 +30,9 @@ class SandboxRequest:
     status: int | None
     fault: str | None = None
     delay: float = 0.0
+    #: Request headers, names lower-cased, without ``authorization`` (see :attr:`authorized`).
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    #: Whether the request carried a bearer token (valid or not); the token itself is not kept.
+    authorized: bool = False
+    #: The sandbox clock when the request arrived.
+    received: datetime | None = None
