@@ -116,6 +116,26 @@ def test_a_chunked_request_body_is_read_like_a_sized_one() -> None:
     assert sandbox.count("token") == 2
 
 
+def _other_verbs(client: httpx.Client) -> list[tuple[Any, ...]]:
+    answers = []
+    for method in ("HEAD", "OPTIONS", "TRACE"):
+        response = client.request(method, "orders/ready")
+        answers.append((method, response.status_code, response.headers.get("allow")))
+    answers.append(("GET", client.get("authcheck").status_code, None))  # connection still in step
+    return answers
+
+
+def test_other_verbs_get_the_same_405_over_http_as_in_process() -> None:
+    served, local = JetSandbox(seed=1, clock=lambda: NOW), JetSandbox(seed=1, clock=lambda: NOW)
+    with served.serve() as base_url, httpx.Client(base_url=base_url + "/", timeout=5) as client:
+        over_http = _other_verbs(client)
+    with httpx.Client(transport=local.transport(), base_url=local.base_url + "/") as client:
+        in_process = _other_verbs(client)
+
+    assert over_http == in_process
+    assert [a[1] for a in in_process] == [405, 405, 405, 401]
+
+
 def test_a_kept_alive_connection_is_not_answered_after_serve_exits() -> None:
     sandbox = JetSandbox(seed=1, clock=lambda: NOW)
 

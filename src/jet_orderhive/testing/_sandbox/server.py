@@ -51,9 +51,12 @@ def _handler_class(
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(outcome.body)))
             self.end_headers()
-            self.wfile.write(outcome.body)
+            if self.command != "HEAD":  # a HEAD answer has the headers of the body, not the body
+                self.wfile.write(outcome.body)
 
+        # Every verb reaches the app, which answers 405 with Allow like the in-process transport.
         do_GET = do_PUT = do_POST = do_PATCH = do_DELETE = _answer
+        do_HEAD = do_OPTIONS = do_TRACE = _answer
 
         def log_message(self, format: str, *args: object) -> None:
             # Request lines may carry buyer data and SAS signatures; the sandbox log has them.
