@@ -9,6 +9,7 @@ import httpx
 import pytest
 from client_fixtures import SECRET, FakeClock, FakeJet, Harness, both_clients, order_id
 
+from jet_orderhive.jet._core import ApiCall
 from jet_orderhive.jet._hooks import ClientHooks
 from jet_orderhive.jet._logging import REDACTED, RedactingFilter
 from jet_orderhive.jet._retry import RetryPolicy
@@ -129,3 +130,15 @@ def test_a_secret_in_a_logged_exception_is_redacted(caplog: pytest.LogCaptureFix
     assert SECRET not in caplog.text
     assert f"login failed with {REDACTED}" in caplog.text
     h.client.close()
+
+
+def test_a_request_description_never_shows_its_body() -> None:
+    call = ApiCall(
+        operation="authenticate",
+        method="POST",
+        path="/token",
+        body={"user": "u", "pass": SECRET},
+        authenticated=False,
+    )
+    assert SECRET not in repr(call)
+    assert "/token" in repr(call)

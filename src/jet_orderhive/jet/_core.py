@@ -181,7 +181,8 @@ class ApiCall:
     #: Path below the base URL, segments already encoded (see :func:`jet_path`).
     path: str
     query: tuple[tuple[str, str], ...] = ()
-    body: _json.JsonValue = None
+    #: Left out of the repr: the sign-in body holds the secret, order bodies may hold addresses.
+    body: _json.JsonValue = attrs.field(default=None, repr=False)
     safety: Safety = Safety.IDEMPOTENT
     authenticated: bool = True
 
