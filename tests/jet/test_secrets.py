@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 
 import httpx
@@ -20,6 +21,14 @@ LIST = "/api/orders/ready"
 
 def _leaks(text: str, secrets: list[str]) -> list[str]:
     return [secret for secret in secrets if secret in text]
+
+
+def _library_locals(error: BaseException) -> list[str]:
+    """The local variables of the library's frames, rendered as error trackers render them."""
+    summary = traceback.TracebackException.from_exception(error, capture_locals=True)
+    frames = [f for f in summary.stack if f"{os.sep}jet_orderhive{os.sep}" in f.filename]
+    assert frames, "the error should have passed through the library's frames"
+    return [f"{f.name}: {f.locals}" for f in frames]
 
 
 @both_clients
@@ -66,6 +75,7 @@ async def test_a_run_with_failures_leaks_no_credential_anywhere(
     for error in errors:
         texts += [str(error), repr(error)]
         texts += traceback.format_exception(error)
+        texts += _library_locals(error)
     texts += [record.getMessage() for record in caplog.records]
     texts.append(caplog.text)
     assert caplog.records, "the run should have logged requests and retries"

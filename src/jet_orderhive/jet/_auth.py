@@ -14,7 +14,21 @@ import attrs
 
 from jet_orderhive.jet.models import Token
 
-__all__ = ["ASSUMED_LIFETIME", "TokenCache", "TokenStore", "with_expiry"]
+__all__ = ["ASSUMED_LIFETIME", "Credential", "TokenCache", "TokenStore", "with_expiry"]
+
+
+class Credential(str):
+    """A secret or bearer token that reprs as ``'[REDACTED]'``; ``str()`` and f-strings give it.
+
+    Error trackers and ``traceback`` with ``capture_locals`` render every local variable with
+    ``repr``; holding credentials as this type keeps them out of such reports.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'[REDACTED]'"
+
 
 #: Used when Jet leaves ``expires_on`` out: Jet documents ten hours; one hour spare.
 ASSUMED_LIFETIME: Final = timedelta(hours=9)
@@ -68,7 +82,7 @@ class TokenCache:
         token = current[0]
         if stale is not None and token.id_token == stale:
             return None
-        return token.id_token
+        return Credential(token.id_token)
 
     def adopt(self, token: Token, fetched_at: datetime | None = None) -> None:
         """Make ``token`` the one every later request uses.

@@ -24,7 +24,7 @@ import httpx
 
 from jet_orderhive import _json
 from jet_orderhive.jet import _logging
-from jet_orderhive.jet._auth import TokenCache, TokenStore, with_expiry
+from jet_orderhive.jet._auth import Credential, TokenCache, TokenStore, with_expiry
 from jet_orderhive.jet._convert import from_json
 from jet_orderhive.jet._hooks import (
     ClientHooks,
@@ -423,7 +423,7 @@ class Core:
         if not secret:
             raise ValueError("secret must be the Jet API secret (JET_API_SECRET), not empty")
         self.user = user
-        self._secret = secret
+        self._secret = Credential(secret)
         self.base_url = check_base_url(base_url)
         self.retry = retry
         self._bucket = TokenBucket(rate_limit) if rate_limit is not None else None
@@ -689,9 +689,9 @@ class Core:
             stored = self.token_store.load()
             if stored is not None and self.tokens.usable(stored, now) and stored.id_token != stale:
                 self._adopt(stored)
-                return stored.id_token
+                return Credential(stored.id_token)
         token = yield from self.authenticate_flow()
-        return token.id_token
+        return Credential(token.id_token)
 
     def _adopt(self, token: Token, fetched_at: datetime | None = None) -> None:
         if token.id_token not in self._remembered:
