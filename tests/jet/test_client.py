@@ -583,3 +583,53 @@ async def _aiter(items: Any) -> Any:
     else:
         for item in items:
             yield item
+
+
+class _InFlight:
+    """Counts overlapping order fetches; each waits until its group of ``width`` has started."""
+
+    def __init__(self, jet: FakeJet, width: int, total: int) -> None:
+        self.jet, self.width, self.total = jet, width, total
+        self.active = self.started = self.most = 0
+        self.lock = threading.Condition()
+
+    def _enter(self) -> int:
+        self.active += 1
+        self.started += 1
+        self.most = max(self.most, self.active)
+        self.lock.notify_all()
+        # The fetch may leave once every fetch of its group has started alongside it.
+        return min(self.total, -(-self.started // self.width) * self.width)
+
+    def sync(self, request: httpx.Request) -> httpx.Response:
+        if "/withoutShipmentDetail/" not in request.url.path:
+            return self.jet(request)
+        with self.lock:
+            group_end = self._enter()
+            assert self.lock.wait_for(lambda: self.started >= group_end, timeout=5)
+            self.active -= 1
+        return self.jet(request)
+
+    async def async_(self, request: httpx.Request) -> httpx.Response:
+        if "/withoutShipmentDetail/" not in request.url.path:
+            return self.jet(request)
+        with self.lock:
+            group_end = self._enter()
+        for _ in range(10_000):
+            if self.started >= group_end:
+                break
+            await asyncio.sleep(0)
+        assert self.started >= group_end
+        self.active -= 1
+        return self.jet(request)
+
+
+@both_clients
+async def test_fetch_orders_keeps_exactly_concurrency_requests_in_flight(kind: str) -> None:
+    jet = FakeJet(FakeClock())
+    counter = _InFlight(jet, width=3, total=9)
+    handler = counter.sync if kind == "sync" else counter.async_
+    async with Harness(kind, jet, rate_limit=None, transport=httpx.MockTransport(handler)) as h:
+        fetched = await h.collect("fetch_orders", [order_id(n) for n in range(9)], concurrency=3)
+    assert all(f.ok for f in fetched)
+    assert counter.most == 3
