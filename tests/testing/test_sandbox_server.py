@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -72,16 +72,24 @@ def script(client: httpx.Client, sandbox: JetSandbox) -> list[tuple[int, Any]]:
     return seen
 
 
-def test_loopback_server_and_in_process_transport_answer_identically() -> None:
-    served, local = (
-        JetSandbox(secret="same", seed=8, clock=lambda: NOW),
-        JetSandbox(secret="same", seed=8, clock=lambda: NOW),
-    )
+T = TypeVar("T")
 
+
+def both_ways(
+    run: Callable[[httpx.Client, JetSandbox], T], *, seed: int
+) -> tuple[T, T, JetSandbox, JetSandbox]:
+    """``run`` against twin sandboxes: one served on loopback HTTP, one in-process."""
+    served = JetSandbox(secret="same", seed=seed, clock=lambda: NOW)
+    local = JetSandbox(secret="same", seed=seed, clock=lambda: NOW)
     with served.serve() as base_url, httpx.Client(base_url=base_url + "/", timeout=5) as client:
-        over_http = script(client, served)
+        over_http = run(client, served)
     with httpx.Client(transport=local.transport(), base_url=local.base_url + "/") as client:
-        in_process = script(client, local)
+        in_process = run(client, local)
+    return over_http, in_process, served, local
+
+
+def test_loopback_server_and_in_process_transport_answer_identically() -> None:
+    over_http, in_process, served, local = both_ways(script, seed=8)
 
     assert over_http == in_process
     assert [r.kind for r in served.requests] == [r.kind for r in local.requests]
@@ -126,11 +134,7 @@ def _other_verbs(client: httpx.Client) -> list[tuple[Any, ...]]:
 
 
 def test_other_verbs_get_the_same_405_over_http_as_in_process() -> None:
-    served, local = JetSandbox(seed=1, clock=lambda: NOW), JetSandbox(seed=1, clock=lambda: NOW)
-    with served.serve() as base_url, httpx.Client(base_url=base_url + "/", timeout=5) as client:
-        over_http = _other_verbs(client)
-    with httpx.Client(transport=local.transport(), base_url=local.base_url + "/") as client:
-        in_process = _other_verbs(client)
+    over_http, in_process, _, _ = both_ways(lambda client, _sandbox: _other_verbs(client), seed=1)
 
     assert over_http == in_process
     assert [a[1] for a in in_process] == [405, 405, 405, 401]
@@ -188,14 +192,7 @@ def _fault_answers(client: httpx.Client, sandbox: JetSandbox) -> list[tuple[Any,
 
 
 def test_injected_faults_answer_with_the_same_headers_over_http_and_in_process() -> None:
-    served, local = (
-        JetSandbox(secret="same", seed=3, clock=lambda: NOW),
-        JetSandbox(secret="same", seed=3, clock=lambda: NOW),
-    )
-    with served.serve() as base_url, httpx.Client(base_url=base_url + "/", timeout=5) as client:
-        over_http = _fault_answers(client, served)
-    with httpx.Client(transport=local.transport(), base_url=local.base_url + "/") as client:
-        in_process = _fault_answers(client, local)
+    over_http, in_process, _, _ = both_ways(_fault_answers, seed=3)
 
     assert over_http == in_process
     assert [(a[0], a[1]) for a in in_process] == [
