@@ -49,3 +49,21 @@ def test_the_request_log_keeps_headers_and_arrival_time_but_never_the_token() ->
     assert "authorization" not in price.headers
     assert archive.received == NOW + timedelta(seconds=30)
     assert all("Bearer" not in repr(request) for request in sandbox.requests)
+
+
+def test_wired_client_does_not_pace_unless_asked() -> None:
+    from jet_orderhive.jet import RateLimit
+
+    sandbox = JetSandbox(seed=2, clock=lambda: NOW)
+    sandbox.generate_orders(1)
+    waits: list[float] = []
+
+    with sandbox.client(sleep=waits.append) as client:
+        for _ in range(30):
+            client.list_order_ids("ready")
+    assert waits == []
+
+    with sandbox.client(sleep=waits.append, rate_limit=RateLimit(rate=1, burst=1)) as client:
+        for _ in range(3):
+            client.list_order_ids("ready")
+    assert sum(waits) > 0

@@ -155,21 +155,27 @@ class JetSandbox:
         return AsyncSandboxTransport(self._app, self._async_sleep)
 
     def client(self, **kwargs: Any) -> JetClient:
-        """A :class:`JetClient` wired to this sandbox in-process; ``kwargs`` go to the client."""
+        """A :class:`JetClient` wired to this sandbox in-process; ``kwargs`` go to the client.
+
+        The client's rate limit is off unless ``rate_limit=`` is passed: the sandbox answers
+        in-process, and real pacing would only slow the caller's tests down.
+        """
         from jet_orderhive.jet.client import JetClient
 
         kwargs.setdefault("base_url", self.base_url)
         kwargs.setdefault("transport", self.transport())
         kwargs.setdefault("clock", self.now)
+        kwargs.setdefault("rate_limit", None)
         return JetClient(self.user, self.secret, **kwargs)
 
     def async_client(self, **kwargs: Any) -> AsyncJetClient:
-        """An :class:`AsyncJetClient` wired to this sandbox in-process."""
+        """An :class:`AsyncJetClient` wired to this sandbox in-process (rate limit off)."""
         from jet_orderhive.jet.client import AsyncJetClient
 
         kwargs.setdefault("base_url", self.base_url)
         kwargs.setdefault("transport", self.async_transport())
         kwargs.setdefault("clock", self.now)
+        kwargs.setdefault("rate_limit", None)
         return AsyncJetClient(self.user, self.secret, **kwargs)
 
     @contextlib.contextmanager
