@@ -208,3 +208,19 @@ async def test_an_undecodable_answer_is_retried_then_raised_as_a_transport_error
         # No httpx exception rides along: its .request would carry the bearer token.
         assert caught.value.__cause__ is None
         assert caught.value.__context__ is None
+
+
+@both_clients
+async def test_a_raising_hook_never_fails_a_write_jet_applied(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(event: object) -> None:
+        raise RuntimeError("metrics backend down")
+
+    hooks = ClientHooks(on_request=broken, on_response=broken, on_retry=broken)
+    async with harness(kind, retry=NO_JITTER, rate_limit=None, hooks=hooks) as h:
+        h.jet.script("PUT", ACK, httpx.Response(503), httpx.Response(204))
+        await h.call("acknowledge_order", order_id(1), ACCEPT)
+        assert h.jet.count("PUT", ACK) == 2
+    assert "ResponseEvent hook raised RuntimeError" in caplog.text
+    assert "RetryEvent hook raised RuntimeError" in caplog.text

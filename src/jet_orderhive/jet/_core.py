@@ -78,6 +78,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+E = TypeVar("E", RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent)
 
 DEFAULT_BASE_URL: Final = "https://merchant-api.jet.com/api"
 _USER_AGENT: Final = "jet-orderhive"
@@ -472,6 +473,21 @@ class Core:
             url += "?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in call.query)
         return HttpRequest(method=call.method, url=url, headers=tuple(headers), content=content)
 
+    def _fire(self, hook: Callable[[E], object] | None, event: E) -> None:
+        """Call a metrics hook; a hook that raises is logged and never fails the request."""
+        if hook is None:
+            return
+        try:
+            hook(event)
+        except Exception as exc:  # a metrics callback must not undo a write Jet applied
+            _logging.logger.warning(
+                "%s hook raised %s for %s %s; ignored",
+                type(event).__name__,
+                type(exc).__name__,
+                event.method,
+                event.path,
+            )
+
     def _throttle(self, call: ApiCall) -> Flow[None]:
         if self._bucket is None:
             return
@@ -479,12 +495,10 @@ class Core:
         if wait <= 0:
             return
         self.stats.add("throttle_waits")
-        if self.hooks.on_throttle is not None:
-            self.hooks.on_throttle(
-                ThrottleEvent(
-                    operation=call.operation, method=call.method, path=call.path, wait=wait
-                )
-            )
+        self._fire(
+            self.hooks.on_throttle,
+            ThrottleEvent(operation=call.operation, method=call.method, path=call.path, wait=wait),
+        )
         yield Sleep(wait)
 
     def call(self, call: ApiCall) -> Flow[RawResponse]:
@@ -508,15 +522,15 @@ class Core:
                     token = reply
             request = build(token)
             self.stats.add("requests")
-            if self.hooks.on_request is not None:
-                self.hooks.on_request(
-                    RequestEvent(
-                        operation=call.operation,
-                        method=call.method,
-                        path=call.path,
-                        attempt=attempt,
-                    )
-                )
+            self._fire(
+                self.hooks.on_request,
+                RequestEvent(
+                    operation=call.operation,
+                    method=call.method,
+                    path=call.path,
+                    attempt=attempt,
+                ),
+            )
             started = self.monotonic()
             outcome = yield Send(request)
             assert isinstance(outcome, (RawResponse, TransportFailure))
@@ -597,18 +611,18 @@ class Core:
             attempt,
             wait,
         )
-        if self.hooks.on_retry is not None:
-            self.hooks.on_retry(
-                RetryEvent(
-                    operation=call.operation,
-                    method=call.method,
-                    path=call.path,
-                    attempt=attempt,
-                    status=status,
-                    reason=failure,
-                    wait=wait,
-                )
-            )
+        self._fire(
+            self.hooks.on_retry,
+            RetryEvent(
+                operation=call.operation,
+                method=call.method,
+                path=call.path,
+                attempt=attempt,
+                status=status,
+                reason=failure,
+                wait=wait,
+            ),
+        )
 
     def _log_response(
         self, call: ApiCall, response: RawResponse, attempt: int, elapsed: float
@@ -621,17 +635,17 @@ class Core:
             elapsed * 1000,
             attempt,
         )
-        if self.hooks.on_response is not None:
-            self.hooks.on_response(
-                ResponseEvent(
-                    operation=call.operation,
-                    method=call.method,
-                    path=call.path,
-                    status=response.status,
-                    attempt=attempt,
-                    elapsed=elapsed,
-                )
-            )
+        self._fire(
+            self.hooks.on_response,
+            ResponseEvent(
+                operation=call.operation,
+                method=call.method,
+                path=call.path,
+                status=response.status,
+                attempt=attempt,
+                elapsed=elapsed,
+            ),
+        )
 
     def _final_error(
         self,

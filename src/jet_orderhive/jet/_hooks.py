@@ -72,7 +72,9 @@ class ThrottleEvent:
 
 @attrs.frozen(kw_only=True)
 class ClientHooks:
-    """Optional callbacks for metrics; each runs inline, so keep them quick."""
+    """Optional callbacks for metrics; each runs inline (keep them quick), and one that raises
+    is logged and ignored, so a metrics failure never fails or repeats a request.
+    """
 
     on_request: Callable[[RequestEvent], None] | None = None
     on_response: Callable[[ResponseEvent], None] | None = None
