@@ -11,6 +11,7 @@ from sync_helpers import Clock, MakeIntegration, buyers_of, dump_database
 from jet_orderhive.orderhive.enums import OrderStatus
 from jet_orderhive.storage.memory import MemoryStorage
 from jet_orderhive.storage.sqlite import SQLiteStorage
+from jet_orderhive.sync.integration import Integration
 from jet_orderhive.sync.report import PushResult
 from jet_orderhive.testing.sandbox import JetSandbox
 
@@ -219,6 +220,67 @@ def test_dry_run_writes_nothing_to_jet_or_storage_and_reports_what_it_would_do(
     assert report.dry_run
     assert report.counts.created == 3
     assert report.push_results("acknowledge") == {PushResult.PLANNED: 3}
+
+
+def _fetched_ids(sandbox: JetSandbox) -> list[str]:
+    return [r.path.split("/")[-1] for r in sandbox.requests if r.kind == "order_detail"]
+
+
+def _order_with_directed_cancel(
+    sandbox: JetSandbox, make_integration: MakeIntegration
+) -> tuple[str, str]:
+    """An acknowledged, stored order whose buyer asked Jet to cancel one unit of its first SKU."""
+    (order_id,) = sandbox.generate_orders(1)
+    item = sandbox.order(order_id)["order_items"][0]
+    assert item["request_order_quantity"] > 1  # one unit is cancelled, the order stays open
+    make_integration().import_orders()
+    sandbox.request_directed_cancel(order_id, {item["merchant_sku"]: 1})
+    return order_id, str(item["merchant_sku"])
+
+
+def test_a_directed_cancel_answered_elsewhere_is_refreshed_once_then_not_refetched(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration, clock: Clock
+) -> None:
+    order_id, sku = _order_with_directed_cancel(sandbox, make_integration)
+    integration = make_integration()
+    integration.import_orders()
+    # Another tool answers the ask on Jet; Jet keeps jet_request_directed_cancel set.
+    elsewhere = Integration(
+        sandbox.client(rate_limit=None), MemoryStorage(clock=clock), clock=clock
+    )
+    elsewhere.import_orders()
+    elsewhere.cancel(order_id, {sku: 1})
+
+    integration.import_orders()
+    stored = memory.get_order(order_id)
+    assert stored is not None
+    assert not stored.directed_cancel
+    sandbox.clear_requests()
+    integration.import_orders()
+    integration.import_orders()
+
+    assert _fetched_ids(sandbox) == []
+
+
+def test_cancelling_the_units_of_a_directed_cancel_clears_the_flag_on_the_next_import(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order_id, sku = _order_with_directed_cancel(sandbox, make_integration)
+    integration = make_integration()
+    assert integration.import_orders().directed_cancels == (order_id,)
+
+    integration.cancel(order_id, {sku: 1})
+    sandbox.clear_requests()
+    report = integration.import_orders()
+
+    assert _fetched_ids(sandbox) == [order_id]
+    assert report.directed_cancels == ()
+    stored = memory.get_order(order_id)
+    assert stored is not None
+    assert not stored.directed_cancel
+    sandbox.clear_requests()
+    integration.import_orders()
+    assert _fetched_ids(sandbox) == []
 
 
 def test_a_ready_order_with_a_directed_cancel_is_imported_flagged_and_not_acknowledged(

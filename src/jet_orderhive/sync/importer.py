@@ -24,13 +24,15 @@ from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 from jet_orderhive.sync.returns import apply_returns, returns_state_name
 
-__all__ = ["import_orders", "stored_listing"]
+__all__ = ["forget_listing", "import_orders", "stored_listing"]
 
 log = logging.getLogger("jet_orderhive.sync")
 
 _STATE_WINDOW = "import:window_start"
 _STATE_INITIAL_DONE = "import:initial_sync_done"
 _STATE_OUTSIDE = "import:outside_window"
+#: Stored orders last seen in an ``isCancelled=true`` list when they were fetched and stored.
+_STATE_LISTED_CANCELLED = "import:listed_cancelled"
 
 
 def stored_listing(order: SalesOrder) -> ListQuery:
@@ -47,6 +49,22 @@ def stored_listing(order: SalesOrder) -> ListQuery:
         order.directed_cancel or order.order_status is OrderStatus.CANCELLED or all_cancelled
     )
     return ListQuery(status=order.channel_status, cancelled=cancelled)
+
+
+def forget_listing(engine: Engine, order_id: str) -> None:
+    """Drop what the last import saw of the order's ``isCancelled`` list, to refetch it once.
+
+    Called when a push changed the order on Jet in a way the stored record only approximates
+    (a cancel may answer a directed cancel): the next import sees the list differ and refetches.
+    """
+    key = engine.state_key(_STATE_LISTED_CANCELLED)
+    text = engine.storage.get_state(key)
+    if text is None:
+        return
+    seen = set(json.loads(text))
+    if order_id in seen:
+        seen.discard(order_id)
+        engine.storage.set_state(key, json.dumps(sorted(seen)))
 
 
 def _parse_order(fetched_order: object) -> JetOrder:
@@ -72,6 +90,7 @@ class _Run:
         self.now = engine.now()
         self.fresh: dict[str, JetOrder] = {}
         self.dry_customers: set[str] = set()
+        self.stored_now: set[str] = set()
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -89,6 +108,19 @@ class _Run:
         text = self.storage.get_state(self.engine.state_key(_STATE_OUTSIDE))
         return set(json.loads(text)) if text else set()
 
+    def listed_cancelled(self, stored: Iterable[SalesOrder]) -> set[str]:
+        """Stored orders Jet listed with ``isCancelled=true`` when they were last stored.
+
+        Observed rather than predicted: Jet keeps an order in that list while its
+        ``jet_request_directed_cancel`` is set, even after the named units are cancelled and
+        the record no longer shows a directed cancel. Without a record yet (a database written
+        before it was kept), the stored orders predict it.
+        """
+        text = self.storage.get_state(self.engine.state_key(_STATE_LISTED_CANCELLED))
+        if text is not None:
+            return set(json.loads(text))
+        return {order.channel_order_id for order in stored if stored_listing(order).cancelled}
+
     # -- the run -------------------------------------------------------------------------------
 
     def run(self) -> dict[str, JetOrder]:
@@ -97,9 +129,13 @@ class _Run:
         start = self.window_start()
         listed = self.read_lists()
         statuses = None if initial else _plan.OPEN_STATUSES
+        orders = self.storage.list_orders(channel_statuses=statuses)
+        seen_cancelled = self.listed_cancelled(orders)
         stored = {
-            order.channel_order_id: stored_listing(order)
-            for order in self.storage.list_orders(channel_statuses=statuses)
+            order.channel_order_id: ListQuery(
+                status=order.channel_status, cancelled=order.channel_order_id in seen_cancelled
+            )
+            for order in orders
         }
         outside = self.outside_window()
         plan = _plan.plan_import(
@@ -125,6 +161,14 @@ class _Run:
             # Only ids still listed are kept: the others can never be fetched by accident again.
             keep = (outside | newly_outside) & set(listed)
             self.storage.set_state(engine.state_key(_STATE_OUTSIDE), json.dumps(sorted(keep)))
+            # Only a stored record updates what was seen of it: an order whose fetch failed
+            # keeps its old entry, so the next run still sees the list differ and retries.
+            kept = (seen_cancelled & set(stored)) - self.stored_now
+            now_seen = {i for i in self.stored_now if i in listed and listed[i].cancelled}
+            seen = kept | now_seen
+            self.storage.set_state(
+                engine.state_key(_STATE_LISTED_CANCELLED), json.dumps(sorted(seen))
+            )
             if initial:
                 self.storage.set_state(engine.state_key(_STATE_INITIAL_DONE), self.now.isoformat())
         if initial:
@@ -228,7 +272,8 @@ class _Run:
         if returned:
             # Jet's order carries no returns; keep what import_returns recorded for it.
             mapped = apply_returns(mapped, json.loads(returned))
-        if jet_order.jet_request_directed_cancel:
+        if mapped.directed_cancel:
+            # Jet keeps its flag after the ask is answered; the mapping knows whether it is open.
             self.report.directed_cancel(order_id)
         ack = self.acknowledgement_for(jet_order, mapped)
         if engine.dry_run:
@@ -242,6 +287,7 @@ class _Run:
                 elif result is UpsertResult.UPDATED:
                     self.report.count("customers_updated")
             result = self.storage.upsert_order(mapped)
+            self.stored_now.add(order_id)
             if self.storage.release("order", order_id):
                 self.report.count("released")
             if ack is not None:

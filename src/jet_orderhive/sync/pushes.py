@@ -21,6 +21,7 @@ from jet_orderhive.storage.records import OutboxEntry
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync._plan import PushKind
+from jet_orderhive.sync.importer import forget_listing
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
 __all__ = ["Verdict", "flush", "judge"]
@@ -188,6 +189,9 @@ class _Flush:
                 updated = after_push(order, entry.kind)
                 if updated != order:
                     self.storage.upsert_order(updated)
+            if entry.kind == PushKind.CANCEL:
+                # Whether the cancel answered a directed cancel only Jet knows: refetch once.
+                forget_listing(self.engine, entry.target)
 
     def failed(self, entry: OutboxEntry, reason: str) -> None:
         engine = self.engine
