@@ -133,6 +133,29 @@ def test_one_malformed_order_is_quarantined_with_its_raw_payload_and_the_rest_st
     assert sandbox.count("acknowledge") == 49
 
 
+def test_an_open_order_the_initial_sync_could_not_fetch_is_imported_by_the_next_run(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    # An acknowledged order is on no new-order list, so only an initial sync brings it in.
+    (open_order,) = sandbox.generate_orders(1, status="acknowledged")
+    (ready,) = sandbox.generate_orders(1)
+    sandbox.fail_next(50, status=500, kind=f"/orders/withoutShipmentDetail/{open_order}")
+    integration = make_integration()
+    first = integration.import_orders()
+    assert memory.get_order(open_order) is None
+    assert [p.ref for p in first.problems] == [open_order]
+    sandbox.clear_faults()
+
+    second = integration.import_orders()
+
+    assert memory.get_order(open_order) is not None
+    assert second.counts.created == 1
+    assert memory.get_order(ready) is not None
+    sandbox.clear_requests()
+    integration.import_orders()
+    assert sandbox.count("order_detail") == 0
+
+
 def test_a_quarantined_order_that_jet_serves_correctly_later_is_imported_and_released(
     sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
 ) -> None:

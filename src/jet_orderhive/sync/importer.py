@@ -91,6 +91,7 @@ class _Run:
         self.fresh: dict[str, JetOrder] = {}
         self.dry_customers: set[str] = set()
         self.stored_now: set[str] = set()
+        self.unfetched: set[str] = set()
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -169,12 +170,19 @@ class _Run:
             self.storage.set_state(
                 engine.state_key(_STATE_LISTED_CANCELLED), json.dumps(sorted(seen))
             )
-            if initial:
+            # Later runs list only new orders; an open order the initial sync could not fetch
+            # would never come in, so the initial sync is repeated until every fetch succeeded.
+            if initial and not self.unfetched:
                 self.storage.set_state(engine.state_key(_STATE_INITIAL_DONE), self.now.isoformat())
         if initial:
             self.report.note(
                 f"initial sync: orders placed on or after {start.isoformat()} were considered"
             )
+            if self.unfetched:
+                self.report.note(
+                    f"initial sync: {len(self.unfetched)} order(s) could not be fetched; the next "
+                    "run repeats the initial sync for them"
+                )
         if newly_outside:
             self.report.note(
                 f"{len(newly_outside)} listed order(s) were placed before {start.isoformat()} "
@@ -246,6 +254,7 @@ class _Run:
         elif isinstance(error, JetNotFound):
             self.report.problem("order", order_id, f"Jet no longer serves this order: {error}")
         else:
+            self.unfetched.add(order_id)
             self.report.problem(
                 "order", order_id, f"could not fetch the order; the next run tries again: {error}"
             )
