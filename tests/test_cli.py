@@ -111,3 +111,19 @@ def test_sync_dry_run_against_a_served_sandbox_writes_nothing_to_jet(
         assert storage.get_state("default:import:window_start") is None
     finally:
         storage.close()
+
+
+def test_sync_with_refused_credentials_exits_3_with_a_message_and_no_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = JetSandbox(seed=5)
+    with sandbox.serve() as base_url:
+        monkeypatch.setenv("JET_API_USER", sandbox.user)
+        monkeypatch.setenv("JET_API_SECRET", "wrong-secret-value")
+        monkeypatch.setenv("JET_API_BASE_URL", base_url)
+        code = main(["sync", "--db", str(tmp_path / "x.db")])
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "JET_API_SECRET" in captured.err
+    assert "wrong-secret-value" not in captured.err + captured.out
+    assert sandbox.count("order_list") == 0

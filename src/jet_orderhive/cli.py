@@ -2,7 +2,8 @@
 
 Exit codes: 0 when everything went through, 1 when some record or push had a problem (the
 report lists it), 2 for a usage or configuration error (a missing environment variable, a bad
-path). Progress goes to stderr, and only when stderr is a terminal.
+path), 3 when the run could not finish because Jet refused or could not be reached. Progress
+goes to stderr, and only when stderr is a terminal.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from jet_orderhive import __version__
+from jet_orderhive.jet.errors import JetAuthError, JetError
 from jet_orderhive.orderhive.models import Shipment, ShipmentLine
 from jet_orderhive.storage.sqlite import SQLiteStorage
 from jet_orderhive.sync.integration import Integration
@@ -34,6 +36,7 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+EXIT_JET = 3
 
 
 class _Progress:
@@ -95,6 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as error:
         print(f"jet-orderhive: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except JetError as error:
+        # The message names the call and the status; errors never carry the secret or tokens.
+        print(f"jet-orderhive: the run stopped: {error}", file=sys.stderr)
+        if isinstance(error, JetAuthError):
+            print(
+                "jet-orderhive: check JET_API_USER, JET_API_SECRET and JET_API_BASE_URL",
+                file=sys.stderr,
+            )
+        return EXIT_JET
 
 
 class _UsageError(Exception):
