@@ -199,3 +199,30 @@ def test_run_once_stops_when_its_lease_is_lost(
     assert any("lost the lease" in note for note in report.notes)
     assert sandbox.count("inventory") == 0
     assert storage.acquire_lease("default:run_once", "next-worker", timedelta(minutes=1))
+
+
+def test_a_long_step_renews_its_lease_and_stops_at_the_next_item_once_it_is_lost(
+    sandbox: JetSandbox, clock: Clock
+) -> None:
+    from jet_orderhive.sync.integration import Integration
+
+    renewals: list[str] = []
+
+    class LosesLeaseOnSecondRenewal(MemoryStorage):
+        def renew_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+            renewals.append(name)
+            return len(renewals) < 2 and super().renew_lease(name, owner, ttl)
+
+    def slow_progress(_event: ProgressEvent) -> None:
+        clock.advance(timedelta(minutes=6))  # past a third of the 15-minute lease per item
+
+    sandbox.generate_orders(6)
+    storage = LosesLeaseOnSecondRenewal(clock=clock)
+    client = sandbox.client(rate_limit=None)
+    report = Integration(client, storage, clock=clock, progress=slow_progress).run_once()
+
+    assert len(renewals) == 2, "renewed inside the import step, before any step boundary"
+    assert storage.list_orders() == []
+    assert sandbox.count("order_list") == 2
+    assert any("lost the lease" in note for note in report.notes)
+    assert storage.acquire_lease("default:run_once", "next-worker", timedelta(minutes=1))

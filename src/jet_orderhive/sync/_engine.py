@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -20,7 +20,7 @@ from jet_orderhive.sync.progress import ProgressCallback, emit
 from jet_orderhive.sync.report import ReportBuilder, SyncReport
 from jet_orderhive.sync.settings import IntegrationSettings
 
-__all__ = ["Engine", "utc_now"]
+__all__ = ["Engine", "Lease", "LeaseLost", "utc_now"]
 
 log = logging.getLogger("jet_orderhive.sync")
 
@@ -28,6 +28,20 @@ log = logging.getLogger("jet_orderhive.sync")
 def utc_now() -> datetime:
     """The default clock: the current time in UTC."""
     return datetime.now(UTC)
+
+
+class LeaseLost(Exception):
+    """Another worker took over the lease mid-step; the step stops before its next item."""
+
+
+@attrs.define(kw_only=True)
+class Lease:
+    """A storage lease ``run_once`` holds, renewed as work advances so a long step keeps it."""
+
+    name: str
+    owner: str
+    ttl: timedelta
+    renewed_at: datetime
 
 
 @attrs.define(kw_only=True)
@@ -40,6 +54,7 @@ class Engine:
     mappings: Mappings
     clock: Callable[[], datetime] = utc_now
     progress: ProgressCallback | None = None
+    lease: Lease | None = None
 
     @property
     def dry_run(self) -> bool:
@@ -100,8 +115,23 @@ class Engine:
         )
 
     def tick(self, step: str, done: int, total: int | None) -> None:
-        """Report progress to the host's callback, if any."""
+        """Report progress to the host's callback, and keep a held lease alive.
+
+        Raises:
+            LeaseLost: the lease could not be renewed; another worker may be running.
+        """
         emit(self.progress, step, done, total)
+        lease = self.lease
+        if lease is None:
+            return
+        now = self.now()
+        # Renew well before expiry: a step longer than the TTL would otherwise let a second
+        # worker start the same work (and send the same pushes) alongside this one.
+        if now - lease.renewed_at < lease.ttl / 3:
+            return
+        if not self.storage.renew_lease(lease.name, lease.owner, lease.ttl):
+            raise LeaseLost(f"lost the lease {lease.name!r} during {step!r}")
+        lease.renewed_at = now
 
     @contextmanager
     def step(self, operation: str) -> Iterator[ReportBuilder]:

@@ -19,7 +19,7 @@ from jet_orderhive.storage.protocol import Storage
 from jet_orderhive.storage.records import PushStatus
 from jet_orderhive.sync import _plan, importer, pushes
 from jet_orderhive.sync._changes import apply_shipment, cancel_id, cancel_lines
-from jet_orderhive.sync._engine import Engine, utc_now
+from jet_orderhive.sync._engine import Engine, Lease, LeaseLost, utc_now
 from jet_orderhive.sync._plan import PushKind
 from jet_orderhive.sync.archive import sync_archived
 from jet_orderhive.sync.prices import PriceInput, push_prices
@@ -355,15 +355,21 @@ class Integration:
         if prices is not None:
             steps.append(lambda: self.push_prices(prices))
         reports: list[SyncReport] = []
+        if not engine.dry_run:
+            engine.lease = Lease(name=name, owner=owner, ttl=ttl, renewed_at=engine.now())
         try:
             for index, step in enumerate(steps):
-                if index and not engine.dry_run and not storage.renew_lease(name, owner, ttl):
-                    builder = ReportBuilder("run_once", engine.now(), dry_run=engine.dry_run)
-                    builder.note(f"lost the lease {name!r}; the remaining steps were not run")
-                    reports.append(engine.finish(builder))
-                    break
+                if index and engine.lease is not None:
+                    if not storage.renew_lease(name, owner, ttl):
+                        raise LeaseLost(f"lost the lease {name!r} between steps")
+                    engine.lease.renewed_at = engine.now()
                 reports.append(step())
+        except LeaseLost as error:
+            builder = ReportBuilder("run_once", engine.now(), dry_run=engine.dry_run)
+            builder.note(f"{error}; the remaining work was not done and the next run resumes it")
+            reports.append(engine.finish(builder))
         finally:
+            engine.lease = None
             if not engine.dry_run:
                 storage.release_lease(name, owner)
         return SyncReport.combine("run_once", reports)
