@@ -134,6 +134,34 @@ def test_refreshing_an_open_order_keeps_its_recorded_returns(
     assert order.line_items[0].quantity_returned == 1
 
 
+def test_a_return_for_an_order_placed_before_the_window_is_noted_not_a_problem(
+    sandbox: JetSandbox, memory: MemoryStorage, clock: Clock, make_integration: MakeIntegration
+) -> None:
+    payload = sandbox.factory.order(
+        quantities={"SKU-A": 1}, placed_at=clock.now - timedelta(days=40)
+    )
+    order_id = sandbox.add_order(payload)
+    # Another system with a longer history ships the old order; this one never imports it.
+    elsewhere = make_integration(MemoryStorage(clock=clock), initial_sync_days=60)
+    elsewhere.import_orders()
+    parcel = Shipment(
+        lines=(ShipmentLine(sku="SKU-A", quantity_shipped=1),),
+        courier_name="UPS",
+        tracking_number="1Z0000000009",
+    )
+    elsewhere.ship(order_id, parcel)
+    integration = make_integration()
+    integration.import_orders()
+    sandbox.add_return(order_id, {"SKU-A": 1})
+
+    report = integration.import_returns()
+
+    assert report.ok
+    assert report.problems == ()
+    assert any(order_id in note for note in report.notes)
+    assert memory.get_order(order_id) is None
+
+
 def test_progress_events_reach_the_callback(
     sandbox: JetSandbox, memory: MemoryStorage, clock: Clock
 ) -> None:

@@ -74,6 +74,7 @@ def import_returns(engine: Engine, report: ReportBuilder) -> None:
     for status in RETURN_STATUSES:
         ids.update(dict.fromkeys(engine.client.list_return_ids(status)))
     storage = engine.storage
+    unknown: list[str] = []
     for index, return_id in enumerate(ids, start=1):
         engine.tick("import returns", index, len(ids))
         try:
@@ -83,12 +84,13 @@ def import_returns(engine: Engine, report: ReportBuilder) -> None:
             continue
         order_id = jet_return.merchant_order_id or ""
         order = storage.get_order(order_id) if order_id else None
+        if not order_id:
+            report.problem("return", return_id, "Jet's return names no merchant_order_id")
+            continue
         if order is None:
-            report.problem(
-                "return",
-                return_id,
-                f"its order {order_id or '(none given)'} is not stored; it is read again next run",
-            )
+            # Not a failure: the order was placed before the import window (returns outlive
+            # it) or is not imported yet, in which case this return is applied on a later run.
+            unknown.append(f"{return_id} (order {order_id})")
             continue
         key = engine.state_key(returns_state_name(order_id))
         known: dict[str, dict[str, int]] = json.loads(storage.get_state(key) or "{}")
@@ -104,3 +106,9 @@ def import_returns(engine: Engine, report: ReportBuilder) -> None:
             storage.set_state(key, json.dumps(known, sort_keys=True))
             if updated != order:
                 storage.upsert_order(updated)
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" * (len(unknown) > 10))
+        report.note(
+            f"{len(unknown)} return(s) belong to orders that are not stored (placed before the "
+            f"import window, or not imported yet) and were left as they are: {shown}"
+        )
