@@ -156,6 +156,29 @@ def test_an_open_order_the_initial_sync_could_not_fetch_is_imported_by_the_next_
     assert sandbox.count("order_detail") == 0
 
 
+def test_a_quarantined_order_is_reported_by_field_without_the_buyers_values(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    (order_id,) = sandbox.generate_orders(1)
+
+    def break_recipient(order: dict[str, Any]) -> None:
+        order["shipping_to"]["recipient"]["phone_number"] = 5550187234
+        order["buyer"]["name"] = ["Quinn", "Example-Buyer"]
+
+    sandbox.corrupt_order(order_id, break_recipient)
+    report = make_integration().import_orders()
+
+    (problem,) = report.problems
+    assert "shipping_to.recipient.phone_number" in problem.reason
+    assert "buyer.name" in problem.reason
+    for value in ("5550187234", "Quinn", "Example-Buyer"):
+        assert value not in problem.reason
+        assert value not in repr(report) + str(report.to_dict())
+    entry = memory.get_quarantined("order", order_id)
+    assert entry is not None
+    assert "5550187234" in entry.reason, "the quarantine keeps the full detail"
+
+
 def test_a_quarantined_order_that_jet_serves_correctly_later_is_imported_and_released(
     sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
 ) -> None:

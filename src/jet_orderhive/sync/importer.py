@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
@@ -77,6 +78,21 @@ def _parse_order(fetched_order: object) -> JetOrder:
 
 def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
+
+
+_GOT_VALUE = re.compile(r",? got .*$", re.DOTALL)
+
+
+def _unparsed(error: JetPayloadError) -> str:
+    """The parse failure for the report: field paths and expectations, never payload values.
+
+    Jet's field errors quote the offending value ("got the number 5551234"), which may be a
+    buyer's phone or name; the report is printed and logged, so it names the fields only. The
+    quarantine entry keeps the full message next to the raw payload.
+    """
+    fields = [_GOT_VALUE.sub("", line) for line in error.errors]
+    detail = "; ".join(fields) if fields else "the body is not a JSON object of an order"
+    return f"Jet's order payload does not parse: {detail}"
 
 
 class _Run:
@@ -233,7 +249,9 @@ class _Run:
             try:
                 jet_order = _parse_order(fetched.order)
             except JetPayloadError as error:
-                self.to_quarantine(order_id, raw, f"Jet's order payload does not parse: {error}")
+                self.to_quarantine(
+                    order_id, raw, f"Jet's order payload does not parse: {error}", _unparsed(error)
+                )
                 continue
             self.fresh[order_id] = jet_order
             if order_id not in stored and jet_order.order_placed_date < start:
@@ -250,7 +268,9 @@ class _Run:
 
     def fetch_failed(self, order_id: str, error: JetError, raw: bytes | None) -> None:
         if isinstance(error, JetPayloadError) and raw is not None:
-            self.to_quarantine(order_id, raw, f"Jet's order payload does not parse: {error}")
+            self.to_quarantine(
+                order_id, raw, f"Jet's order payload does not parse: {error}", _unparsed(error)
+            )
         elif isinstance(error, JetNotFound):
             self.report.problem("order", order_id, f"Jet no longer serves this order: {error}")
         else:
@@ -259,9 +279,12 @@ class _Run:
                 "order", order_id, f"could not fetch the order; the next run tries again: {error}"
             )
 
-    def to_quarantine(self, order_id: str, raw: bytes, reason: str) -> None:
+    def to_quarantine(
+        self, order_id: str, raw: bytes, reason: str, shown: str | None = None
+    ) -> None:
+        """Quarantine with the full ``reason``; the report gets ``shown`` when given."""
         self.report.count("quarantined")
-        self.report.problem("order", order_id, reason)
+        self.report.problem("order", order_id, shown if shown is not None else reason)
         # The reason may quote a payload value, so it stays below INFO (buyer data rule).
         log.warning("order %s quarantined; the entry keeps the payload and the reason", order_id)
         log.debug("order %s quarantined: %s", order_id, reason)
