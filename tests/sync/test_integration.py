@@ -254,3 +254,20 @@ def test_a_long_step_renews_its_lease_and_stops_at_the_next_item_once_it_is_lost
     assert sandbox.count("order_list") == 2
     assert any("lost the lease" in note for note in report.notes)
     assert storage.acquire_lease("default:run_once", "next-worker", timedelta(minutes=1))
+
+
+def test_a_raising_progress_callback_does_not_stop_the_batch(
+    sandbox: JetSandbox, memory: MemoryStorage, clock: Clock
+) -> None:
+    from jet_orderhive.sync.integration import Integration
+
+    def broken_display(_event: ProgressEvent) -> None:
+        raise BrokenPipeError("the terminal went away")
+
+    ids = sandbox.generate_orders(5)
+    client = sandbox.client(rate_limit=None)
+    report = Integration(client, memory, clock=clock, progress=broken_display).import_orders()
+
+    assert sorted(o.channel_order_id for o in memory.list_orders()) == sorted(ids)
+    assert report.counts.acknowledged == 5
+    assert sandbox.count("acknowledge") == 5

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeAlias
 
 import attrs
 
 __all__ = ["ProgressCallback", "ProgressEvent", "emit"]
+
+log = logging.getLogger("jet_orderhive.sync")
 
 
 @attrs.frozen(kw_only=True)
@@ -33,10 +36,18 @@ class ProgressEvent:
 
 
 ProgressCallback: TypeAlias = Callable[[ProgressEvent], None]
-"""Receives progress events; it must be quick and must not raise."""
+"""Receives progress events; it should be quick. What it raises is logged and ignored."""
 
 
 def emit(callback: ProgressCallback | None, step: str, done: int, total: int | None) -> None:
-    """Send one event to ``callback`` if there is one."""
-    if callback is not None:
+    """Send one event to ``callback`` if there is one; its failure never stops the work.
+
+    A progress bar is a display: a closed terminal or a bug in it must not abort a batch
+    half-way, after some orders were stored and before their acknowledgements went out.
+    """
+    if callback is None:
+        return
+    try:
         callback(ProgressEvent(step=step, done=done, total=total))
+    except Exception:
+        log.warning("the progress callback raised during %r; the work goes on", step, exc_info=True)
