@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -43,6 +44,14 @@ def _order(**quantities: int) -> SalesOrder:
 def _ship(sku: str, shipped: int = 0, cancelled: int = 0) -> Shipment:
     line = ShipmentLine(sku=sku, quantity_shipped=shipped, quantity_cancelled=cancelled)
     return Shipment(lines=(line,), courier_name="UPS", tracking_number="1Z123")
+
+
+def test_a_directed_cancel_flag_stays_while_units_are_open_and_clears_once_none_is() -> None:
+    asked = attrs.evolve(_order(A=2, B=1), directed_cancel=True)
+    partly = apply_shipment(asked, _ship("A", shipped=1))
+    assert partly.directed_cancel, "units are still open: the ask may still be unanswered"
+    settled = apply_shipment(partly, Shipment(lines=cancel_lines(partly, None)))
+    assert not settled.directed_cancel, "no unit is open: Jet's order is complete"
 
 
 def test_partial_shipment_then_rest_moves_status_along() -> None:

@@ -88,15 +88,17 @@ def apply_shipment(order: SalesOrder, shipment: Shipment) -> SalesOrder:
     shipped, cancelled = _units(shipment.lines)
     lines = _apply_units(order, shipped, cancelled)
     status = _status_after(order, lines)
-    partially = any(line.quantity_cancelled for line in lines) and any(
-        line.quantity_open for line in lines
-    )
+    any_open = any(line.quantity_open for line in lines)
+    partially = any(line.quantity_cancelled for line in lines) and any_open
     return attrs.evolve(
         order,
         line_items=lines,
         shipments=(*order.shipments, shipment),
         order_status=status,
         partially_cancel=partially,
+        # As in the mapping: a directed cancel is open only while units are; a settled order
+        # is complete on Jet and never refreshed, so the flag would otherwise stay forever.
+        directed_cancel=order.directed_cancel and any_open,
     )
 
 
