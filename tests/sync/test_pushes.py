@@ -173,6 +173,34 @@ def test_a_failed_push_is_retried_later_with_backoff_and_sent_once(
     assert sandbox.order_status(order.channel_order_id) == "complete"
 
 
+def test_a_push_that_keeps_failing_gives_up_after_max_attempts_and_is_not_sent_again(
+    sandbox: JetSandbox,
+    memory: MemoryStorage,
+    clock: Clock,
+    make_integration: MakeIntegration,
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration)
+    integration = make_integration(push_retry_delay=timedelta(minutes=5), max_push_attempts=2)
+    sandbox.fail_next(1000, status=503, kind="shipped")
+    assert integration.cancel(order.channel_order_id).counts.pushes_failed == 1
+    clock.advance(timedelta(minutes=6))
+    second = integration.flush_pushes()
+    (outcome,) = second.pushes
+    assert outcome.reason is not None
+    assert "gave up after 2 attempts" in outcome.reason
+    sandbox.clear_faults()
+    sandbox.clear_requests()
+
+    clock.advance(timedelta(days=1))
+    third = integration.flush_pushes()
+
+    assert third.pushes == ()
+    assert sandbox.count("shipped") == 0
+    (entry,) = [p for p in memory.pushes() if p.kind == "cancel"]
+    assert entry.next_attempt_at is None
+    assert entry.attempts == 2
+
+
 def test_a_push_jet_refuses_fails_for_good(
     sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
 ) -> None:
