@@ -26,6 +26,14 @@ def _order_with_units(
     return order
 
 
+def _shipped_units(memory: MemoryStorage, order_id: str, sku: str) -> int:
+    order = memory.get_order(order_id)
+    assert order is not None
+    line = order.line_for_sku(sku)
+    assert line is not None
+    return line.quantity_shipped
+
+
 def _parcel(sku: str, units: int, tracking: str) -> Shipment:
     return Shipment(
         lines=(ShipmentLine(sku=sku, quantity_shipped=units),),
@@ -212,6 +220,28 @@ def test_a_push_jet_refuses_fails_for_good(
     (entry,) = [p for p in memory.pushes() if p.kind == "cancel"]
     assert entry.next_attempt_at is None
     assert memory.due(entry.updated_at + timedelta(days=30)) == []
+
+
+def test_a_shipment_jet_refused_for_good_is_undone_by_the_next_import_and_can_be_sent_again(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration)
+    order_id = order.channel_order_id
+    integration = make_integration()
+    sandbox.fail_next(1, status=400, kind="shipped")
+    refused = integration.ship(order_id, _parcel("SKU-A", 3, "1Z-TYPO"))
+    assert refused.counts.pushes_failed == 1
+    assert _shipped_units(memory, order_id, "SKU-A") == 3
+
+    integration.import_orders()
+
+    assert _shipped_units(memory, order_id, "SKU-A") == 0
+    again = integration.ship(order_id, _parcel("SKU-A", 3, "1Z-RIGHT"))
+    assert again.counts.shipped == 1
+    assert sandbox.order_status(order_id) == "inprogress"
+    sandbox.clear_requests()
+    integration.import_orders()
+    assert sandbox.count("order_detail") == 0, "refetched once, not on every run"
 
 
 def test_unknown_order_is_named_in_the_error(make_integration: MakeIntegration) -> None:

@@ -99,6 +99,7 @@ def plan_import(
     new_statuses: Collection[str],
     quarantined: Collection[str] = (),
     ignored: Collection[str] = (),
+    refresh: Collection[str] = (),
 ) -> ImportPlan:
     """Decide which order ids to fetch.
 
@@ -110,6 +111,7 @@ def plan_import(
         new_statuses: statuses whose lists bring new orders on later runs.
         quarantined: ids currently in quarantine.
         ignored: ids known to be outside the import window; never fetched again.
+        refresh: stored ids to fetch again even when listed under their stored list.
     """
     new: list[str] = []
     changed: list[str] = []
@@ -117,9 +119,11 @@ def plan_import(
     unchanged: list[str] = []
     quarantine = set(quarantined)
     skip = set(ignored)
+    again = set(refresh)
     for order_id, where in listed.items():
         if order_id in stored:
-            (unchanged if stored[order_id] == where else changed).append(order_id)
+            same = stored[order_id] == where and order_id not in again
+            (unchanged if same else changed).append(order_id)
         elif order_id in skip:
             continue
         elif order_id in quarantine:

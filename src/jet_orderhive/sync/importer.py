@@ -25,7 +25,7 @@ from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 from jet_orderhive.sync.returns import apply_returns, returns_state_name
 
-__all__ = ["forget_listing", "import_orders", "stored_listing"]
+__all__ = ["import_orders", "request_refresh", "stored_listing"]
 
 log = logging.getLogger("jet_orderhive.sync")
 
@@ -34,6 +34,8 @@ _STATE_INITIAL_DONE = "import:initial_sync_done"
 _STATE_OUTSIDE = "import:outside_window"
 #: Stored orders last seen in an ``isCancelled=true`` list when they were fetched and stored.
 _STATE_LISTED_CANCELLED = "import:listed_cancelled"
+#: Stored orders the next import fetches whatever the lists say (see `request_refresh`).
+_STATE_REFRESH = "import:refresh"
 
 
 def stored_listing(order: SalesOrder) -> ListQuery:
@@ -52,20 +54,19 @@ def stored_listing(order: SalesOrder) -> ListQuery:
     return ListQuery(status=order.channel_status, cancelled=cancelled)
 
 
-def forget_listing(engine: Engine, order_id: str) -> None:
-    """Drop what the last import saw of the order's ``isCancelled`` list, to refetch it once.
+def request_refresh(engine: Engine, order_id: str) -> None:
+    """Have the next import fetch this stored order again, whatever the lists say.
 
-    Called when a push changed the order on Jet in a way the stored record only approximates
-    (a cancel may answer a directed cancel): the next import sees the list differ and refetches.
+    For a push whose effect on Jet the stored record only approximates: a cancel may answer a
+    directed cancel, and a push Jet refused for good leaves units recorded locally that Jet
+    never saw. Either way only Jet's own copy puts the record right.
     """
-    key = engine.state_key(_STATE_LISTED_CANCELLED)
+    key = engine.state_key(_STATE_REFRESH)
     text = engine.storage.get_state(key)
-    if text is None:
-        return
-    seen = set(json.loads(text))
-    if order_id in seen:
-        seen.discard(order_id)
-        engine.storage.set_state(key, json.dumps(sorted(seen)))
+    wanted = set(json.loads(text)) if text else set()
+    if order_id not in wanted:
+        wanted.add(order_id)
+        engine.storage.set_state(key, json.dumps(sorted(wanted)))
 
 
 def _parse_order(fetched_order: object) -> JetOrder:
@@ -155,6 +156,8 @@ class _Run:
             for order in orders
         }
         outside = self.outside_window()
+        refresh_text = self.storage.get_state(engine.state_key(_STATE_REFRESH))
+        refresh = set(json.loads(refresh_text)) if refresh_text else set()
         plan = _plan.plan_import(
             listed=listed,
             stored=stored,
@@ -162,6 +165,7 @@ class _Run:
             new_statuses=_plan.new_order_statuses(self.settings),
             quarantined={e.external_id for e in self.storage.quarantined("order")},
             ignored=outside,
+            refresh=refresh,
         )
         log.info(
             "import: %d listed, %d new, %d changed, %d missing, %d quarantined to retry",
@@ -186,6 +190,10 @@ class _Run:
             self.storage.set_state(
                 engine.state_key(_STATE_LISTED_CANCELLED), json.dumps(sorted(seen))
             )
+            if refresh:
+                # Kept until the order is stored again (a blocked or failed fetch retries).
+                left = (refresh & set(stored)) - self.stored_now
+                self.storage.set_state(engine.state_key(_STATE_REFRESH), json.dumps(sorted(left)))
             # Later runs list only new orders; an open order the initial sync could not fetch
             # would never come in, so the initial sync is repeated until every fetch succeeded.
             if initial and not self.unfetched:

@@ -21,7 +21,7 @@ from jet_orderhive.storage.records import OutboxEntry
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync._plan import PushKind
-from jet_orderhive.sync.importer import forget_listing
+from jet_orderhive.sync.importer import request_refresh
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
 __all__ = ["Verdict", "flush", "judge"]
@@ -191,7 +191,7 @@ class _Flush:
                     self.storage.upsert_order(updated)
             if entry.kind == PushKind.CANCEL:
                 # Whether the cancel answered a directed cancel only Jet knows: refetch once.
-                forget_listing(self.engine, entry.target)
+                request_refresh(self.engine, entry.target)
 
     def failed(self, entry: OutboxEntry, reason: str) -> None:
         engine = self.engine
@@ -210,6 +210,10 @@ class _Flush:
             with self.storage.transaction():
                 self.storage.mark_failed(entry.key, reason, None)
                 self.storage.delete_state(_inflight_key(self.engine, entry.key))
+                if entry.kind != PushKind.ACKNOWLEDGE:
+                    # The stored record shows a change Jet never took; Jet's copy undoes it,
+                    # so the host can ship or cancel those units again.
+                    request_refresh(self.engine, entry.target)
         self.outcome(entry, PushResult.FAILED, reason)
 
 
