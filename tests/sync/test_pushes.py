@@ -244,6 +244,25 @@ def test_a_shipment_jet_refused_for_good_is_undone_by_the_next_import_and_can_be
     assert sandbox.count("order_detail") == 0, "refetched once, not on every run"
 
 
+def test_the_same_shipment_asked_again_after_its_push_gave_up_is_sent(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    order = _order_with_units(sandbox, memory, make_integration)
+    order_id = order.channel_order_id
+    integration = make_integration(max_push_attempts=1)
+    sandbox.fail_next(1000, status=503, kind="shipped")
+    parcel = _parcel("SKU-A", 1, "1Z-SAME")
+    assert integration.ship(order_id, parcel).counts.pushes_failed == 1
+    sandbox.clear_faults()
+    integration.import_orders()
+
+    again = integration.ship(order_id, parcel)
+
+    assert again.counts.shipped == 1
+    assert sandbox.order_status(order_id) == "inprogress"
+    assert _shipped_units(memory, order_id, "SKU-A") == 1
+
+
 def test_unknown_order_is_named_in_the_error(make_integration: MakeIntegration) -> None:
     with pytest.raises(OrderNotStored, match="import_orders"):
         make_integration().confirm("f" * 32)

@@ -266,13 +266,26 @@ class Integration:
             if push_on:
                 if give_up is not None:
                     storage.mark_failed(give_up, "superseded by the order's rejection", None)
-                storage.enqueue(key, kind=kind.value, target=order_id, payload=payload)
+                if not storage.enqueue(key, kind=kind.value, target=order_id, payload=payload):
+                    self._rearm(key)
         report.count(stored.value)
         if push_on:
             pushes.flush(engine, report, keys={key})
         else:
             report.push(PushOutcome(kind=kind.value, target=order_id, result=PushResult.DISABLED))
             report.note("push_order_status is off: the order was updated locally, nothing was sent")
+
+    def _rearm(self, key: str) -> None:
+        """Make a push that gave up due again: the host asked for the same change once more.
+
+        A key is enqueued once ever, so without this the change would be recorded locally and
+        never sent. A push that is pending, retrying or done is left alone.
+        """
+        storage = self._engine.storage
+        entry = storage.get_push(key)
+        if entry is None or entry.status is not PushStatus.FAILED or entry.next_attempt_at:
+            return
+        storage.mark_failed(key, "asked for again; sent once more", self._engine.now())
 
     def _check_acknowledged(self, order: SalesOrder, what: str) -> None:
         """Refuse a change Jet would refuse: shipping an order nobody is acknowledging."""
