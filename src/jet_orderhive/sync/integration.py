@@ -161,6 +161,7 @@ class Integration:
             if any(known.alt_shipment_id == alt_id for known in order.shipments):
                 report.note(f"shipment {alt_id} of order {order_id} was already recorded")
                 if engine.settings.push_order_status and not engine.dry_run:
+                    self._rearm(key)
                     pushes.flush(engine, report, keys={key})
             else:
                 body = engine.ship_notice(order, shipment).to_dict()
