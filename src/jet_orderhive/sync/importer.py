@@ -42,7 +42,9 @@ def stored_listing(order: SalesOrder) -> ListQuery:
     """The Jet list a stored order should be in, judged from the stored record alone.
 
     Jet's ``isCancelled=true`` lists hold rejected and wholly cancelled orders and those with a
-    directed cancel, so a stored order flagged that way is expected there.
+    directed cancel, so a stored order flagged that way is expected there. Only a fallback for
+    a database without observed lists: an answered directed cancel is no longer flagged on the
+    record while Jet still lists the order as cancelled.
     """
     lines = order.line_items
     all_cancelled = bool(lines) and all(
