@@ -482,15 +482,6 @@ def _settled(storage: Storage) -> list[str]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "cancel() of an order whose acknowledgement Jet applied but the engine never saw "
-        "confirmed (answer lost, or the process died before mark_done) takes the reject path "
-        "without re-reading Jet; Jet refuses the rejection (the order is acknowledged), the "
-        "push is given up and the cancel never reaches Jet"
-    ),
-)
 @pytest.mark.parametrize("lost", ["answer_dropped", "crash_before_mark_done"])
 def test_cancel_after_an_acknowledgement_jet_applied_unconfirmed_cancels_the_units_on_jet(
     lost: str, sandbox: JetSandbox, clock: Clock

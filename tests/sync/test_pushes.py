@@ -268,6 +268,41 @@ def test_the_same_shipment_asked_again_after_its_push_gave_up_is_sent(
     assert _shipped_units(memory, order_id, "SKU-A") == 1
 
 
+def test_cancel_after_a_local_shipment_awaiting_the_ack_cancels_the_rest_and_keeps_it(
+    sandbox: JetSandbox, memory: MemoryStorage, clock: Clock, make_integration: MakeIntegration
+) -> None:
+    sandbox.fail_next(1, status=500, kind="acknowledge")
+    order = _order_with_units(sandbox, memory, make_integration)
+    order_id = order.channel_order_id
+    assert sandbox.order_status(order_id) == "ready", "the acknowledgement has not gone through"
+    integration = make_integration()
+    integration.ship(order_id, _parcel("SKU-A", 1, "1Z-FIRST"))
+
+    integration.cancel(order_id)
+    clock.advance(timedelta(hours=7))
+    integration.run_once()
+
+    assert memory.get_push(f"reject:{order_id}") is None, "not a rejection: a unit is shipped"
+    shipments = sandbox.order(order_id)["shipments"]
+    assert isinstance(shipments, list)
+    on_jet: dict[str, tuple[int, int]] = {}
+    for shipment in shipments:
+        for line in shipment["shipment_items"]:
+            shipped, cancelled = on_jet.get(line["merchant_sku"], (0, 0))
+            on_jet[line["merchant_sku"]] = (
+                shipped + line.get("response_shipment_sku_quantity", 0),
+                cancelled + line.get("response_shipment_cancel_qty", 0),
+            )
+    assert on_jet == {"SKU-A": (1, 2), "SKU-B": (0, 1)}
+    stored = memory.get_order(order_id)
+    assert stored is not None
+    local = {
+        line.sku: (line.quantity_shipped, line.quantity_cancelled) for line in stored.line_items
+    }
+    assert local == on_jet
+    assert sandbox.order_status(order_id) == "complete"
+
+
 def test_unknown_order_is_named_in_the_error(make_integration: MakeIntegration) -> None:
     with pytest.raises(OrderNotStored, match="import_orders"):
         make_integration().confirm("f" * 32)

@@ -185,13 +185,33 @@ class Integration:
         engine = self._engine
         order = self._stored(order_id)
         with engine.step("cancel") as report:
-            ack = engine.storage.get_push(_plan.ack_key(order_id))
-            acknowledged = ack is not None and ack.status is PushStatus.DONE
-            if order.channel_status in _NOT_ACKNOWLEDGED and not acknowledged:
+            if self._rejectable(order):
                 self._reject(report, order, lines, AckStatus(reason))
             else:
                 self._cancel_units(report, order, lines)
         return engine.finish(report)
+
+    def _rejectable(self, order: SalesOrder) -> bool:
+        """Whether cancelling the whole order is still a rejection rather than cancel units.
+
+        Not once units were shipped locally (their shipment waits for the acknowledgement),
+        nor once Jet applied an acknowledgement whose answer never arrived: Jet refuses to
+        reject an acknowledged order, so only Jet's copy can tell.
+        """
+        engine = self._engine
+        if order.channel_status not in _NOT_ACKNOWLEDGED:
+            return False
+        if any(line.quantity_shipped for line in order.line_items):
+            return False
+        ack = engine.storage.get_push(_plan.ack_key(order.channel_order_id))
+        if ack is None:
+            return True
+        if ack.status is PushStatus.DONE:
+            return False
+        if pushes.may_have_been_sent(engine, ack):
+            jet_order = engine.client.get_order(order.channel_order_id)
+            return str(jet_order.status) in _NOT_ACKNOWLEDGED
+        return True
 
     def _reject(
         self,

@@ -24,7 +24,7 @@ from jet_orderhive.sync._plan import PushKind
 from jet_orderhive.sync.importer import request_refresh
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
-__all__ = ["Verdict", "flush", "judge"]
+__all__ = ["Verdict", "flush", "judge", "may_have_been_sent"]
 
 log = logging.getLogger("jet_orderhive.sync")
 
@@ -87,6 +87,13 @@ def _inflight_key(engine: Engine, key: str) -> str:
     return engine.state_key(f"outbox:inflight:{key}")
 
 
+def may_have_been_sent(engine: Engine, entry: OutboxEntry) -> bool:
+    """Whether Jet may have applied this push unconfirmed (a failed try, or a send cut short)."""
+    return (
+        entry.attempts > 0 or engine.storage.get_state(_inflight_key(engine, entry.key)) is not None
+    )
+
+
 class _Flush:
     def __init__(self, engine: Engine, report: ReportBuilder, fresh: Mapping[str, JetOrder]):
         self.engine = engine
@@ -102,12 +109,8 @@ class _Flush:
     def one(self, entry: OutboxEntry) -> None:
         engine = self.engine
         order_id = entry.target
-        may_have_been_sent = (
-            entry.attempts > 0
-            or self.storage.get_state(_inflight_key(engine, entry.key)) is not None
-        )
         current = self.fresh.get(order_id)
-        if current is None and may_have_been_sent:
+        if current is None and may_have_been_sent(engine, entry):
             try:
                 current = engine.client.get_order(order_id)
             except JetNotFound as error:
