@@ -179,8 +179,8 @@ class Integration:
         """Cancel units of a stored order (every open unit when ``lines`` is ``None``).
 
         Before Jet has the order acknowledged the whole order is rejected, with ``reason`` (one
-        of Jet's ``rejected - ...`` values); after, the units are cancelled with a cancel
-        shipment that carries a unique ``alt_shipment_id``.
+        of Jet's ``rejected - ...`` values); after, or once units were shipped locally, the
+        units are cancelled with a cancel shipment that carries a unique ``alt_shipment_id``.
         """
         engine = self._engine
         order = self._stored(order_id)
