@@ -189,3 +189,27 @@ def test_partly_answered_directed_cancel_keeps_the_rest_requested() -> None:
     order = map_order(JetOrder.from_dict(data), MappingContext())
     assert order.directed_cancel
     assert order.line_items[1].quantity_cancel_requested == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "extra"),
+    [
+        ("complete", {"exception_state": "exception - order rejected"}),
+        ("complete", {"exception_state": "exception - jet manual canceled to complete state"}),
+        ("ready", {"acknowledgement_status": "rejected - item level error"}),
+    ],
+    ids=["rejected", "cancelled-by-jet", "rejection-seen-before-complete"],
+)
+def test_a_closed_order_counts_every_unshipped_unit_cancelled(
+    status: str, extra: dict[str, Any]
+) -> None:
+    order = map_order(_order(status, [], **extra), MappingContext(import_created=True))
+    assert [line.quantity_cancelled for line in order.line_items] == [2, 3]
+    assert all(line.quantity_open == 0 for line in order.line_items)
+
+
+def test_a_completed_order_cancels_only_what_it_did_not_ship() -> None:
+    order = map_order(_order("complete", [_SHIP_ONE]), MappingContext())
+    by_sku = {line.sku: line for line in order.line_items}
+    assert (by_sku["C-300"].quantity_shipped, by_sku["C-300"].quantity_cancelled) == (1, 2)
+    assert by_sku["B289B4B"].quantity_cancelled == 2

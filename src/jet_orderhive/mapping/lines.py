@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from jet_orderhive.jet.enums import ReturnStatus
+from jet_orderhive.jet.enums import AckStatus, ExceptionState, OrderStatus, ReturnStatus
 from jet_orderhive.jet.models import JetOrder, JetReturn, OrderItem, PriceAdjustment
 from jet_orderhive.mapping.context import MappingContext, MappingError
 from jet_orderhive.orderhive.models import LineItem
@@ -84,6 +84,21 @@ def returned_quantities(jet_order: JetOrder, returns: Iterable[JetReturn]) -> di
     return totals
 
 
+def is_closed(jet_order: JetOrder) -> bool:
+    """Whether Jet closed the order: ``complete``, or rejected at acknowledgement.
+
+    Jet closes an order only when every unit is shipped or cancelled, so on a closed order every
+    unit not shipped counts as cancelled, whether or not a cancel shipment says so (a rejection
+    or a cancel by Jet sends none).
+    """
+    if jet_order.status == OrderStatus.COMPLETE:
+        return True
+    if jet_order.exception_state == ExceptionState.ORDER_REJECTED:
+        return True
+    ack = jet_order.acknowledgement_status
+    return ack is not None and ack.is_known and ack is not AckStatus.ACCEPTED
+
+
 def _take(pool: dict[str, int], key: str, wanted: int) -> int:
     # Jet reports shipments per SKU; when two lines share a SKU the units fill lines in order.
     available = pool.get(key, 0)
@@ -139,11 +154,14 @@ def map_line_items(
         shipped_pool[sku] = shipped
         cancelled_pool[sku] = cancelled
     returned = returned_quantities(jet_order, returns)
+    closed = is_closed(jet_order)
     lines = []
     for index, item in enumerate(jet_order.order_items):
         quantity = item.request_order_quantity
         shipped = _take(shipped_pool, item.merchant_sku, quantity)
         cancelled = _take(cancelled_pool, item.merchant_sku, quantity - shipped)
+        if closed:
+            cancelled = quantity - shipped
         back = returned.pop(item.order_item_id, 0)
         lines.append(
             _line(
