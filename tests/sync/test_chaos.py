@@ -114,6 +114,7 @@ class Account:
         self.created: list[str] = []
         self.released = False
         self.shipments = 0
+        self.shipped: list[tuple[str, Shipment]] = []
         self.log: list[str] = []
 
     # -- setup -------------------------------------------------------------------------------
@@ -198,8 +199,15 @@ class Account:
         return self.storage
 
     def host_change(self, integration: Integration) -> None:
-        """The host ships or cancels units of a random stored order that still has open units."""
+        """The host ships or cancels units of a random stored order that still has open units.
+
+        Sometimes it repeats an earlier shipment instead, as a host retrying after an error
+        would: a shipment already recorded must be neither recorded nor sent again.
+        """
         rng = self.rng
+        if self.shipped and rng.random() < 0.4:
+            self.repeat_shipment(integration)
+            return
         open_orders = [
             order
             for order in self.storage.list_orders()
@@ -223,6 +231,7 @@ class Account:
                 alt_shipment_id=f"chaos-{self.seed}-{self.shipments}",
             )
             self.log.append(f"ship({order_id}, {lines})")
+            self.shipped.append((order_id, shipment))
             integration.ship(order_id, shipment)
         elif choice < 0.75 or unacknowledged:
             self.log.append(f"cancel({order_id})")
@@ -231,6 +240,21 @@ class Account:
             lines = _some_units(rng, order)
             self.log.append(f"cancel({order_id}, {lines})")
             integration.cancel(order_id, lines)
+
+    def repeat_shipment(self, integration: Integration) -> None:
+        order_id, shipment = self.rng.choice(self.shipped)
+        self.log.append(f"ship({order_id}, {shipment.alt_shipment_id}) again")
+        stored = self.storage.get_order(order_id)
+        recorded = stored is not None and any(
+            s.alt_shipment_id == shipment.alt_shipment_id for s in stored.shipments
+        )
+        try:
+            integration.ship(order_id, shipment)
+        except ValueError:
+            # Only a shipment lost with a crashed process is new, and its units may be gone.
+            if recorded:
+                raise
+            self.log.append("  refused: its units are no longer open")
 
     def round(self, index: int, *, host_changes: bool = True) -> None:
         rng = self.rng
