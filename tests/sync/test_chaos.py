@@ -700,7 +700,7 @@ def test_guarantees_hold_when_created_orders_are_imported_too(seed: int, clock: 
     account.check()
 
 
-@pytest.mark.parametrize("seed", range(300, 308))
+@pytest.mark.parametrize("seed", range(30))
 def test_directed_cancels_answered_under_chaos_cancel_every_asked_unit_once(
     seed: int, clock: Clock
 ) -> None:
@@ -734,14 +734,6 @@ def test_directed_cancels_answered_under_chaos_cancel_every_asked_unit_once(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "an acknowledgement enqueued before Jet asked to cancel the order is still sent as "
-        "'accepted': pushes.judge() sends an ACKNOWLEDGE for any 'ready' order without looking "
-        "at jet_request_directed_cancel, so the engine accepts an order Jet asked to cancel"
-    ),
-)
 def test_a_pending_acknowledgement_is_not_sent_once_jet_asks_to_cancel_the_order(
     sandbox: JetSandbox, clock: Clock
 ) -> None:

@@ -336,3 +336,28 @@ def test_a_shipment_waits_while_the_orders_acknowledgement_is_failing(
     later = integration.flush_pushes()
     assert (later.counts.acknowledged, later.counts.shipped) == (1, 1)
     assert sandbox.order_status(order.channel_order_id) == "inprogress"
+
+
+def test_a_held_acknowledgement_is_not_accepted_after_jet_asks_to_cancel(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration, clock: Clock
+) -> None:
+    (order_id,) = sandbox.generate_orders(1)
+    sandbox.fail_next(1, status=500, kind="acknowledge")
+    make_integration().import_orders()
+    assert sandbox.order_status(order_id) == "ready"
+
+    sandbox.request_directed_cancel(order_id)
+    clock.advance(timedelta(hours=7))
+    report = make_integration().flush_pushes()
+
+    accepted = [
+        r
+        for r in sandbox.requests
+        if r.kind == "acknowledge"
+        and r.status == 204
+        and r.path.endswith(order_id + "/acknowledge")
+    ]
+    assert accepted == []
+    assert sandbox.order_status(order_id) == "ready"
+    assert [p.result for p in report.pushes] == [PushResult.FAILED]
+    assert "asks to cancel" in (report.pushes[0].reason or "")

@@ -52,11 +52,19 @@ def _shipment_ids(order: JetOrder) -> set[str]:
     return {s.alt_shipment_id for s in (order.shipments or ()) if s.alt_shipment_id}
 
 
+_HELD_FOR_CANCEL = (
+    "Jet asks to cancel this order; its acknowledgement is held until the request is answered"
+    " with cancel()"
+)
+
+
 def judge(kind: str, payload: Mapping[str, object], order: JetOrder) -> Judgement:
     """Decide from Jet's current order whether a push must be sent, is done, or cannot be."""
     status = str(order.status)
     ack_status = str(order.acknowledgement_status or "")
     if kind == PushKind.ACKNOWLEDGE:
+        if status == "ready" and order.jet_request_directed_cancel:
+            return Judgement(Verdict.WAIT, _HELD_FOR_CANCEL)
         if status == "ready":
             return Judgement(Verdict.SEND)
         if status == "created":
@@ -110,7 +118,10 @@ class _Flush:
         engine = self.engine
         order_id = entry.target
         current = self.fresh.get(order_id)
-        if current is None and may_have_been_sent(engine, entry):
+        # An acknowledgement not sent right after its import is checked against Jet first: Jet
+        # may have asked to cancel the order since, and then it must not be accepted.
+        stale_ack = entry.kind == PushKind.ACKNOWLEDGE
+        if current is None and (stale_ack or may_have_been_sent(engine, entry)):
             try:
                 current = engine.client.get_order(order_id)
             except JetNotFound as error:
@@ -154,10 +165,15 @@ class _Flush:
         self.outcome(entry, PushResult.SENT)
 
     def judge_from_storage(self, entry: OutboxEntry) -> Judgement:
-        """Without a fresh read, hold a shipment back while its order's ack is not through."""
+        """Without a fresh read, hold a shipment back while its order's ack is not through,
+        and an acknowledgement while Jet asks to cancel the order."""
+        stored = self.storage.get_order(entry.target)
+        if entry.kind == PushKind.ACKNOWLEDGE:
+            if stored is not None and stored.directed_cancel:
+                return Judgement(Verdict.WAIT, _HELD_FOR_CANCEL)
+            return Judgement(Verdict.SEND)
         if entry.kind not in (PushKind.SHIP, PushKind.CANCEL):
             return Judgement(Verdict.SEND)
-        stored = self.storage.get_order(entry.target)
         if stored is not None and stored.channel_status in ("created", "ready"):
             return Judgement(Verdict.WAIT, "the order's acknowledgement has not reached Jet yet")
         return Judgement(Verdict.SEND)
