@@ -382,3 +382,22 @@ def test_info_logs_carry_no_buyer_data(
         assert isinstance(buyer, dict)
         assert str(buyer["name"]) not in text
         assert str(order["hash_email"]) not in text
+
+
+def test_orders_imported_with_status_pushes_off_are_acknowledged_once_pushes_are_on(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    ids = sandbox.generate_orders(5)
+    make_integration(push_order_status=False).import_orders()
+    assert sandbox.count("acknowledge") == 0
+
+    dry = make_integration(dry_run=True).import_orders()
+    assert dry.push_results("acknowledge") == {PushResult.PLANNED: 5}
+    assert sandbox.count("acknowledge") == 0
+
+    report = make_integration().run_once()
+    assert report.counts.acknowledged == 5
+    assert {sandbox.order_status(i) for i in ids} == {"acknowledged"}
+
+    make_integration().run_once()
+    assert sandbox.count("acknowledge") == 5

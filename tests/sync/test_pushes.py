@@ -361,3 +361,18 @@ def test_a_held_acknowledgement_is_not_accepted_after_jet_asks_to_cancel(
     assert sandbox.order_status(order_id) == "ready"
     assert [p.result for p in report.pushes] == [PushResult.FAILED]
     assert "asks to cancel" in (report.pushes[0].reason or "")
+
+
+def test_a_malformed_outbox_entry_fails_alone_and_the_queue_goes_on(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    first, second = sandbox.generate_orders(2)
+    make_integration(push_order_status=False).import_orders()
+    memory.enqueue("ack:" + first, kind="acknowledge", target=first, payload={"oops": 1})
+    # The import queues the second order's acknowledgement and flushes the outbox.
+    report = make_integration().import_orders()
+
+    outcomes = {p.target: (p.result, p.reason) for p in report.pushes}
+    assert outcomes[first] == (PushResult.FAILED, "the outbox entry has no request body")
+    assert outcomes[second][0] is PushResult.SENT
+    assert sandbox.order_status(second) == "acknowledged"

@@ -178,6 +178,8 @@ class _Run:
             len(plan.retry),
         )
         self.report.count("unchanged", len(plan.unchanged))
+        by_id = {order.channel_order_id: order for order in orders}
+        self.catch_up_acknowledgements(by_id[i] for i in plan.unchanged if i in by_id)
         blocked = self.orders_with_pending_status_pushes()
         newly_outside = self.fetch_and_store(plan, start, stored, blocked)
         if not engine.dry_run:
@@ -340,6 +342,39 @@ class _Run:
                     payload={"body": ack},
                 )
         self.report.count(result.value)
+
+    def catch_up_acknowledgements(self, unchanged: Iterable[SalesOrder]) -> None:
+        """Queue the acknowledgement of a stored ``ready`` order that never got one.
+
+        Such an order was imported while status pushes (or confirm on import) were off; it is
+        not fetched again while Jet lists it unchanged, so it would never be acknowledged. The
+        flush re-reads it on Jet before sending, so a cancel asked for since is respected.
+        """
+        settings = self.settings
+        if not (settings.push_order_status and settings.confirm_on_import):
+            return
+        for order in unchanged:
+            if (
+                order.channel_status != "ready"
+                or order.order_status is not OrderStatus.CONFIRMED
+                or order.directed_cancel
+            ):
+                continue
+            order_id = order.channel_order_id
+            key = _plan.ack_key(order_id)
+            if self.storage.get_push(key) is not None:
+                continue
+            if self.engine.dry_run:
+                self.report.push(
+                    PushOutcome(
+                        kind=PushKind.ACKNOWLEDGE, target=order_id, result=PushResult.PLANNED
+                    )
+                )
+                continue
+            body = self.engine.acknowledgement(order).to_dict()
+            self.storage.enqueue(
+                key, kind=PushKind.ACKNOWLEDGE, target=order_id, payload={"body": body}
+            )
 
     def acknowledgement_for(
         self, jet_order: JetOrder, mapped: SalesOrder

@@ -117,6 +117,11 @@ class _Flush:
     def one(self, entry: OutboxEntry) -> None:
         engine = self.engine
         order_id = entry.target
+        if not isinstance(entry.payload.get("body"), Mapping):
+            # Written by another program or an older version: it can never be sent, and must
+            # not stop the pushes queued after it.
+            self.give_up(entry, "the outbox entry has no request body")
+            return
         current = self.fresh.get(order_id)
         # An acknowledgement not sent right after its import is checked against Jet first: Jet
         # may have asked to cancel the order since, and then it must not be accepted.
