@@ -471,6 +471,20 @@ def test_corrupted_order_is_served_broken_while_the_state_stays_intact(
     assert isinstance(sandbox.order(order_id)["order_items"][0]["item_price"], dict)
 
 
+def test_a_repaired_order_is_served_with_its_current_state(
+    sandbox: JetSandbox, api: httpx.Client
+) -> None:
+    (order_id,) = sandbox.generate_orders(1)
+    sandbox.corrupt_order(order_id, lambda o: o.update(status="broken"))
+    sandbox.set_order_status(order_id, "acknowledged")
+
+    sandbox.repair_order(order_id)
+
+    served = get_json(api, f"orders/withoutShipmentDetail/{order_id}")
+    assert served["status"] == "acknowledged"
+    assert served == sandbox.order(order_id)
+
+
 def test_generate_endpoint_seeds_orders_from_jets_test_body(
     sandbox: JetSandbox, api: httpx.Client
 ) -> None:

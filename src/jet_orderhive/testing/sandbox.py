@@ -359,6 +359,11 @@ class JetSandbox:
             mutate(broken)
             stored.corrupt = broken
 
+    def repair_order(self, order_id: str) -> None:
+        """Serve the order's real, current payload again after :meth:`corrupt_order`."""
+        with self._app.lock:
+            self._stored(order_id).corrupt = None
+
     # --- SKUs -----------------------------------------------------------------------------------
 
     def add_sku(
