@@ -46,7 +46,8 @@ class PriceLevel:
 
     Attributes:
         node_id: ``None`` for the SKU's own price; a fulfillment node id for a price that
-            applies at that node only (sent alongside the SKU's own price).
+            applies at that node only (sent alongside the SKU's own price). Jet's price call
+            is a ``PUT``: give every node price of a SKU in the same call.
     """
 
     sku: str = attrs.field(validator=_sku)
