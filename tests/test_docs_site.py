@@ -1,0 +1,65 @@
+"""The documentation site stays whole and its checkable claims stay true."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from jet_orderhive import Integration, MemoryStorage
+from jet_orderhive.testing import JetSandbox
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+def _nav_pages(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, list):
+        return [page for item in node for page in _nav_pages(item)]
+    if isinstance(node, dict):
+        return [page for value in node.values() for page in _nav_pages(value)]
+    return []
+
+
+@pytest.fixture(scope="module")
+def nav() -> list[str]:
+    yaml = pytest.importorskip("yaml", reason="PyYAML comes with mkdocs, the docs extra")
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    return _nav_pages(config["nav"])
+
+
+def test_nav_lists_every_page(nav: list[str]) -> None:
+    pages = {page.relative_to(DOCS).as_posix() for page in DOCS.rglob("*.md")}
+    assert pages - set(nav) == set()
+
+
+def test_every_nav_entry_is_a_page(nav: list[str]) -> None:
+    assert [entry for entry in nav if not (DOCS / entry).is_file()] == []
+
+
+def test_sync_state_keys_the_engine_page_names_are_the_ones_written() -> None:
+    page = (DOCS / "engine.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`<account>:(import:[a-z_]+)`", page))
+    assert named, "docs/engine.md names no sync-state key"
+    sandbox = JetSandbox(seed=8)
+    sandbox.generate_orders(2)
+    storage = MemoryStorage()
+    Integration(sandbox.client(), storage).import_orders()
+    missing = [key for key in sorted(named) if storage.get_state(f"default:{key}") is None]
+    assert missing == []
+
+
+def test_listed_cancelled_key_of_the_changelog_is_written() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "import:listed_cancelled" in changelog
+    sandbox = JetSandbox(seed=9)
+    order_id = sandbox.generate_orders(1)[0]
+    storage = MemoryStorage()
+    integration = Integration(sandbox.client(), storage)
+    integration.import_orders()
+    sandbox.request_directed_cancel(order_id)
+    integration.import_orders()
+    assert order_id in (storage.get_state("default:import:listed_cancelled") or "")
