@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 
-from jet_orderhive import Integration, MemoryStorage
+from jet_orderhive import Integration, IntegrationSettings, MemoryStorage
 from jet_orderhive.testing import JetSandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,3 +65,21 @@ def test_listed_cancelled_key_of_the_changelog_is_written() -> None:
     sandbox.request_directed_cancel(order_id)
     integration.import_orders()
     assert order_id in (storage.get_state("default:import:listed_cancelled") or "")
+
+
+def _settings_table() -> dict[str, str]:
+    page = (DOCS / "engine.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| `([^`]+)` \| [^\n]*\|$", page, re.MULTILINE)
+    return dict(rows)
+
+
+def test_settings_table_names_every_setting_once() -> None:
+    table = _settings_table()
+    assert set(table) == {field.name for field in attrs.fields(IntegrationSettings)}
+
+
+def test_settings_table_gives_the_real_defaults() -> None:
+    defaults = IntegrationSettings()
+    for name, text in _settings_table().items():
+        documented = eval(text, {"timedelta": timedelta})  # noqa: S307 - literals of our docs
+        assert documented == getattr(defaults, name), f"docs/engine.md: default of {name}"
