@@ -370,3 +370,11 @@ def test_built_wheel_ships_py_typed() -> None:
     }
     assert "jet_orderhive/py.typed" in included
     assert "jet_orderhive/__init__.py" in included
+
+
+@pytest.mark.parametrize("cls", [JetClient, AsyncJetClient], ids=lambda c: c.__name__)
+def test_client_type_hints_resolve_at_runtime(cls: type[object]) -> None:
+    # Tools such as documentation builders and validators read them with get_type_hints.
+    for name, member in vars(cls).items():
+        if callable(member) and not name.startswith("_"):
+            typing.get_type_hints(member)

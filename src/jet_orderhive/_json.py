@@ -9,12 +9,16 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TypeAlias
+
+from typing_extensions import TypeAliasType
 
 __all__ = ["JsonValue", "dumps", "loads"]
 
-JsonValue: TypeAlias = (
-    bool | int | Decimal | str | Sequence["JsonValue"] | Mapping[str, "JsonValue"] | None
+# A real alias object (not a string-referencing union) so that ``typing.get_type_hints`` can
+# resolve public signatures that mention it from any module.
+JsonValue = TypeAliasType(
+    "JsonValue",
+    "bool | int | Decimal | str | Sequence[JsonValue] | Mapping[str, JsonValue] | None",
 )
 
 

@@ -112,7 +112,7 @@ def _env_settings(environ: Mapping[str, str] | None, options: ClientOptions) -> 
     if missing:
         raise ValueError(
             f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: export "
-            "the Jet API user and secret from Jet's partner portal, or pass user= and secret="
+            "the Jet API user and secret from Jet's partner portal"
         )
     if env.get(_ENV_BASE_URL):
         options.setdefault("base_url", env[_ENV_BASE_URL])

@@ -14,13 +14,19 @@ import random
 import secrets
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeAlias, cast
+from typing import Any, TypeAlias, Unpack, cast
 from urllib.parse import urlsplit
 
 import httpx
 
 from jet_orderhive._json import JsonValue
 from jet_orderhive.jet._time import format_jet_timestamp, parse_jet_datetime
+from jet_orderhive.jet.client import (
+    AsyncJetClient,
+    AsyncJetClientOptions,
+    JetClient,
+    JetClientOptions,
+)
 from jet_orderhive.testing._sandbox import catalog, returns
 from jet_orderhive.testing._sandbox import orders as order_rules
 from jet_orderhive.testing._sandbox.app import Config, SandboxApp
@@ -35,9 +41,6 @@ from jet_orderhive.testing.factories import (
     OrderFactory,
     OrderStatusName,
 )
-
-if TYPE_CHECKING:
-    from jet_orderhive.jet.client import AsyncJetClient, JetClient
 
 __all__ = ["DroppedConnection", "JetSandbox", "JsonObject", "SandboxRequest"]
 
@@ -154,24 +157,20 @@ class JetSandbox:
         """An in-process transport for ``httpx.AsyncClient(transport=...)``."""
         return AsyncSandboxTransport(self._app, self._async_sleep)
 
-    def client(self, **kwargs: Any) -> JetClient:
+    def client(self, **kwargs: Unpack[JetClientOptions]) -> JetClient:
         """A :class:`JetClient` wired to this sandbox in-process; ``kwargs`` go to the client.
 
         The client's rate limit is off unless ``rate_limit=`` is passed: the sandbox answers
         in-process, and real pacing would only slow the caller's tests down.
         """
-        from jet_orderhive.jet.client import JetClient
-
         kwargs.setdefault("base_url", self.base_url)
         kwargs.setdefault("transport", self.transport())
         kwargs.setdefault("clock", self.now)
         kwargs.setdefault("rate_limit", None)
         return JetClient(self.user, self.secret, **kwargs)
 
-    def async_client(self, **kwargs: Any) -> AsyncJetClient:
+    def async_client(self, **kwargs: Unpack[AsyncJetClientOptions]) -> AsyncJetClient:
         """An :class:`AsyncJetClient` wired to this sandbox in-process (rate limit off)."""
-        from jet_orderhive.jet.client import AsyncJetClient
-
         kwargs.setdefault("base_url", self.base_url)
         kwargs.setdefault("transport", self.async_transport())
         kwargs.setdefault("clock", self.now)
