@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import attrs
 
+from jet_orderhive._clock import utc_now
+
 __all__ = ["MappingContext", "MappingError", "utc_now"]
-
-
-def utc_now() -> datetime:
-    """The default clock: the current time in UTC."""
-    return datetime.now(UTC)
 
 
 class MappingError(ValueError):

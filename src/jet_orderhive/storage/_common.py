@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from jet_orderhive import _json
+from jet_orderhive._clock import utc_now
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import SalesOrder
 
@@ -24,11 +25,6 @@ __all__ = [
     "price_node",
     "utc_now",
 ]
-
-
-def utc_now() -> datetime:
-    """The default clock: the current time in UTC."""
-    return datetime.now(UTC)
 
 
 def check_aware(value: datetime, name: str) -> datetime:

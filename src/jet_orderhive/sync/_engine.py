@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import attrs
 
+from jet_orderhive._clock import utc_now
 from jet_orderhive.jet.client import JetClient
 from jet_orderhive.jet.enums import AckStatus
 from jet_orderhive.jet.models import Acknowledgement, JetOrder, ShipNotice
@@ -23,11 +24,6 @@ from jet_orderhive.sync.settings import IntegrationSettings
 __all__ = ["Engine", "Lease", "LeaseLost", "utc_now"]
 
 log = logging.getLogger("jet_orderhive.sync")
-
-
-def utc_now() -> datetime:
-    """The default clock: the current time in UTC."""
-    return datetime.now(UTC)
 
 
 class LeaseLost(Exception):
