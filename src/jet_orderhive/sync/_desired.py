@@ -13,13 +13,16 @@ from jet_orderhive.jet.errors import JetError, JetPayloadError
 from jet_orderhive.jet.models import InventoryUpdate, PriceUpdate
 from jet_orderhive.storage.records import PushedKey
 from jet_orderhive.sync._engine import Engine
-from jet_orderhive.sync.report import ReportBuilder
+from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
 __all__ = [
     "DesiredPlan",
     "bulk_results",
+    "check_sku",
     "diff_desired",
     "group_by_sku",
+    "report_disabled",
+    "report_plan",
     "send_bulk",
     "skus_named_in_errors",
 ]
@@ -82,15 +85,64 @@ def skus_named_in_errors(lines: Iterable[str], known: Iterable[str]) -> dict[str
     return found
 
 
-# -- the shared push runner --------------------------------------------------------------------
+def check_sku(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    """attrs validator: a SKU is a non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"a SKU must be a non-empty string, got {value!r}")
 
 
-@attrs.frozen(kw_only=True)
-class SkuResult:
-    """What happened to one SKU's request: sent (``error`` is ``None``) or failed and why."""
+def report_disabled(
+    report: ReportBuilder, kind: str, levels: Iterable[tuple[str, str | None, object]]
+) -> None:
+    """Report each ``(sku, node, value)`` as not sent because the ``push_<kind>`` toggle is off."""
+    for sku, node, value in levels:
+        report.push(
+            PushOutcome(
+                kind=kind, target=sku, node=node, result=PushResult.DISABLED, value=str(value)
+            )
+        )
 
-    sku: str
-    error: str | None = None
+
+def report_plan(
+    report: ReportBuilder,
+    kind: str,
+    plan: DesiredPlan[V],
+    failures: Mapping[str, str],
+    *,
+    dry_run: bool,
+) -> None:
+    """One outcome per ``(sku, node)``: skipped, failed (with its SKU's reason), planned or sent.
+
+    Node ``""`` stands for a SKU-level value and is reported as no node.
+    """
+    for (sku, node), value in plan.skip.items():
+        report.push(
+            PushOutcome(
+                kind=kind,
+                target=sku,
+                node=node or None,
+                result=PushResult.SKIPPED,
+                value=str(value),
+                reason="equal to the last pushed value",
+            )
+        )
+    for (sku, node), value in plan.send.items():
+        if sku in failures:
+            result, reason = PushResult.FAILED, failures[sku]
+        elif dry_run:
+            result, reason = PushResult.PLANNED, None
+        else:
+            result, reason = PushResult.SENT, None
+        report.push(
+            PushOutcome(
+                kind=kind,
+                target=sku,
+                node=node or None,
+                result=result,
+                value=str(value),
+                reason=reason,
+            )
+        )
 
 
 def bulk_results(

@@ -12,9 +12,16 @@ from jet_orderhive.jet.enums import FileType
 from jet_orderhive.jet.errors import JetError
 from jet_orderhive.jet.models import NodePrice, PriceUpdate
 from jet_orderhive.storage.records import PushedKey
-from jet_orderhive.sync._desired import diff_desired, group_by_sku, send_bulk
+from jet_orderhive.sync._desired import (
+    check_sku,
+    diff_desired,
+    group_by_sku,
+    report_disabled,
+    report_plan,
+    send_bulk,
+)
 from jet_orderhive.sync._engine import Engine
-from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
+from jet_orderhive.sync.report import ReportBuilder
 
 __all__ = ["PriceInput", "PriceLevel", "desired_prices", "price_levels", "push_prices"]
 
@@ -26,11 +33,6 @@ def _price(instance: PriceLevel, _attribute: attrs.Attribute[Decimal], value: De
         )
     if not value.is_finite() or value <= 0:
         raise ValueError(f"price for SKU {instance.sku!r} must be above 0, got {value}")
-
-
-def _sku(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"a SKU must be a non-empty string, got {value!r}")
 
 
 def _to_decimal(value: object) -> object:
@@ -50,7 +52,7 @@ class PriceLevel:
             is a ``PUT``: give every node price of a SKU in the same call.
     """
 
-    sku: str = attrs.field(validator=_sku)
+    sku: str = attrs.field(validator=check_sku)
     price: Decimal = attrs.field(converter=_to_decimal, validator=_price)
     node_id: str | None = None
 
@@ -113,32 +115,12 @@ def push_prices(engine: Engine, report: ReportBuilder, prices: PriceInput) -> No
     """Send the prices that differ from the last pushed ones (bulk file when many)."""
     records = price_levels(prices)
     if not engine.settings.push_price:
-        for level in records:
-            report.push(
-                PushOutcome(
-                    kind="price",
-                    target=level.sku,
-                    node=level.node_id,
-                    result=PushResult.DISABLED,
-                    value=str(level.price),
-                )
-            )
+        report_disabled(report, "price", ((lv.sku, lv.node_id, lv.price) for lv in records))
         report.note("push_price is off: no price was sent to Jet")
         return
     desired = desired_prices(records)
     last = engine.storage.pushed_price_many({*desired, *((sku, "") for sku, _node in desired)})
     plan = diff_desired(desired, last)
-    for (sku, node), price in plan.skip.items():
-        report.push(
-            PushOutcome(
-                kind="price",
-                target=sku,
-                node=node or None,
-                result=PushResult.SKIPPED,
-                value=str(price),
-                reason="equal to the last pushed value",
-            )
-        )
     updates, failures = _requests(plan.send, desired, last)
     if engine.dry_run or not updates:
         pass
@@ -154,20 +136,4 @@ def push_prices(engine: Engine, report: ReportBuilder, prices: PriceInput) -> No
     accepted = {key: price for key, price in plan.send.items() if key[0] not in failures}
     if accepted and not engine.dry_run:
         engine.storage.set_pushed_price_many(accepted)
-    for (sku, node), price in plan.send.items():
-        if sku in failures:
-            result, reason = PushResult.FAILED, failures[sku]
-        elif engine.dry_run:
-            result, reason = PushResult.PLANNED, None
-        else:
-            result, reason = PushResult.SENT, None
-        report.push(
-            PushOutcome(
-                kind="price",
-                target=sku,
-                node=node or None,
-                result=result,
-                value=str(price),
-                reason=reason,
-            )
-        )
+    report_plan(report, "price", plan, failures, dry_run=engine.dry_run)

@@ -11,9 +11,16 @@ from jet_orderhive.jet.enums import FileType
 from jet_orderhive.jet.errors import JetError
 from jet_orderhive.jet.models import InventoryUpdate, NodeQuantity
 from jet_orderhive.storage.records import PushedKey
-from jet_orderhive.sync._desired import diff_desired, group_by_sku, send_bulk
+from jet_orderhive.sync._desired import (
+    check_sku,
+    diff_desired,
+    group_by_sku,
+    report_disabled,
+    report_plan,
+    send_bulk,
+)
 from jet_orderhive.sync._engine import Engine
-from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
+from jet_orderhive.sync.report import ReportBuilder
 
 __all__ = ["StockInput", "StockLevel", "desired_stock", "push_stock", "stock_levels"]
 
@@ -25,11 +32,6 @@ def _quantity(instance: StockLevel, _attribute: attrs.Attribute[int], value: int
         raise ValueError(f"stock for SKU {instance.sku!r} must not be negative, got {value}")
 
 
-def _sku(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"a SKU must be a non-empty string, got {value!r}")
-
-
 @attrs.frozen(kw_only=True)
 class StockLevel:
     """How many units of ``sku`` Jet should offer from ``node_id``.
@@ -39,7 +41,7 @@ class StockLevel:
             (``IntegrationSettings.fulfillment_node_id``, or the merchant's first node).
     """
 
-    sku: str = attrs.field(validator=_sku)
+    sku: str = attrs.field(validator=check_sku)
     quantity: int = attrs.field(validator=_quantity)
     node_id: str | None = None
 
@@ -93,32 +95,12 @@ def push_stock(engine: Engine, report: ReportBuilder, levels: StockInput) -> Non
     """Send the stock levels that differ from the last pushed ones (bulk file when many)."""
     records = stock_levels(levels)
     if not engine.settings.push_stock:
-        for level in records:
-            report.push(
-                PushOutcome(
-                    kind="stock",
-                    target=level.sku,
-                    node=level.node_id,
-                    result=PushResult.DISABLED,
-                    value=str(level.quantity),
-                )
-            )
+        report_disabled(report, "stock", ((lv.sku, lv.node_id, lv.quantity) for lv in records))
         report.note("push_stock is off: no stock was sent to Jet")
         return
     desired = desired_stock(records, _default_node(engine, records))
     last = engine.storage.pushed_stock_many(desired)
     plan = diff_desired(desired, last)
-    for (sku, node), qty in plan.skip.items():
-        report.push(
-            PushOutcome(
-                kind="stock",
-                target=sku,
-                node=node,
-                result=PushResult.SKIPPED,
-                value=str(qty),
-                reason="equal to the last pushed value",
-            )
-        )
     by_sku = group_by_sku(plan.send)
     failures: dict[str, str] = {}
     if engine.dry_run or not by_sku:
@@ -147,15 +129,4 @@ def push_stock(engine: Engine, report: ReportBuilder, levels: StockInput) -> Non
     accepted = {key: qty for key, qty in plan.send.items() if key[0] not in failures}
     if accepted and not engine.dry_run:
         engine.storage.set_pushed_stock_many(accepted)
-    for (sku, node), qty in plan.send.items():
-        if engine.dry_run:
-            result, reason = PushResult.PLANNED, None
-        elif sku in failures:
-            result, reason = PushResult.FAILED, failures[sku]
-        else:
-            result, reason = PushResult.SENT, None
-        report.push(
-            PushOutcome(
-                kind="stock", target=sku, node=node, result=result, value=str(qty), reason=reason
-            )
-        )
+    report_plan(report, "stock", plan, failures, dry_run=engine.dry_run)
