@@ -108,7 +108,7 @@ def test_sync_dry_run_against_a_served_sandbox_writes_nothing_to_jet(
     try:
         assert storage.list_orders() == []
         assert storage.pushes() == []
-        assert storage.get_state("default:import:window_start") is None
+        assert storage.get_state("import:window_start") is None
     finally:
         storage.close()
 

@@ -44,13 +44,13 @@ def test_every_nav_entry_is_a_page(nav: list[str]) -> None:
 
 def test_sync_state_keys_the_engine_page_names_are_the_ones_written() -> None:
     page = (DOCS / "engine.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"`<account>:(import:[a-z_]+)`", page))
+    named = set(re.findall(r"`(import:[a-z_]+)`", page))
     assert named, "docs/engine.md names no sync-state key"
     sandbox = JetSandbox(seed=8)
     sandbox.generate_orders(2)
     storage = MemoryStorage()
     Integration(sandbox.client(), storage).import_orders()
-    missing = [key for key in sorted(named) if storage.get_state(f"default:{key}") is None]
+    missing = [key for key in sorted(named) if storage.get_state(key) is None]
     assert missing == []
 
 
@@ -64,7 +64,7 @@ def test_listed_cancelled_key_of_the_changelog_is_written() -> None:
     integration.import_orders()
     sandbox.request_directed_cancel(order_id)
     integration.import_orders()
-    assert order_id in (storage.get_state("default:import:listed_cancelled") or "")
+    assert order_id in (storage.get_state("import:listed_cancelled") or "")
 
 
 def _settings_table() -> dict[str, str]:

@@ -303,8 +303,8 @@ def test_reference_adapters_satisfy_the_storage_protocol(
 
 
 def test_storage_reads_back_orders_and_customers() -> None:
-    assert list(_parameters(Storage.get_order)) == ["jet_order_id"]
-    assert list(_parameters(Storage.get_customer)) == ["email"]
+    assert list(_parameters(Storage.get_order)) == ["jet_order_id", "account"]
+    assert list(_parameters(Storage.get_customer)) == ["email", "account"]
     hints_order = typing.get_type_hints(Storage.get_order)["return"]
     hints_customer = typing.get_type_hints(Storage.get_customer)["return"]
     assert hints_order == SalesOrder | None

@@ -1,10 +1,10 @@
 """A worked example: a `Storage` over a key/value mapping of JSON strings.
 
 Many hosts keep state in a key/value store (Redis, DynamoDB, etcd). This adapter shows how the
-protocol maps onto one: every record is JSON text under a namespaced key, and a unit of work is
-an undo journal that restores the previous values on rollback. Pass any ``MutableMapping[str,
-str]`` (a plain ``dict`` by default). Listing scans keys by prefix, which is fine for an example;
-a real store would keep an index per namespace.
+protocol maps onto one: every record is JSON text under a key namespaced by account and kind,
+and a unit of work is an undo journal that restores the previous values on rollback. Pass any
+``MutableMapping[str, str]`` (a plain ``dict`` by default). Listing scans keys by prefix, which
+is fine for an example; a real store would keep an index per namespace.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from jet_orderhive.orderhive import Customer, SalesOrder, normalize_email
 from jet_orderhive.storage import (
+    DEFAULT_ACCOUNT,
     LinkedSku,
     OutboxEntry,
     PushedKey,
@@ -41,6 +42,24 @@ def _aware(value: datetime, name: str) -> datetime:
 
 def _time(text: Any) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
+
+
+def _claimable(entry: OutboxEntry, at: datetime) -> bool:
+    return (
+        entry.status is not PushStatus.DONE
+        and entry.next_attempt_at is not None
+        and entry.next_attempt_at <= at
+    )
+
+
+def _claimed_by_other(entry: OutboxEntry, owner: str | None, now: datetime) -> bool:
+    expires = entry.claim_expires_at
+    return (
+        entry.claimed_by is not None
+        and entry.claimed_by != owner
+        and expires is not None
+        and expires > now
+    )
 
 
 def _held_by_other(held: Any, owner: str, now: datetime) -> bool:
@@ -136,8 +155,8 @@ class DictStorage:
 
     # -- orders and customers ---------------------------------------------------------------
 
-    def upsert_order(self, order: SalesOrder) -> UpsertResult:
-        key = f"order:{order.channel_order_id}"
+    def upsert_order(self, order: SalesOrder, *, account: str = DEFAULT_ACCOUNT) -> UpsertResult:
+        key = f"{account}{_SEP}order:{order.channel_order_id}"
         with self.transaction():
             before = self._data.get(key)
             if before == encode_json(order.to_dict()):
@@ -145,20 +164,24 @@ class DictStorage:
             self._put(key, order.to_dict())
             return UpsertResult.CREATED if before is None else UpsertResult.UPDATED
 
-    def get_order(self, jet_order_id: str) -> SalesOrder | None:
-        data = self._get(f"order:{jet_order_id}")
+    def get_order(self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT) -> SalesOrder | None:
+        data = self._get(f"{account}{_SEP}order:{jet_order_id}")
         return None if data is None else SalesOrder.from_dict(data)
 
-    def list_orders(self, *, channel_statuses: Collection[str] | None = None) -> list[SalesOrder]:
+    def list_orders(
+        self, *, channel_statuses: Collection[str] | None = None, account: str = DEFAULT_ACCOUNT
+    ) -> list[SalesOrder]:
         if isinstance(channel_statuses, str):
             raise TypeError("channel_statuses must be a collection of statuses, not one string")
-        orders = [SalesOrder.from_dict(data) for data in self._scan("order:")]
+        orders = [SalesOrder.from_dict(data) for data in self._scan(f"{account}{_SEP}order:")]
         if channel_statuses is None:
             return orders
         return [order for order in orders if order.channel_status in set(channel_statuses)]
 
-    def upsert_customer(self, customer: Customer) -> UpsertResult:
-        key = f"customer:{customer.email}"
+    def upsert_customer(
+        self, customer: Customer, *, account: str = DEFAULT_ACCOUNT
+    ) -> UpsertResult:
+        key = f"{account}{_SEP}customer:{customer.email}"
         with self.transaction():
             data = self._get(key)
             if data is None:
@@ -171,12 +194,12 @@ class DictStorage:
             self._put(key, merged.to_dict())
             return UpsertResult.UPDATED
 
-    def get_customer(self, email: str) -> Customer | None:
-        data = self._get(f"customer:{normalize_email(email)}")
+    def get_customer(self, email: str, *, account: str = DEFAULT_ACCOUNT) -> Customer | None:
+        data = self._get(f"{account}{_SEP}customer:{normalize_email(email)}")
         return None if data is None else Customer.from_dict(data)
 
-    def list_customers(self) -> list[Customer]:
-        return [Customer.from_dict(data) for data in self._scan("customer:")]
+    def list_customers(self, *, account: str = DEFAULT_ACCOUNT) -> list[Customer]:
+        return [Customer.from_dict(data) for data in self._scan(f"{account}{_SEP}customer:")]
 
     # -- outbox: one JSON object per entry; "seq" keeps enqueue order -----------------------
 
@@ -188,17 +211,18 @@ class DictStorage:
         target: str,
         payload: Mapping[str, Any],
         not_before: datetime | None = None,
+        account: str = DEFAULT_ACCOUNT,
     ) -> bool:
         when = None if not_before is None else _aware(not_before, "not_before")
         with self.transaction():
-            if f"push:{key}" in self._data:
+            if f"{account}{_SEP}push:{key}" in self._data:
                 return False
             now = self._now()
             due_at = now if when is None else when
-            seq = int(self._get("meta:seq") or 0) + 1
-            self._put("meta:seq", seq)
+            seq = int(self._get(f"{account}{_SEP}meta:seq") or 0) + 1
+            self._put(f"{account}{_SEP}meta:seq", seq)
             self._put(
-                f"push:{key}",
+                f"{account}{_SEP}push:{key}",
                 {
                     "key": key,
                     "kind": kind,
@@ -228,51 +252,113 @@ class DictStorage:
             last_error=data["last_error"],
             created_at=datetime.fromisoformat(data["created_at"]),
             updated_at=datetime.fromisoformat(data["updated_at"]),
+            claimed_by=data.get("claimed_by"),
+            claim_expires_at=_time(data.get("claim_expires_at")),
+            claims=data.get("claims", 0),
         )
 
-    def _rows(self) -> list[dict[str, Any]]:
-        return sorted(self._scan("push:"), key=lambda row: row["seq"])
+    def _rows(self, account: str) -> list[dict[str, Any]]:
+        return sorted(self._scan(f"{account}{_SEP}push:"), key=lambda row: row["seq"])
 
-    def due(self, now: datetime | None = None, limit: int | None = None) -> list[OutboxEntry]:
+    def due(
+        self,
+        now: datetime | None = None,
+        limit: int | None = None,
+        *,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> list[OutboxEntry]:
         at = self._now() if now is None else _aware(now, "now")
-        entries = [self._entry(row) for row in self._rows()]
+        entries = [self._entry(row) for row in self._rows(account)]
         ready = [
-            e
-            for e in entries
-            if e.status is not PushStatus.DONE
-            and e.next_attempt_at is not None
-            and e.next_attempt_at <= at
+            e for e in entries if _claimable(e, at) and not _claimed_by_other(e, None, self._now())
         ]
         # sorted() is stable, so entries with equal times stay in enqueue order.
         ready.sort(key=lambda e: (e.next_attempt_at, e.created_at))
         return ready if limit is None else ready[:limit]
 
-    def get_push(self, key: str) -> OutboxEntry | None:
-        data = self._get(f"push:{key}")
+    def claim(
+        self, key: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> OutboxEntry | None:
+        if ttl <= timedelta(0):
+            raise ValueError(f"claim ttl must be positive, got {ttl}")
+        with self.transaction():
+            now = self._now()
+            data = self._get(f"{account}{_SEP}push:{key}")
+            if data is None:
+                return None
+            entry = self._entry(data)
+            if not _claimable(entry, now) or _claimed_by_other(entry, owner, now):
+                return None
+            data.update(
+                claimed_by=owner,
+                claim_expires_at=(now + ttl).isoformat(),
+                claims=entry.claims + 1,
+            )
+            self._put(f"{account}{_SEP}push:{key}", data)
+            return self._entry(data)
+
+    def renew_claim(
+        self, key: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
+        if ttl <= timedelta(0):
+            raise ValueError(f"claim ttl must be positive, got {ttl}")
+        with self.transaction():
+            now = self._now()
+            data = self._get(f"{account}{_SEP}push:{key}")
+            if data is None:
+                return False
+            entry = self._entry(data)
+            expires = entry.claim_expires_at
+            if entry.claimed_by != owner or expires is None or expires <= now:
+                return False
+            data["claim_expires_at"] = (now + ttl).isoformat()
+            self._put(f"{account}{_SEP}push:{key}", data)
+            return True
+
+    def get_push(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> OutboxEntry | None:
+        data = self._get(f"{account}{_SEP}push:{key}")
         return None if data is None else self._entry(data)
 
-    def pushes(self, *, status: PushStatus | None = None) -> list[OutboxEntry]:
-        entries = [self._entry(row) for row in self._rows()]
+    def pushes(
+        self, *, status: PushStatus | None = None, account: str = DEFAULT_ACCOUNT
+    ) -> list[OutboxEntry]:
+        entries = [self._entry(row) for row in self._rows(account)]
         return [e for e in entries if status is None or e.status is status]
 
-    def _update_push(self, key: str, **changes: Any) -> None:
+    def _update_push(
+        self, key: str, account: str, owner: str | None = None, **changes: Any
+    ) -> bool:
         with self.transaction():
-            data = self._get(f"push:{key}")
+            data = self._get(f"{account}{_SEP}push:{key}")
             if data is None:
                 raise KeyError(f"no outbox entry with key {key!r}")
             if data["status"] == PushStatus.DONE.value:
-                return  # done is final
+                return False  # done is final
+            if owner is not None and _claimed_by_other(self._entry(data), owner, self._now()):
+                return False  # the worker that lost its claim no longer decides
             data.update(changes, attempts=data["attempts"] + 1)
+            data.update(claimed_by=None, claim_expires_at=None)
             data["updated_at"] = self._now().isoformat()
-            self._put(f"push:{key}", data)
+            self._put(f"{account}{_SEP}push:{key}", data)
+            return True
 
-    def mark_done(self, key: str) -> None:
-        self._update_push(key, status=PushStatus.DONE.value, next_attempt_at=None)
+    def mark_done(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> None:
+        self._update_push(key, account, status=PushStatus.DONE.value, next_attempt_at=None)
 
-    def mark_failed(self, key: str, error: str, next_attempt_at: datetime | None) -> None:
+    def mark_failed(
+        self,
+        key: str,
+        error: str,
+        next_attempt_at: datetime | None,
+        *,
+        owner: str | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> bool:
         retry = None if next_attempt_at is None else _aware(next_attempt_at, "next_attempt_at")
-        self._update_push(
+        return self._update_push(
             key,
+            account,
+            owner,
             status=PushStatus.FAILED.value,
             last_error=error,
             next_attempt_at=None if retry is None else retry.isoformat(),
@@ -280,43 +366,39 @@ class DictStorage:
 
     # -- last-pushed stock and price --------------------------------------------------------
 
-    def get_pushed_stock(self, sku: str, node: str) -> int | None:
-        value = self._get(f"stock:{sku}{_SEP}{node}")
-        return None if value is None else int(value)
+    def pushed_stock_many(
+        self, keys: Iterable[PushedKey], *, account: str = DEFAULT_ACCOUNT
+    ) -> dict[PushedKey, int]:
+        found = {key: self._get(f"{account}{_SEP}stock:{key[0]}{_SEP}{key[1]}") for key in keys}
+        return {key: int(value) for key, value in found.items() if value is not None}
 
-    def set_pushed_stock(self, sku: str, node: str, quantity: int) -> None:
-        self.set_pushed_stock_many({(sku, node): quantity})
-
-    def pushed_stock_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, int]:
-        found = {key: self.get_pushed_stock(*key) for key in keys}
-        return {key: value for key, value in found.items() if value is not None}
-
-    def set_pushed_stock_many(self, values: Mapping[PushedKey, int]) -> None:
+    def set_pushed_stock_many(
+        self, values: Mapping[PushedKey, int], *, account: str = DEFAULT_ACCOUNT
+    ) -> None:
         for (sku, _node), quantity in values.items():
             if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
                 raise ValueError(f"stock for {sku!r} must be a non-negative int")
         with self.transaction():
             for (sku, node), quantity in values.items():
-                self._put(f"stock:{sku}{_SEP}{node}", quantity)
+                self._put(f"{account}{_SEP}stock:{sku}{_SEP}{node}", quantity)
 
-    def get_pushed_price(self, sku: str, node: str | None = None) -> Decimal | None:
-        value = self._get(f"price:{sku}{_SEP}{node or ''}")
-        return None if value is None else Decimal(value)
+    def pushed_price_many(
+        self, keys: Iterable[PushedKey], *, account: str = DEFAULT_ACCOUNT
+    ) -> dict[PushedKey, Decimal]:
+        found = {key: self._get(f"{account}{_SEP}price:{key[0]}{_SEP}{key[1]}") for key in keys}
+        return {key: Decimal(value) for key, value in found.items() if value is not None}
 
-    def set_pushed_price(self, sku: str, node: str | None, price: Decimal) -> None:
-        self.set_pushed_price_many({(sku, node or ""): price})
-
-    def pushed_price_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, Decimal]:
-        found = {key: self.get_pushed_price(*key) for key in keys}
-        return {key: value for key, value in found.items() if value is not None}
-
-    def set_pushed_price_many(self, values: Mapping[PushedKey, Decimal]) -> None:
+    def set_pushed_price_many(
+        self, values: Mapping[PushedKey, Decimal], *, account: str = DEFAULT_ACCOUNT
+    ) -> None:
         for (sku, _node), price in values.items():
             if not isinstance(price, Decimal) or not price.is_finite():
                 raise TypeError(f"price for {sku!r} must be a finite Decimal, got {price!r}")
         with self.transaction():
             for (sku, node), price in values.items():
-                self._put(f"price:{sku}{_SEP}{node}", str(price))  # text keeps trailing zeros
+                self._put(
+                    f"{account}{_SEP}price:{sku}{_SEP}{node}", str(price)
+                )  # text keeps trailing zeros
 
     # -- linked SKUs ------------------------------------------------------------------------
 
@@ -329,33 +411,34 @@ class DictStorage:
             linked_at=datetime.fromisoformat(data["linked_at"]),
         )
 
-    def link_sku(self, sku: str) -> bool:
+    def link_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         with self.transaction():
-            if f"sku:{sku}" in self._data:
+            if f"{account}{_SEP}sku:{sku}" in self._data:
                 return False
             now = self._now().isoformat()
             self._put(
-                f"sku:{sku}", {"sku": sku, "archived": False, "archived_at": None, "linked_at": now}
+                f"{account}{_SEP}sku:{sku}",
+                {"sku": sku, "archived": False, "archived_at": None, "linked_at": now},
             )
             return True
 
-    def get_linked_sku(self, sku: str) -> LinkedSku | None:
-        data = self._get(f"sku:{sku}")
+    def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
+        data = self._get(f"{account}{_SEP}sku:{sku}")
         return None if data is None else self._linked(data)
 
-    def linked_skus(self) -> list[LinkedSku]:
-        return [self._linked(data) for data in self._scan("sku:")]
+    def linked_skus(self, *, account: str = DEFAULT_ACCOUNT) -> list[LinkedSku]:
+        return [self._linked(data) for data in self._scan(f"{account}{_SEP}sku:")]
 
-    def set_sku_archived(self, sku: str, archived: bool) -> bool:
+    def set_sku_archived(self, sku: str, archived: bool, *, account: str = DEFAULT_ACCOUNT) -> bool:
         with self.transaction():
-            data = self._get(f"sku:{sku}")
+            data = self._get(f"{account}{_SEP}sku:{sku}")
             if data is None:
                 raise KeyError(f"SKU {sku!r} is not linked")
             if data["archived"] == archived:
                 return False
             data["archived"] = archived
             data["archived_at"] = self._now().isoformat() if archived else None
-            self._put(f"sku:{sku}", data)
+            self._put(f"{account}{_SEP}sku:{sku}", data)
             return True
 
     # -- quarantine: the raw bytes are kept as hex, so JSON never touches them --------------
@@ -373,11 +456,17 @@ class DictStorage:
         )
 
     def quarantine(
-        self, kind: str, external_id: str, payload: bytes, reason: str
+        self,
+        kind: str,
+        external_id: str,
+        payload: bytes,
+        reason: str,
+        *,
+        account: str = DEFAULT_ACCOUNT,
     ) -> QuarantineEntry:
         if not isinstance(payload, bytes):
             raise TypeError("quarantine payload must be bytes")
-        key = f"quarantine:{kind}{_SEP}{external_id}"
+        key = f"{account}{_SEP}quarantine:{kind}{_SEP}{external_id}"
         with self.transaction():
             old = self._get(key)
             now = self._now().isoformat()
@@ -393,58 +482,76 @@ class DictStorage:
             self._put(key, data)
             return self._quarantined(data)
 
-    def get_quarantined(self, kind: str, external_id: str) -> QuarantineEntry | None:
-        data = self._get(f"quarantine:{kind}{_SEP}{external_id}")
+    def get_quarantined(
+        self, kind: str, external_id: str, *, account: str = DEFAULT_ACCOUNT
+    ) -> QuarantineEntry | None:
+        data = self._get(f"{account}{_SEP}quarantine:{kind}{_SEP}{external_id}")
         return None if data is None else self._quarantined(data)
 
-    def quarantined(self, kind: str | None = None) -> list[QuarantineEntry]:
-        prefix = "quarantine:" if kind is None else f"quarantine:{kind}{_SEP}"
+    def quarantined(
+        self, kind: str | None = None, *, account: str = DEFAULT_ACCOUNT
+    ) -> list[QuarantineEntry]:
+        prefix = (
+            f"{account}{_SEP}quarantine:"
+            if kind is None
+            else f"{account}{_SEP}quarantine:{kind}{_SEP}"
+        )
         entries = [self._quarantined(data) for data in self._scan(prefix)]
         return sorted(entries, key=lambda e: (e.first_seen, e.kind, e.external_id))
 
-    def release(self, kind: str, external_id: str) -> bool:
+    def release(self, kind: str, external_id: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         with self.transaction():
-            return self._delete(f"quarantine:{kind}{_SEP}{external_id}")
+            return self._delete(f"{account}{_SEP}quarantine:{kind}{_SEP}{external_id}")
 
     # -- sync state and leases ----------------------------------------------------------------
 
-    def get_state(self, key: str) -> str | None:
-        value = self._get(f"state:{key}")
+    def get_state(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> str | None:
+        value = self._get(f"{account}{_SEP}state:{key}")
         return None if value is None else str(value)
 
-    def set_state(self, key: str, value: str) -> None:
+    def set_state(self, key: str, value: str, *, account: str = DEFAULT_ACCOUNT) -> None:
         with self.transaction():
-            self._put(f"state:{key}", value)
+            self._put(f"{account}{_SEP}state:{key}", value)
 
-    def delete_state(self, key: str) -> bool:
+    def delete_state(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         with self.transaction():
-            return self._delete(f"state:{key}")
+            return self._delete(f"{account}{_SEP}state:{key}")
 
-    def acquire_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+    def acquire_lease(
+        self, name: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
         if ttl <= timedelta(0):
             raise ValueError(f"lease ttl must be positive, got {ttl}")
         with self.transaction():
             now = self._now()
-            held = self._get(f"lease:{name}")
+            held = self._get(f"{account}{_SEP}lease:{name}")
             if _held_by_other(held, owner, now):
                 return False
-            self._put(f"lease:{name}", {"owner": owner, "expires_at": (now + ttl).isoformat()})
+            self._put(
+                f"{account}{_SEP}lease:{name}",
+                {"owner": owner, "expires_at": (now + ttl).isoformat()},
+            )
             return True
 
-    def renew_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+    def renew_lease(
+        self, name: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
         if ttl <= timedelta(0):
             raise ValueError(f"lease ttl must be positive, got {ttl}")
         with self.transaction():
             now = self._now()
-            held = self._get(f"lease:{name}")
+            held = self._get(f"{account}{_SEP}lease:{name}")
             if not _held_by(held, owner, now):
                 return False
-            self._put(f"lease:{name}", {"owner": owner, "expires_at": (now + ttl).isoformat()})
+            self._put(
+                f"{account}{_SEP}lease:{name}",
+                {"owner": owner, "expires_at": (now + ttl).isoformat()},
+            )
             return True
 
-    def release_lease(self, name: str, owner: str) -> bool:
+    def release_lease(self, name: str, owner: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         with self.transaction():
-            held = self._get(f"lease:{name}")
+            held = self._get(f"{account}{_SEP}lease:{name}")
             if not held or held["owner"] != owner:
                 return False
-            return self._delete(f"lease:{name}")
+            return self._delete(f"{account}{_SEP}lease:{name}")

@@ -17,5 +17,7 @@ class TestMemoryStorage(StorageContract):
 def test_repr_counts_records_without_showing_them() -> None:
     storage = MemoryStorage()
     storage.upsert_order(make_sales_order())
-    assert repr(storage) == "MemoryStorage(orders=1, customers=0, outbox=0, quarantined=0)"
+    assert repr(storage) == (
+        "MemoryStorage(accounts=1, orders=1, customers=0, outbox=0, quarantined=0)"
+    )
     assert "jane" not in repr(storage).lower()

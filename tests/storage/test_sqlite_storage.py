@@ -7,6 +7,7 @@ import gc
 import json
 import os
 import selectors
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -14,12 +15,14 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 import jet_orderhive.storage.sqlite as sqlite_module
 from jet_orderhive.storage import (
+    PushStatus,
     SQLiteStorage,
     StorageBusyError,
     StorageError,
@@ -312,3 +315,39 @@ def test_write_goes_through_once_the_other_writer_lets_go(
         storage.set_state("k", "v")
         assert storage.get_state("k") == "v"
         assert len(fake_time.sleeps) == 3
+
+
+def test_a_database_written_by_release_0_1_is_migrated_into_its_account(tmp_path: Path) -> None:
+    # Written by the 0.1.0.dev0 engine for account "shop-a": three imported and acknowledged
+    # orders, a stock push, a linked SKU, a quarantined order, a ship push left in flight
+    # (its "outbox:inflight" key set) and a held run_once lease.
+    path = tmp_path / "old.sqlite"
+    shutil.copyfile(Path(__file__).parent / "data" / "schema-v1.sqlite", path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+    clock = FakeClock(datetime(2026, 1, 10, 12, 1, tzinfo=UTC))
+    with SQLiteStorage(path, clock=clock) as storage:
+        assert storage.list_orders() == []
+        orders = storage.list_orders(account="shop-a")
+        assert len(orders) == 3
+        assert {o.channel_status for o in orders} == {"acknowledged"}
+        assert len(storage.list_customers(account="shop-a")) == 3
+        acks = [e for e in storage.pushes(account="shop-a") if e.kind == "acknowledge"]
+        assert len(acks) == 3
+        assert all(e.status is PushStatus.DONE for e in acks)
+        in_flight = storage.get_push("ship:x:S-1", account="shop-a")
+        assert in_flight is not None
+        assert in_flight.may_have_been_sent
+        assert storage.get_state("outbox:inflight:ship:x:S-1", account="shop-a") is None
+        assert storage.get_state("import:window_start", account="shop-a") is not None
+        assert storage.get_state("shop-a:import:window_start", account="shop-a") is None
+        assert storage.get_linked_sku("SKU-OLD", account="shop-a") is not None
+        assert storage.quarantined(account="shop-a")[0].payload == b"{\xff"
+        assert storage.pushed_stock_many(
+            [("SKU-OLD", "5e3c9f4e0b7a4e1c9d0a1b2c3d4e5f60")], account="shop-a"
+        ) == {("SKU-OLD", "5e3c9f4e0b7a4e1c9d0a1b2c3d4e5f60"): 4}
+        lease = timedelta(minutes=1)
+        assert not storage.acquire_lease("run_once", "new-worker", lease, account="shop-a")
+        assert storage.acquire_lease("run_once", "old-worker", lease, account="shop-a")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)

@@ -24,4 +24,4 @@ def test_example_keeps_everything_as_json_text_in_the_given_mapping(
     storage.set_state("cursor", "c1")
     storage.quarantine("order", "o1", b"\xff", "bad")
     assert all(isinstance(value, str) for value in data.values())
-    assert set(data) == {"state:cursor", "quarantine:order\x1fo1"}
+    assert set(data) == {"default\x1fstate:cursor", "default\x1fquarantine:order\x1fo1"}

@@ -20,8 +20,8 @@ from jet_orderhive.testing.storage_kit import FakeClock, StorageContract
 
 
 class _AlwaysCreated(MemoryStorage):
-    def upsert_order(self, order: SalesOrder) -> UpsertResult:
-        super().upsert_order(order)
+    def upsert_order(self, order: SalesOrder, *, account: str = "default") -> UpsertResult:
+        super().upsert_order(order, account=account)
         return UpsertResult.CREATED
 
 
@@ -40,21 +40,26 @@ class _ForgetfulOutbox(MemoryStorage):
         target: str,
         payload: Mapping[str, JsonValue],
         not_before: datetime | None = None,
+        account: str = "default",
     ) -> bool:
-        super().enqueue(key, kind=kind, target=target, payload=payload, not_before=not_before)
+        super().enqueue(
+            key, kind=kind, target=target, payload=payload, not_before=not_before, account=account
+        )
         return True
 
 
 class _SharedLease(MemoryStorage):
-    def acquire_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
-        super().acquire_lease(name, owner, ttl)
+    def acquire_lease(
+        self, name: str, owner: str, ttl: timedelta, *, account: str = "default"
+    ) -> bool:
+        super().acquire_lease(name, owner, ttl, account=account)
         return True
 
 
 class _TextQuarantine(MemoryStorage):
-    def quarantine(self, kind: str, external_id: str, payload: bytes, reason: str):  # type: ignore[no-untyped-def]
+    def quarantine(self, kind: str, external_id: str, payload: bytes, reason: str, **kw):  # type: ignore[no-untyped-def]
         text = payload.decode("utf-8", errors="replace").encode()
-        return super().quarantine(kind, external_id, text, reason)
+        return super().quarantine(kind, external_id, text, reason, **kw)
 
 
 class _WallClock(MemoryStorage):
@@ -63,16 +68,16 @@ class _WallClock(MemoryStorage):
 
 
 class _DoneComesBack(MemoryStorage):
-    def mark_done(self, key: str) -> None:
-        self.mark_failed(key, "pretend", datetime(2000, 1, 1, tzinfo=UTC))
+    def mark_done(self, key: str, *, account: str = "default") -> None:
+        self.mark_failed(key, "pretend", datetime(2000, 1, 1, tzinfo=UTC), account=account)
 
 
 class _CaseSensitiveCustomers(MemoryStorage):
     def __init__(self, *, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__(clock=clock)
 
-    def upsert_customer(self, customer):  # type: ignore[no-untyped-def]
-        result = super().upsert_customer(customer)
+    def upsert_customer(self, customer, **kw):  # type: ignore[no-untyped-def]
+        result = super().upsert_customer(customer, **kw)
         return UpsertResult.CREATED if result is UpsertResult.UNCHANGED else result
 
 
@@ -134,8 +139,8 @@ def test_subclassing_the_kit_in_a_test_file_runs_it_and_reports_failures(tmp_pat
             from jet_orderhive.testing.storage_kit import StorageContract
 
             class Broken(MemoryStorage):
-                def upsert_order(self, order):
-                    super().upsert_order(order)
+                def upsert_order(self, order, **kw):
+                    super().upsert_order(order, **kw)
                     return UpsertResult.CREATED
 
             class TestBroken(StorageContract):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
+from jet_orderhive.storage.protocol import Storage
 from jet_orderhive.sync.integration import Integration
 from jet_orderhive.testing.sandbox import JetSandbox
 
@@ -27,6 +29,16 @@ class Clock:
 
 
 MakeIntegration = Callable[..., Integration]
+
+
+def pushed_stock(storage: Storage, sku: str, node: str) -> int | None:
+    """The stock last pushed for one SKU at one node, or ``None``."""
+    return storage.pushed_stock_many([(sku, node)]).get((sku, node))
+
+
+def pushed_price(storage: Storage, sku: str, node: str = "") -> Decimal | None:
+    """The price last pushed for one SKU (node ``""``: its own price), or ``None``."""
+    return storage.pushed_price_many([(sku, node)]).get((sku, node))
 
 
 def dump_database(path: Path) -> list[str]:

@@ -24,11 +24,11 @@ class CrashOnMarkDone:
         self._inner = inner
         self.crashed = False
 
-    def mark_done(self, key: str) -> None:
+    def mark_done(self, key: str, *, account: str = "default") -> None:
         if not self.crashed:
             self.crashed = True
             raise Crash
-        self._inner.mark_done(key)
+        self._inner.mark_done(key, account=account)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

@@ -22,14 +22,14 @@ def test_run_once_imports_flushes_and_releases_its_lease(
     assert report.counts.created == 4
     assert report.counts.acknowledged == 4
     assert report.push_results("stock") == {PushResult.FAILED: 1}, "Jet knows no SKU 'NOPE'"
-    assert memory.acquire_lease("default:run_once", "someone-else", timedelta(minutes=1))
+    assert memory.acquire_lease("run_once", "someone-else", timedelta(minutes=1))
 
 
 def test_run_once_does_nothing_while_another_worker_holds_the_lease(
     sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
 ) -> None:
     sandbox.generate_orders(2)
-    assert memory.acquire_lease("default:run_once", "other-worker", timedelta(minutes=5))
+    assert memory.acquire_lease("run_once", "other-worker", timedelta(minutes=5))
     sandbox.clear_requests()
 
     report = make_integration().run_once()
@@ -216,7 +216,7 @@ def test_run_once_stops_when_its_lease_is_lost(
     from jet_orderhive.sync.integration import Integration
 
     class LosesLease(MemoryStorage):
-        def renew_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+        def renew_lease(self, name: str, owner: str, ttl: timedelta, **kw: str) -> bool:
             return False
 
     storage = LosesLease(clock=clock)
@@ -226,7 +226,7 @@ def test_run_once_stops_when_its_lease_is_lost(
     )
     assert any("lost the lease" in note for note in report.notes)
     assert sandbox.count("inventory") == 0
-    assert storage.acquire_lease("default:run_once", "next-worker", timedelta(minutes=1))
+    assert storage.acquire_lease("run_once", "next-worker", timedelta(minutes=1))
 
 
 def test_a_long_step_renews_its_lease_and_stops_at_the_next_item_once_it_is_lost(
@@ -237,9 +237,9 @@ def test_a_long_step_renews_its_lease_and_stops_at_the_next_item_once_it_is_lost
     renewals: list[str] = []
 
     class LosesLeaseOnSecondRenewal(MemoryStorage):
-        def renew_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+        def renew_lease(self, name: str, owner: str, ttl: timedelta, **kw: str) -> bool:
             renewals.append(name)
-            return len(renewals) < 2 and super().renew_lease(name, owner, ttl)
+            return len(renewals) < 2 and super().renew_lease(name, owner, ttl, **kw)
 
     def slow_progress(_event: ProgressEvent) -> None:
         clock.advance(timedelta(minutes=6))  # past a third of the 15-minute lease per item
@@ -253,7 +253,7 @@ def test_a_long_step_renews_its_lease_and_stops_at_the_next_item_once_it_is_lost
     assert storage.list_orders() == []
     assert sandbox.count("order_list") == 2
     assert any("lost the lease" in note for note in report.notes)
-    assert storage.acquire_lease("default:run_once", "next-worker", timedelta(minutes=1))
+    assert storage.acquire_lease("run_once", "next-worker", timedelta(minutes=1))
 
 
 def test_a_raising_progress_callback_does_not_stop_the_batch(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sync_helpers import MakeIntegration
+from sync_helpers import MakeIntegration, pushed_price, pushed_stock
 
 from jet_orderhive.storage.memory import MemoryStorage
 from jet_orderhive.sync.prices import PriceLevel
@@ -60,7 +60,7 @@ def test_many_skus_go_through_one_bulk_file_in_few_requests(
     assert len(sandbox.requests) <= 5
     assert sandbox.count("inventory") == 0
     assert report.push_results("stock") == {PushResult.SENT: 5000}
-    assert memory.get_pushed_stock(skus[-1], sandbox.fulfillment_node_id) == 3
+    assert pushed_stock(memory, skus[-1], sandbox.fulfillment_node_id) == 3
     assert _jet_quantity(sandbox, skus[-1]) == 3
 
 
@@ -73,7 +73,7 @@ def test_later_entries_for_the_same_sku_win_and_the_node_comes_from_jet(
 
     assert sandbox.count("fulfillment_nodes") == 1
     assert sandbox.count("inventory") == 1
-    assert memory.get_pushed_stock("SKU-00000", sandbox.fulfillment_node_id) == 4
+    assert pushed_stock(memory, "SKU-00000", sandbox.fulfillment_node_id) == 4
 
 
 def test_stock_toggle_off_sends_nothing_and_says_so(
@@ -97,7 +97,7 @@ def test_a_refused_stock_update_is_failed_and_not_remembered(
     report = make_integration(fulfillment_node_id=node).push_stock({"SKU-00000": 1})
 
     assert report.push_results("stock") == {PushResult.FAILED: 1}
-    assert memory.get_pushed_stock("SKU-00000", node) is None
+    assert pushed_stock(memory, "SKU-00000", node) is None
 
 
 def test_prices_are_desired_state_too(
@@ -117,7 +117,7 @@ def test_prices_are_desired_state_too(
 
     assert sandbox.count("price") == 1
     assert report.push_results("price") == {PushResult.SENT: 1, PushResult.SKIPPED: 1}
-    assert memory.get_pushed_price("SKU-00001") == Decimal("4.50")
+    assert pushed_price(memory, "SKU-00001") == Decimal("4.50")
     assert sandbox.sku("SKU-00001")["price"] == Decimal("4.50")
 
 
@@ -152,7 +152,7 @@ def test_dry_run_plans_stock_without_sending_or_remembering(
 
     assert sandbox.requests == []
     assert report.push_results("stock") == {PushResult.PLANNED: 1}
-    assert memory.get_pushed_stock("SKU-00000", node) is None
+    assert pushed_stock(memory, "SKU-00000", node) is None
 
 
 def test_bulk_errors_fail_only_the_skus_they_name(
@@ -167,8 +167,8 @@ def test_bulk_errors_fail_only_the_skus_they_name(
     failed = {p.target for p in report.pushes if p.result is PushResult.FAILED}
     assert failed == {"MISSING-1", "MISSING-2"}
     assert all("MISSING" in (p.reason or "") for p in report.pushes if p.target in failed)
-    assert memory.get_pushed_stock("MISSING-1", node) is None
-    assert memory.get_pushed_stock(known[0], node) == 1
+    assert pushed_stock(memory, "MISSING-1", node) is None
+    assert pushed_stock(memory, known[0], node) == 1
 
 
 def test_a_node_price_goes_out_with_the_skus_own_price(
@@ -195,4 +195,4 @@ def test_a_node_price_goes_out_with_the_skus_own_price(
             {"fulfillment_node_id": node, "fulfillment_node_price": Decimal("9.50")}
         ],
     }
-    assert memory.get_pushed_price("SKU-00000", node) == Decimal("9.50")
+    assert pushed_price(memory, "SKU-00000", node) == Decimal("9.50")

@@ -17,6 +17,7 @@ from jet_orderhive.storage.memory import MemoryStorage
 from jet_orderhive.storage.merge import merge_customer
 from jet_orderhive.storage.protocol import Clock, Storage
 from jet_orderhive.storage.records import (
+    DEFAULT_ACCOUNT,
     LinkedSku,
     OutboxEntry,
     PushedKey,
@@ -27,6 +28,7 @@ from jet_orderhive.storage.records import (
 from jet_orderhive.storage.sqlite import SQLiteStorage
 
 __all__ = [
+    "DEFAULT_ACCOUNT",
     "Clock",
     "LinkedSku",
     "MemoryStorage",

@@ -12,9 +12,8 @@ from jet_orderhive.storage.errors import UnsupportedSchemaError
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate"]
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """
+_V1: tuple[str, ...] = (
+    """
         CREATE TABLE orders (
             channel_order_id TEXT PRIMARY KEY,
             channel_status TEXT NOT NULL,
@@ -23,17 +22,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at TEXT NOT NULL
         )
         """,
-        "CREATE INDEX orders_by_channel_status ON orders (channel_status)",
-        "CREATE INDEX orders_by_order_status ON orders (order_status)",
-        "CREATE INDEX orders_by_updated_at ON orders (updated_at)",
-        """
+    "CREATE INDEX orders_by_channel_status ON orders (channel_status)",
+    "CREATE INDEX orders_by_order_status ON orders (order_status)",
+    "CREATE INDEX orders_by_updated_at ON orders (updated_at)",
+    """
         CREATE TABLE customers (
             email TEXT PRIMARY KEY,
             body TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )
         """,
-        """
+    """
         CREATE TABLE outbox (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             key TEXT NOT NULL UNIQUE,
@@ -48,11 +47,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at TEXT NOT NULL
         )
         """,
-        """
+    """
         CREATE INDEX outbox_due ON outbox (next_attempt_at, created_at, seq)
         WHERE status != 'done' AND next_attempt_at IS NOT NULL
         """,
-        """
+    """
         CREATE TABLE pushed_stock (
             sku TEXT NOT NULL,
             node TEXT NOT NULL,
@@ -61,7 +60,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (sku, node)
         )
         """,
-        """
+    """
         CREATE TABLE pushed_price (
             sku TEXT NOT NULL,
             node TEXT NOT NULL,
@@ -70,7 +69,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (sku, node)
         )
         """,
-        """
+    """
         CREATE TABLE linked_skus (
             sku TEXT PRIMARY KEY,
             archived INTEGER NOT NULL DEFAULT 0,
@@ -78,7 +77,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             linked_at TEXT NOT NULL
         )
         """,
-        """
+    """
         CREATE TABLE quarantine (
             kind TEXT NOT NULL,
             external_id TEXT NOT NULL,
@@ -90,16 +89,212 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (kind, external_id)
         )
         """,
-        "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        """
+    "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """
         CREATE TABLE leases (
             name TEXT PRIMARY KEY,
             owner TEXT NOT NULL,
             expires_at TEXT NOT NULL
         )
         """,
-    ),
 )
+
+# Version 2 scopes every record by merchant account and moves the outbox's in-flight marks onto
+# the rows as claims. Rows written before it belong to the one account the sync-state keys
+# name (the engine prefixed them "<account>:"), or to "default" when they name none or several.
+_ACCOUNT_OF_OLD_ROWS = """
+    SELECT CASE WHEN COUNT(DISTINCT account) = 1 THEN MIN(account) ELSE 'default' END AS account
+    FROM (SELECT substr(key, 1, instr(key, ':') - 1) AS account FROM sync_state
+          WHERE instr(key, ':') > 1
+          UNION ALL
+          SELECT substr(name, 1, instr(name, ':') - 1) FROM leases WHERE instr(name, ':') > 1)
+"""
+
+_V2: tuple[str, ...] = (
+    f"CREATE TEMP TABLE old_account AS {_ACCOUNT_OF_OLD_ROWS.strip()}",
+    """
+    CREATE TABLE orders_v2 (
+        account TEXT NOT NULL,
+        channel_order_id TEXT NOT NULL,
+        channel_status TEXT NOT NULL,
+        order_status TEXT NOT NULL,
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (account, channel_order_id)
+    )
+    """,
+    """
+    INSERT INTO orders_v2 SELECT (SELECT account FROM old_account), channel_order_id,
+        channel_status, order_status, body, updated_at FROM orders
+    """,
+    "DROP TABLE orders",
+    "ALTER TABLE orders_v2 RENAME TO orders",
+    "CREATE INDEX orders_by_channel_status ON orders (account, channel_status)",
+    "CREATE INDEX orders_by_order_status ON orders (account, order_status)",
+    "CREATE INDEX orders_by_updated_at ON orders (account, updated_at)",
+    """
+    CREATE TABLE customers_v2 (
+        account TEXT NOT NULL,
+        email TEXT NOT NULL,
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (account, email)
+    )
+    """,
+    """
+    INSERT INTO customers_v2 SELECT (SELECT account FROM old_account), email, body, updated_at
+    FROM customers
+    """,
+    "DROP TABLE customers",
+    "ALTER TABLE customers_v2 RENAME TO customers",
+    """
+    CREATE TABLE outbox_v2 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        account TEXT NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        next_attempt_at TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        claimed_by TEXT,
+        claim_expires_at TEXT,
+        claims INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (account, key)
+    )
+    """,
+    # An entry marked in flight may have reached Jet: two claims make the engine re-read it.
+    """
+    INSERT INTO outbox_v2 (seq, account, key, kind, target, payload, attempts, status,
+        next_attempt_at, last_error, created_at, updated_at, claims)
+    SELECT seq, (SELECT account FROM old_account), key, kind, target, payload, attempts,
+        status, next_attempt_at, last_error, created_at, updated_at,
+        CASE WHEN EXISTS (SELECT 1 FROM sync_state
+                          WHERE sync_state.key LIKE '%:outbox:inflight:%'
+                          AND substr(sync_state.key, instr(sync_state.key, ':outbox:inflight:')
+                                     + 17) = outbox.key)
+             THEN 2 ELSE 0 END
+    FROM outbox
+    """,
+    "DROP TABLE outbox",
+    "ALTER TABLE outbox_v2 RENAME TO outbox",
+    """
+    CREATE INDEX outbox_due ON outbox (account, next_attempt_at, created_at, seq)
+    WHERE status != 'done' AND next_attempt_at IS NOT NULL
+    """,
+    """
+    CREATE TABLE pushed_stock_v2 (
+        account TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        node TEXT NOT NULL,
+        quantity INTEGER NOT NULL,
+        pushed_at TEXT NOT NULL,
+        PRIMARY KEY (account, sku, node)
+    )
+    """,
+    """
+    INSERT INTO pushed_stock_v2 SELECT (SELECT account FROM old_account), sku, node, quantity,
+        pushed_at FROM pushed_stock
+    """,
+    "DROP TABLE pushed_stock",
+    "ALTER TABLE pushed_stock_v2 RENAME TO pushed_stock",
+    """
+    CREATE TABLE pushed_price_v2 (
+        account TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        node TEXT NOT NULL,
+        price TEXT NOT NULL,
+        pushed_at TEXT NOT NULL,
+        PRIMARY KEY (account, sku, node)
+    )
+    """,
+    """
+    INSERT INTO pushed_price_v2 SELECT (SELECT account FROM old_account), sku, node, price,
+        pushed_at FROM pushed_price
+    """,
+    "DROP TABLE pushed_price",
+    "ALTER TABLE pushed_price_v2 RENAME TO pushed_price",
+    """
+    CREATE TABLE linked_skus_v2 (
+        account TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        archived INTEGER NOT NULL DEFAULT 0,
+        archived_at TEXT,
+        linked_at TEXT NOT NULL,
+        PRIMARY KEY (account, sku)
+    )
+    """,
+    """
+    INSERT INTO linked_skus_v2 SELECT (SELECT account FROM old_account), sku, archived,
+        archived_at, linked_at FROM linked_skus
+    """,
+    "DROP TABLE linked_skus",
+    "ALTER TABLE linked_skus_v2 RENAME TO linked_skus",
+    """
+    CREATE TABLE quarantine_v2 (
+        account TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        reason TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        times_seen INTEGER NOT NULL,
+        PRIMARY KEY (account, kind, external_id)
+    )
+    """,
+    """
+    INSERT INTO quarantine_v2 SELECT (SELECT account FROM old_account), kind, external_id,
+        payload, reason, first_seen, last_seen, times_seen FROM quarantine
+    """,
+    "DROP TABLE quarantine",
+    "ALTER TABLE quarantine_v2 RENAME TO quarantine",
+    """
+    CREATE TABLE sync_state_v2 (
+        account TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (account, key)
+    )
+    """,
+    # "<account>:<name>" becomes (account, name); in-flight marks became claims above.
+    """
+    INSERT INTO sync_state_v2
+    SELECT CASE WHEN instr(key, ':') > 1 THEN substr(key, 1, instr(key, ':') - 1)
+                ELSE (SELECT account FROM old_account) END,
+           CASE WHEN instr(key, ':') > 1 THEN substr(key, instr(key, ':') + 1) ELSE key END,
+           value
+    FROM sync_state WHERE key NOT LIKE '%:outbox:inflight:%'
+    """,
+    "DROP TABLE sync_state",
+    "ALTER TABLE sync_state_v2 RENAME TO sync_state",
+    """
+    CREATE TABLE leases_v2 (
+        account TEXT NOT NULL,
+        name TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (account, name)
+    )
+    """,
+    """
+    INSERT INTO leases_v2
+    SELECT CASE WHEN instr(name, ':') > 1 THEN substr(name, 1, instr(name, ':') - 1)
+                ELSE (SELECT account FROM old_account) END,
+           CASE WHEN instr(name, ':') > 1 THEN substr(name, instr(name, ':') + 1) ELSE name END,
+           owner, expires_at
+    FROM leases
+    """,
+    "DROP TABLE leases",
+    "ALTER TABLE leases_v2 RENAME TO leases",
+    "DROP TABLE temp.old_account",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

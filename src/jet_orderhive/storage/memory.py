@@ -21,13 +21,13 @@ from jet_orderhive.storage._common import (
     decode_object,
     encode_payload,
     order_json,
-    price_node,
     utc_now,
 )
 from jet_orderhive.storage.errors import TransactionAborted
 from jet_orderhive.storage.merge import merge_customer
 from jet_orderhive.storage.protocol import Clock
 from jet_orderhive.storage.records import (
+    DEFAULT_ACCOUNT,
     LinkedSku,
     OutboxEntry,
     PushedKey,
@@ -85,6 +85,31 @@ def _public(push: _Push) -> OutboxEntry:
     return attrs.evolve(push.entry, payload=decode_object(push.text))
 
 
+def _claimable(entry: OutboxEntry, at: datetime) -> bool:
+    """Whether the entry is due: not done, not given up, and its attempt time reached."""
+    return (
+        entry.status is not PushStatus.DONE
+        and entry.next_attempt_at is not None
+        and entry.next_attempt_at <= at
+    )
+
+
+def _held(entry: OutboxEntry, owner: str | None, now: datetime) -> bool:
+    """Whether a worker other than ``owner`` holds an unexpired claim on the entry."""
+    expires = entry.claim_expires_at
+    return (
+        entry.claimed_by is not None
+        and entry.claimed_by != owner
+        and expires is not None
+        and expires > now
+    )
+
+
+def _mine(entry: OutboxEntry, owner: str, now: datetime) -> bool:
+    expires = entry.claim_expires_at
+    return entry.claimed_by == owner and expires is not None and expires > now
+
+
 class MemoryStorage:
     """A `Storage` held in dicts: thread-safe, transactional, gone when the process ends.
 
@@ -96,17 +121,28 @@ class MemoryStorage:
     def __init__(self, *, clock: Clock | None = None) -> None:
         self._clock: Clock = clock or utc_now
         self._lock = threading.RLock()
-        self._tables = _Tables()
+        self._accounts: dict[str, _Tables] = {}
         self._depth = 0
         self._doomed = False
 
     def __repr__(self) -> str:
         with self._lock:
-            t = self._tables
+            tables = list(self._accounts.values())
+            orders = sum(len(t.orders) for t in tables)
+            customers = sum(len(t.customers) for t in tables)
+            outbox = sum(len(t.outbox) for t in tables)
+            quarantined = sum(len(t.quarantine) for t in tables)
             return (
-                f"MemoryStorage(orders={len(t.orders)}, customers={len(t.customers)}, "
-                f"outbox={len(t.outbox)}, quarantined={len(t.quarantine)})"
+                f"MemoryStorage(accounts={len(tables)}, orders={orders}, "
+                f"customers={customers}, outbox={outbox}, quarantined={quarantined})"
             )
+
+    def _t(self, account: str) -> _Tables:
+        """The tables of one account (created empty on first use); call with the lock held."""
+        tables = self._accounts.get(account)
+        if tables is None:
+            tables = self._accounts[account] = _Tables()
+        return tables
 
     def _now(self) -> datetime:
         return check_aware(self._clock(), "clock()")
@@ -127,17 +163,17 @@ class MemoryStorage:
                 finally:
                     self._depth -= 1
                 return
-            snapshot = self._tables.copy()
+            snapshot = {name: t.copy() for name, t in self._accounts.items()}
             self._depth, self._doomed = 1, False
             try:
                 yield
             except BaseException:
-                self._tables = snapshot
+                self._accounts = snapshot
                 raise
             finally:
                 self._depth = 0
             if self._doomed:
-                self._tables = snapshot
+                self._accounts = snapshot
                 raise TransactionAborted(
                     "an inner transaction block raised, so the whole unit of work was rolled "
                     "back; let the exception propagate or retry the unit"
@@ -145,56 +181,60 @@ class MemoryStorage:
 
     # -- orders ----------------------------------------------------------------------------------
 
-    def upsert_order(self, order: SalesOrder) -> UpsertResult:
+    def upsert_order(self, order: SalesOrder, *, account: str = DEFAULT_ACCOUNT) -> UpsertResult:
         """Store ``order`` under its Jet order id; report created / updated / unchanged."""
         text = order_json(order)
         with self._lock:
-            stored = self._tables.orders.get(order.channel_order_id)
+            stored = self._t(account).orders.get(order.channel_order_id)
             if stored is not None and stored[0] == text:
                 return UpsertResult.UNCHANGED
-            self._tables.orders[order.channel_order_id] = (text, order)
+            self._t(account).orders[order.channel_order_id] = (text, order)
             return UpsertResult.CREATED if stored is None else UpsertResult.UPDATED
 
-    def get_order(self, jet_order_id: str) -> SalesOrder | None:
+    def get_order(self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT) -> SalesOrder | None:
         """Return the stored order with this Jet order id, or ``None``."""
         with self._lock:
-            stored = self._tables.orders.get(jet_order_id)
+            stored = self._t(account).orders.get(jet_order_id)
         return None if stored is None else stored[1]
 
-    def list_orders(self, *, channel_statuses: Collection[str] | None = None) -> list[SalesOrder]:
+    def list_orders(
+        self, *, channel_statuses: Collection[str] | None = None, account: str = DEFAULT_ACCOUNT
+    ) -> list[SalesOrder]:
         """Return stored orders by Jet order id, optionally only those in these Jet statuses."""
         wanted = None if channel_statuses is None else check_statuses(channel_statuses)
         with self._lock:
-            orders = [self._tables.orders[key][1] for key in sorted(self._tables.orders)]
+            orders = [self._t(account).orders[key][1] for key in sorted(self._t(account).orders)]
         if wanted is None:
             return orders
         return [order for order in orders if order.channel_status in wanted]
 
     # -- customers -------------------------------------------------------------------------------
 
-    def upsert_customer(self, customer: Customer) -> UpsertResult:
+    def upsert_customer(
+        self, customer: Customer, *, account: str = DEFAULT_ACCOUNT
+    ) -> UpsertResult:
         """Store ``customer`` by normalised email, merging into the one already stored."""
         key = customer.email  # normalised by Customer itself
         with self._lock:
-            existing = self._tables.customers.get(key)
+            existing = self._t(account).customers.get(key)
             if existing is None:
-                self._tables.customers[key] = customer
+                self._t(account).customers[key] = customer
                 return UpsertResult.CREATED
             merged = merge_customer(existing, customer)
             if merged == existing:
                 return UpsertResult.UNCHANGED
-            self._tables.customers[key] = merged
+            self._t(account).customers[key] = merged
             return UpsertResult.UPDATED
 
-    def get_customer(self, email: str) -> Customer | None:
+    def get_customer(self, email: str, *, account: str = DEFAULT_ACCOUNT) -> Customer | None:
         """Return the customer with this email, ignoring case and surrounding spaces."""
         with self._lock:
-            return self._tables.customers.get(normalize_email(email))
+            return self._t(account).customers.get(normalize_email(email))
 
-    def list_customers(self) -> list[Customer]:
+    def list_customers(self, *, account: str = DEFAULT_ACCOUNT) -> list[Customer]:
         """Return every stored customer ordered by normalised email."""
         with self._lock:
-            return [self._tables.customers[key] for key in sorted(self._tables.customers)]
+            return [self._t(account).customers[key] for key in sorted(self._t(account).customers)]
 
     # -- outbox ----------------------------------------------------------------------------------
 
@@ -206,12 +246,13 @@ class MemoryStorage:
         target: str,
         payload: Mapping[str, JsonValue],
         not_before: datetime | None = None,
+        account: str = DEFAULT_ACCOUNT,
     ) -> bool:
         """Record a push; ``False`` if ``key`` was ever enqueued before, in any state."""
         text = encode_payload(key, payload)
         when = None if not_before is None else check_aware(not_before, "not_before")
         with self._lock:
-            if key in self._tables.outbox:
+            if key in self._t(account).outbox:
                 return False
             now = self._now()
             due_at = now if when is None else when
@@ -224,48 +265,88 @@ class MemoryStorage:
                 created_at=now,
                 updated_at=now,
             )
-            self._tables.seq += 1
-            self._tables.outbox[key] = _Push(entry, text, self._tables.seq)
+            self._t(account).seq += 1
+            self._t(account).outbox[key] = _Push(entry, text, self._t(account).seq)
             return True
 
-    def due(self, now: datetime | None = None, limit: int | None = None) -> list[OutboxEntry]:
-        """Return pending and failed entries due by ``now``, earliest first."""
+    def due(
+        self,
+        now: datetime | None = None,
+        limit: int | None = None,
+        *,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> list[OutboxEntry]:
+        """Return unclaimed pending and failed entries due by ``now``, earliest first."""
         with self._lock:
             at = self._now() if now is None else check_aware(now, "now")
+            clock_now = self._now()
             ready = [
                 push
-                for push in self._tables.outbox.values()
-                if push.entry.status is not PushStatus.DONE
-                and push.entry.next_attempt_at is not None
-                and push.entry.next_attempt_at <= at
+                for push in self._t(account).outbox.values()
+                if _claimable(push.entry, at) and not _held(push.entry, None, clock_now)
             ]
         ready.sort(key=lambda p: (p.entry.next_attempt_at, p.entry.created_at, p.seq))
         if limit is not None:
             ready = ready[: max(limit, 0)]
         return [_public(push) for push in ready]
 
-    def get_push(self, key: str) -> OutboxEntry | None:
+    def claim(
+        self, key: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> OutboxEntry | None:
+        """Take a due entry for ``owner`` until now + ``ttl``; ``None`` if it cannot be had."""
+        check_ttl(ttl)
+        with self._lock:
+            push = self._t(account).outbox.get(key)
+            now = self._now()
+            if push is None or not _claimable(push.entry, now) or _held(push.entry, owner, now):
+                return None
+            entry = attrs.evolve(
+                push.entry,
+                claimed_by=owner,
+                claim_expires_at=now + ttl,
+                claims=push.entry.claims + 1,
+            )
+            self._t(account).outbox[key] = attrs.evolve(push, entry=entry)
+            return _public(self._t(account).outbox[key])
+
+    def renew_claim(
+        self, key: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
+        """Extend ``owner``'s unexpired claim; ``False`` if it is not held."""
+        check_ttl(ttl)
+        with self._lock:
+            push = self._t(account).outbox.get(key)
+            now = self._now()
+            if push is None or not _mine(push.entry, owner, now):
+                return False
+            entry = attrs.evolve(push.entry, claim_expires_at=now + ttl)
+            self._t(account).outbox[key] = attrs.evolve(push, entry=entry)
+            return True
+
+    def get_push(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> OutboxEntry | None:
         """Return the outbox entry with this key in whatever state it is, or ``None``."""
         with self._lock:
-            push = self._tables.outbox.get(key)
+            push = self._t(account).outbox.get(key)
         return None if push is None else _public(push)
 
-    def pushes(self, *, status: PushStatus | None = None) -> list[OutboxEntry]:
+    def pushes(
+        self, *, status: PushStatus | None = None, account: str = DEFAULT_ACCOUNT
+    ) -> list[OutboxEntry]:
         """Return outbox entries, optionally only in ``status``, in enqueue order."""
         with self._lock:
-            rows = sorted(self._tables.outbox.values(), key=lambda p: p.seq)
+            rows = sorted(self._t(account).outbox.values(), key=lambda p: p.seq)
         return [_public(p) for p in rows if status is None or p.entry.status is status]
 
-    def _push(self, key: str) -> _Push:
+    def _push(self, key: str, account: str) -> _Push:
         try:
-            return self._tables.outbox[key]
+            return self._t(account).outbox[key]
         except KeyError:
             raise KeyError(f"no outbox entry with key {key!r}; enqueue it first") from None
 
-    def mark_done(self, key: str) -> None:
+    def mark_done(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> None:
         """Record that the push took effect; it never becomes due again."""
         with self._lock:
-            push = self._push(key)
+            push = self._push(key, account)
             if push.entry.status is PushStatus.DONE:
                 return
             entry = attrs.evolve(
@@ -274,107 +355,108 @@ class MemoryStorage:
                 attempts=push.entry.attempts + 1,
                 next_attempt_at=None,
                 updated_at=self._now(),
+                claimed_by=None,
+                claim_expires_at=None,
             )
-            self._tables.outbox[key] = attrs.evolve(push, entry=entry)
+            self._t(account).outbox[key] = attrs.evolve(push, entry=entry)
 
-    def mark_failed(self, key: str, error: str, next_attempt_at: datetime | None) -> None:
+    def mark_failed(
+        self,
+        key: str,
+        error: str,
+        next_attempt_at: datetime | None,
+        *,
+        owner: str | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> bool:
         """Record a failed attempt and when to retry (``None``: never)."""
         retry_at = None if next_attempt_at is None else check_aware(next_attempt_at, "retry time")
         with self._lock:
-            push = self._push(key)
+            push = self._push(key, account)
+            now = self._now()
             if push.entry.status is PushStatus.DONE:
-                return
+                return False
+            if owner is not None and _held(push.entry, owner, now):
+                return False
             entry = attrs.evolve(
                 push.entry,
                 status=PushStatus.FAILED,
                 attempts=push.entry.attempts + 1,
                 next_attempt_at=retry_at,
                 last_error=error,
-                updated_at=self._now(),
+                updated_at=now,
+                claimed_by=None,
+                claim_expires_at=None,
             )
-            self._tables.outbox[key] = attrs.evolve(push, entry=entry)
+            self._t(account).outbox[key] = attrs.evolve(push, entry=entry)
+            return True
 
     # -- last-pushed stock and price -------------------------------------------------------------
 
-    def get_pushed_stock(self, sku: str, node: str) -> int | None:
-        """Return the stock last pushed for ``sku`` at ``node``, or ``None``."""
-        with self._lock:
-            return self._tables.stock.get((sku, node))
-
-    def set_pushed_stock(self, sku: str, node: str, quantity: int) -> None:
-        """Remember the stock pushed for ``sku`` at ``node``."""
-        check_quantity(sku, node, quantity)
-        with self._lock:
-            self._tables.stock[(sku, node)] = quantity
-
-    def pushed_stock_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, int]:
+    def pushed_stock_many(
+        self, keys: Iterable[PushedKey], *, account: str = DEFAULT_ACCOUNT
+    ) -> dict[PushedKey, int]:
         """Return the last-pushed stock of each ``(sku, node)`` that has one."""
         with self._lock:
-            stock = self._tables.stock
+            stock = self._t(account).stock
             return {key: stock[key] for key in keys if key in stock}
 
-    def set_pushed_stock_many(self, values: Mapping[PushedKey, int]) -> None:
+    def set_pushed_stock_many(
+        self, values: Mapping[PushedKey, int], *, account: str = DEFAULT_ACCOUNT
+    ) -> None:
         """Remember many pushed stock levels at once."""
         for (sku, node), quantity in values.items():
             check_quantity(sku, node, quantity)
         with self._lock:
-            self._tables.stock.update(values)
+            self._t(account).stock.update(values)
 
-    def get_pushed_price(self, sku: str, node: str | None = None) -> Decimal | None:
-        """Return the price last pushed for ``sku`` at ``node`` (``None``/``""``: SKU level)."""
-        with self._lock:
-            return self._tables.prices.get((sku, price_node(node)))
-
-    def set_pushed_price(self, sku: str, node: str | None, price: Decimal) -> None:
-        """Remember the price pushed for ``sku`` at ``node``."""
-        where = price_node(node)
-        check_price(sku, where, price)
-        with self._lock:
-            self._tables.prices[(sku, where)] = price
-
-    def pushed_price_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, Decimal]:
+    def pushed_price_many(
+        self, keys: Iterable[PushedKey], *, account: str = DEFAULT_ACCOUNT
+    ) -> dict[PushedKey, Decimal]:
         """Return the last-pushed price of each ``(sku, node)`` that has one."""
         with self._lock:
-            prices = self._tables.prices
+            prices = self._t(account).prices
             return {key: prices[key] for key in keys if key in prices}
 
-    def set_pushed_price_many(self, values: Mapping[PushedKey, Decimal]) -> None:
+    def set_pushed_price_many(
+        self, values: Mapping[PushedKey, Decimal], *, account: str = DEFAULT_ACCOUNT
+    ) -> None:
         """Remember many pushed prices at once."""
         for (sku, node), price in values.items():
             check_price(sku, node, price)
         with self._lock:
-            self._tables.prices.update(values)
+            self._t(account).prices.update(values)
 
     # -- linked SKUs -----------------------------------------------------------------------------
 
-    def link_sku(self, sku: str) -> bool:
+    def link_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Start managing ``sku``; ``False`` if it was already linked."""
         with self._lock:
-            if sku in self._tables.skus:
+            if sku in self._t(account).skus:
                 return False
-            self._tables.skus[sku] = LinkedSku(sku=sku, linked_at=self._now())
+            self._t(account).skus[sku] = LinkedSku(sku=sku, linked_at=self._now())
             return True
 
-    def get_linked_sku(self, sku: str) -> LinkedSku | None:
+    def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         """Return the linked SKU record, or ``None``."""
         with self._lock:
-            return self._tables.skus.get(sku)
+            return self._t(account).skus.get(sku)
 
-    def linked_skus(self) -> list[LinkedSku]:
+    def linked_skus(self, *, account: str = DEFAULT_ACCOUNT) -> list[LinkedSku]:
         """Return every linked SKU ordered by SKU."""
         with self._lock:
-            return [self._tables.skus[sku] for sku in sorted(self._tables.skus)]
+            return [self._t(account).skus[sku] for sku in sorted(self._t(account).skus)]
 
-    def set_sku_archived(self, sku: str, archived: bool) -> bool:
+    def set_sku_archived(self, sku: str, archived: bool, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Set the archived flag of a linked SKU; ``True`` if it changed."""
         with self._lock:
-            linked = self._tables.skus.get(sku)
+            linked = self._t(account).skus.get(sku)
             if linked is None:
                 raise KeyError(f"SKU {sku!r} is not linked; call link_sku first")
             if linked.archived == archived:
                 return False
             archived_at = self._now() if archived else None
-            self._tables.skus[sku] = attrs.evolve(
+            self._t(account).skus[sku] = attrs.evolve(
                 linked, archived=archived, archived_at=archived_at
             )
             return True
@@ -382,7 +464,13 @@ class MemoryStorage:
     # -- quarantine ------------------------------------------------------------------------------
 
     def quarantine(
-        self, kind: str, external_id: str, payload: bytes, reason: str
+        self,
+        kind: str,
+        external_id: str,
+        payload: bytes,
+        reason: str,
+        *,
+        account: str = DEFAULT_ACCOUNT,
     ) -> QuarantineEntry:
         """Keep a record that failed to parse or map, with its raw bytes."""
         if not isinstance(payload, (bytes, bytearray, memoryview)):
@@ -390,7 +478,7 @@ class MemoryStorage:
         raw = bytes(payload)
         with self._lock:
             now = self._now()
-            old = self._tables.quarantine.get((kind, external_id))
+            old = self._t(account).quarantine.get((kind, external_id))
             entry = QuarantineEntry(
                 kind=kind,
                 external_id=external_id,
@@ -400,74 +488,82 @@ class MemoryStorage:
                 last_seen=now,
                 times_seen=1 if old is None else old.times_seen + 1,
             )
-            self._tables.quarantine[(kind, external_id)] = entry
+            self._t(account).quarantine[(kind, external_id)] = entry
             return entry
 
-    def get_quarantined(self, kind: str, external_id: str) -> QuarantineEntry | None:
+    def get_quarantined(
+        self, kind: str, external_id: str, *, account: str = DEFAULT_ACCOUNT
+    ) -> QuarantineEntry | None:
         """Return the quarantined record, or ``None``."""
         with self._lock:
-            return self._tables.quarantine.get((kind, external_id))
+            return self._t(account).quarantine.get((kind, external_id))
 
-    def quarantined(self, kind: str | None = None) -> list[QuarantineEntry]:
+    def quarantined(
+        self, kind: str | None = None, *, account: str = DEFAULT_ACCOUNT
+    ) -> list[QuarantineEntry]:
         """Return quarantined records, optionally of one kind, ordered by first seen."""
         with self._lock:
-            entries = list(self._tables.quarantine.values())
+            entries = list(self._t(account).quarantine.values())
         chosen = [e for e in entries if kind is None or e.kind == kind]
         return sorted(chosen, key=lambda e: (e.first_seen, e.kind, e.external_id))
 
-    def release(self, kind: str, external_id: str) -> bool:
+    def release(self, kind: str, external_id: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Remove a record from quarantine; ``False`` if it was not there."""
         with self._lock:
-            return self._tables.quarantine.pop((kind, external_id), None) is not None
+            return self._t(account).quarantine.pop((kind, external_id), None) is not None
 
     # -- sync state ------------------------------------------------------------------------------
 
-    def get_state(self, key: str) -> str | None:
+    def get_state(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> str | None:
         """Return a piece of sync state, or ``None``."""
         with self._lock:
-            return self._tables.state.get(key)
+            return self._t(account).state.get(key)
 
-    def set_state(self, key: str, value: str) -> None:
+    def set_state(self, key: str, value: str, *, account: str = DEFAULT_ACCOUNT) -> None:
         """Set a piece of sync state."""
         if not isinstance(value, str):
             raise TypeError(f"state {key!r} must be a str, got {type(value).__name__}")
         with self._lock:
-            self._tables.state[key] = value
+            self._t(account).state[key] = value
 
-    def delete_state(self, key: str) -> bool:
+    def delete_state(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Delete a piece of sync state; ``False`` if it was not set."""
         with self._lock:
-            return self._tables.state.pop(key, None) is not None
+            return self._t(account).state.pop(key, None) is not None
 
     # -- leases ----------------------------------------------------------------------------------
 
-    def acquire_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+    def acquire_lease(
+        self, name: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
         """Take the lease if it is free, expired or already ``owner``'s."""
         check_ttl(ttl)
         with self._lock:
             now = self._now()
-            held = self._tables.leases.get(name)
+            held = self._t(account).leases.get(name)
             if held is not None and held.owner != owner and held.expires_at > now:
                 return False
-            self._tables.leases[name] = _Lease(owner, now + ttl)
+            self._t(account).leases[name] = _Lease(owner, now + ttl)
             return True
 
-    def renew_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+    def renew_lease(
+        self, name: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
         """Extend ``owner``'s unexpired lease; ``False`` if it is not held."""
         check_ttl(ttl)
         with self._lock:
             now = self._now()
-            held = self._tables.leases.get(name)
+            held = self._t(account).leases.get(name)
             if held is None or held.owner != owner or held.expires_at <= now:
                 return False
-            self._tables.leases[name] = _Lease(owner, now + ttl)
+            self._t(account).leases[name] = _Lease(owner, now + ttl)
             return True
 
-    def release_lease(self, name: str, owner: str) -> bool:
+    def release_lease(self, name: str, owner: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Give the lease up; ``False`` unless ``owner`` holds it."""
         with self._lock:
-            held = self._tables.leases.get(name)
+            held = self._t(account).leases.get(name)
             if held is None or held.owner != owner:
                 return False
-            del self._tables.leases[name]
+            del self._t(account).leases[name]
             return True

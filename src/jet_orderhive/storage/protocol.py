@@ -12,6 +12,10 @@ Conventions every method follows:
   connections until the outermost block commits.
 - Unknown keys passed to the ``mark_*`` and ``set_sku_archived`` methods raise ``KeyError``,
   because they mean the caller lost track of what it stored.
+- Every record belongs to one merchant account: each method but `transaction` takes
+  ``account`` (default ``"default"``), and what one account writes is invisible to every other
+  (orders, customers, outbox, pushed values, linked SKUs, quarantine, state and leases), so one
+  database serves many accounts.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Protocol, TypeAlias, runtime_checkable
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder
 from jet_orderhive.storage.records import (
+    DEFAULT_ACCOUNT,
     LinkedSku,
     OutboxEntry,
     PushedKey,
@@ -57,7 +62,7 @@ class Storage(Protocol):
 
     # -- orders --------------------------------------------------------------------------------
 
-    def upsert_order(self, order: SalesOrder) -> UpsertResult:
+    def upsert_order(self, order: SalesOrder, *, account: str = DEFAULT_ACCOUNT) -> UpsertResult:
         """Store ``order`` under its Jet order id (``channel_order_id``), replacing any older copy.
 
         Returns ``CREATED`` for a new id, ``UNCHANGED`` when the stored copy serialises exactly
@@ -65,11 +70,13 @@ class Storage(Protocol):
         """
         ...
 
-    def get_order(self, jet_order_id: str) -> SalesOrder | None:
+    def get_order(self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT) -> SalesOrder | None:
         """Return the stored order with this Jet order id, or ``None``."""
         ...
 
-    def list_orders(self, *, channel_statuses: Collection[str] | None = None) -> list[SalesOrder]:
+    def list_orders(
+        self, *, channel_statuses: Collection[str] | None = None, account: str = DEFAULT_ACCOUNT
+    ) -> list[SalesOrder]:
         """Return stored orders by Jet order id, optionally only those in these Jet statuses.
 
         ``channel_statuses`` holds raw Jet statuses (``"acknowledged"``, ``"inprogress"``, ...) as
@@ -80,7 +87,9 @@ class Storage(Protocol):
 
     # -- customers -----------------------------------------------------------------------------
 
-    def upsert_customer(self, customer: Customer) -> UpsertResult:
+    def upsert_customer(
+        self, customer: Customer, *, account: str = DEFAULT_ACCOUNT
+    ) -> UpsertResult:
         """Store ``customer`` keyed by normalised email, merging into an existing one.
 
         Merging keeps the stored values where ``customer`` has none, takes ``customer``'s values
@@ -89,11 +98,11 @@ class Storage(Protocol):
         """
         ...
 
-    def get_customer(self, email: str) -> Customer | None:
+    def get_customer(self, email: str, *, account: str = DEFAULT_ACCOUNT) -> Customer | None:
         """Return the customer with this email (normalised first: case and spaces ignored)."""
         ...
 
-    def list_customers(self) -> list[Customer]:
+    def list_customers(self, *, account: str = DEFAULT_ACCOUNT) -> list[Customer]:
         """Return every stored customer ordered by normalised email."""
         ...
 
@@ -107,6 +116,7 @@ class Storage(Protocol):
         target: str,
         payload: Mapping[str, JsonValue],
         not_before: datetime | None = None,
+        account: str = DEFAULT_ACCOUNT,
     ) -> bool:
         """Record a push to send; ``False`` (and nothing changes) if ``key`` was ever enqueued.
 
@@ -116,87 +126,121 @@ class Storage(Protocol):
         """
         ...
 
-    def due(self, now: datetime | None = None, limit: int | None = None) -> list[OutboxEntry]:
+    def due(
+        self,
+        now: datetime | None = None,
+        limit: int | None = None,
+        *,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> list[OutboxEntry]:
         """Return pending and failed entries with ``next_attempt_at <= now`` (default: clock).
 
         Ordered by ``next_attempt_at``, then creation time, then enqueue order; at most
-        ``limit`` entries. Done entries and given-up entries never appear.
+        ``limit`` entries. Done entries, given-up entries and entries another worker holds an
+        unexpired claim on never appear.
         """
         ...
 
-    def get_push(self, key: str) -> OutboxEntry | None:
+    def claim(
+        self, key: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> OutboxEntry | None:
+        """Atomically take a due entry for ``owner`` until now + ``ttl``; ``None`` if not.
+
+        Succeeds only for an entry that is due (not done, not given up, ``next_attempt_at``
+        reached) and unclaimed, claimed by ``owner``, or whose claim expired. Two workers
+        claiming the same key at once: exactly one gets the entry. The entry returned carries
+        the new claim, and ``claims`` counts every claim ever taken, so ``claims > 1`` or
+        ``attempts > 0`` tells the engine an earlier worker may already have sent it.
+        """
+        ...
+
+    def renew_claim(
+        self, key: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
+        """Extend ``owner``'s unexpired claim to now + ``ttl``; ``False`` if it is not held.
+
+        The engine calls it right before each request goes out: an expired claim may already
+        have been taken by another worker, which then owns the send.
+        """
+        ...
+
+    def get_push(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> OutboxEntry | None:
         """Return the outbox entry with this key in whatever state it is, or ``None``."""
         ...
 
-    def pushes(self, *, status: PushStatus | None = None) -> list[OutboxEntry]:
+    def pushes(
+        self, *, status: PushStatus | None = None, account: str = DEFAULT_ACCOUNT
+    ) -> list[OutboxEntry]:
         """Return outbox entries (optionally only in ``status``) in enqueue order, for reports."""
         ...
 
-    def mark_done(self, key: str) -> None:
+    def mark_done(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> None:
         """Record that the push was sent and took effect; it never becomes due again.
 
-        Counts one attempt and clears ``next_attempt_at``. Marking a done entry again does
-        nothing.
+        Counts one attempt, clears ``next_attempt_at`` and the claim. Marking a done entry
+        again does nothing. Whoever reports it, done is the truth, so no claim is checked.
         """
         ...
 
-    def mark_failed(self, key: str, error: str, next_attempt_at: datetime | None) -> None:
+    def mark_failed(
+        self,
+        key: str,
+        error: str,
+        next_attempt_at: datetime | None,
+        *,
+        owner: str | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> bool:
         """Record a failed attempt: ``FAILED``, ``error`` kept, due again at ``next_attempt_at``.
 
         ``next_attempt_at=None`` gives up: the entry stays ``FAILED`` and is never due again.
-        A done entry stays done (a late failure report cannot resurrect it).
+        The claim is cleared. A done entry stays done (a late failure report cannot resurrect
+        it), and with ``owner`` given, an entry whose unexpired claim another worker holds is
+        left alone (the worker that lost its claim no longer decides). ``True`` if recorded.
         """
         ...
 
     # -- last-pushed stock and price -----------------------------------------------------------
 
-    def get_pushed_stock(self, sku: str, node: str) -> int | None:
-        """Return the stock last pushed for ``sku`` at fulfillment node ``node``, or ``None``."""
-        ...
-
-    def set_pushed_stock(self, sku: str, node: str, quantity: int) -> None:
-        """Remember that ``quantity`` (a non-negative int) was pushed for ``sku`` at ``node``."""
-        ...
-
-    def pushed_stock_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, int]:
+    def pushed_stock_many(
+        self, keys: Iterable[PushedKey], *, account: str = DEFAULT_ACCOUNT
+    ) -> dict[PushedKey, int]:
         """Return the last-pushed stock for each ``(sku, node)`` that has one, in one round trip."""
         ...
 
-    def set_pushed_stock_many(self, values: Mapping[PushedKey, int]) -> None:
+    def set_pushed_stock_many(
+        self, values: Mapping[PushedKey, int], *, account: str = DEFAULT_ACCOUNT
+    ) -> None:
         """Remember many pushed stock levels at once (atomically)."""
         ...
 
-    def get_pushed_price(self, sku: str, node: str | None = None) -> Decimal | None:
-        """Return the price last pushed for ``sku`` at ``node`` (``None`` or ``""``: SKU level)."""
-        ...
-
-    def set_pushed_price(self, sku: str, node: str | None, price: Decimal) -> None:
-        """Remember that ``price`` (a finite ``Decimal``) was pushed for ``sku`` at ``node``."""
-        ...
-
-    def pushed_price_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, Decimal]:
+    def pushed_price_many(
+        self, keys: Iterable[PushedKey], *, account: str = DEFAULT_ACCOUNT
+    ) -> dict[PushedKey, Decimal]:
         """Return the last-pushed price for each ``(sku, node)`` that has one; node ``""``: SKU."""
         ...
 
-    def set_pushed_price_many(self, values: Mapping[PushedKey, Decimal]) -> None:
+    def set_pushed_price_many(
+        self, values: Mapping[PushedKey, Decimal], *, account: str = DEFAULT_ACCOUNT
+    ) -> None:
         """Remember many pushed prices at once (atomically)."""
         ...
 
     # -- linked SKUs -----------------------------------------------------------------------------
 
-    def link_sku(self, sku: str) -> bool:
+    def link_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Start managing ``sku``; ``False`` if it was already linked (its flag is kept)."""
         ...
 
-    def get_linked_sku(self, sku: str) -> LinkedSku | None:
+    def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         """Return the linked SKU record, or ``None`` if ``sku`` is not linked."""
         ...
 
-    def linked_skus(self) -> list[LinkedSku]:
+    def linked_skus(self, *, account: str = DEFAULT_ACCOUNT) -> list[LinkedSku]:
         """Return every linked SKU ordered by SKU."""
         ...
 
-    def set_sku_archived(self, sku: str, archived: bool) -> bool:
+    def set_sku_archived(self, sku: str, archived: bool, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Set the archived flag of a linked SKU; ``True`` if the flag changed.
 
         Raises ``KeyError`` for a SKU that is not linked.
@@ -206,7 +250,13 @@ class Storage(Protocol):
     # -- quarantine ------------------------------------------------------------------------------
 
     def quarantine(
-        self, kind: str, external_id: str, payload: bytes, reason: str
+        self,
+        kind: str,
+        external_id: str,
+        payload: bytes,
+        reason: str,
+        *,
+        account: str = DEFAULT_ACCOUNT,
     ) -> QuarantineEntry:
         """Keep a record that failed to parse or map, with its raw bytes, and return the entry.
 
@@ -215,35 +265,41 @@ class Storage(Protocol):
         """
         ...
 
-    def get_quarantined(self, kind: str, external_id: str) -> QuarantineEntry | None:
+    def get_quarantined(
+        self, kind: str, external_id: str, *, account: str = DEFAULT_ACCOUNT
+    ) -> QuarantineEntry | None:
         """Return the quarantined record, or ``None``."""
         ...
 
-    def quarantined(self, kind: str | None = None) -> list[QuarantineEntry]:
+    def quarantined(
+        self, kind: str | None = None, *, account: str = DEFAULT_ACCOUNT
+    ) -> list[QuarantineEntry]:
         """Return quarantined records (optionally of one kind) ordered by first seen."""
         ...
 
-    def release(self, kind: str, external_id: str) -> bool:
+    def release(self, kind: str, external_id: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Remove a record from quarantine; ``False`` if it was not there."""
         ...
 
     # -- sync state ------------------------------------------------------------------------------
 
-    def get_state(self, key: str) -> str | None:
+    def get_state(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> str | None:
         """Return a small piece of sync state (a cursor, the last run), or ``None``."""
         ...
 
-    def set_state(self, key: str, value: str) -> None:
+    def set_state(self, key: str, value: str, *, account: str = DEFAULT_ACCOUNT) -> None:
         """Set a piece of sync state, replacing any previous value."""
         ...
 
-    def delete_state(self, key: str) -> bool:
+    def delete_state(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Delete a piece of sync state; ``False`` if it was not set."""
         ...
 
     # -- leases ----------------------------------------------------------------------------------
 
-    def acquire_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+    def acquire_lease(
+        self, name: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
         """Take the lease ``name`` for ``ttl`` if it is free, expired or already ``owner``'s.
 
         Returns ``False`` while another owner holds an unexpired lease. Re-acquiring one's own
@@ -251,7 +307,9 @@ class Storage(Protocol):
         """
         ...
 
-    def renew_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+    def renew_lease(
+        self, name: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
         """Extend ``owner``'s unexpired lease to now + ``ttl``; ``False`` if it is not held.
 
         An expired lease cannot be renewed: another worker may already have taken it, so the
@@ -259,6 +317,6 @@ class Storage(Protocol):
         """
         ...
 
-    def release_lease(self, name: str, owner: str) -> bool:
+    def release_lease(self, name: str, owner: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Give the lease up; ``False`` (and nothing changes) unless ``owner`` holds it."""
         ...

@@ -12,6 +12,7 @@ import attrs
 from jet_orderhive._json import JsonValue
 
 __all__ = [
+    "DEFAULT_ACCOUNT",
     "LinkedSku",
     "OutboxEntry",
     "PushStatus",
@@ -19,6 +20,9 @@ __all__ = [
     "QuarantineEntry",
     "UpsertResult",
 ]
+
+DEFAULT_ACCOUNT = "default"
+"""The account a storage call is about when none is named."""
 
 PushedKey = tuple[str, str]
 """``(sku, node)``: the key of a last-pushed stock or price; node ``""`` is the SKU-level price."""
@@ -59,6 +63,10 @@ class OutboxEntry:
         next_attempt_at: when the entry becomes due; ``None`` for a done entry or one that was
             given up on.
         last_error: the reason the latest attempt failed, if it did.
+        claimed_by: the worker that holds the entry while it sends it, if any.
+        claim_expires_at: when that claim lapses and another worker may take the entry.
+        claims: how many claims were ever taken; above one (or with ``attempts``) an earlier
+            worker may have sent the push, so Jet is read before it is sent again.
     """
 
     key: str
@@ -71,6 +79,14 @@ class OutboxEntry:
     last_error: str | None = None
     created_at: datetime = attrs.field(validator=_aware)
     updated_at: datetime = attrs.field(validator=_aware)
+    claimed_by: str | None = None
+    claim_expires_at: datetime | None = attrs.field(default=None, validator=_aware)
+    claims: int = 0
+
+    @property
+    def may_have_been_sent(self) -> bool:
+        """Whether an earlier worker may have sent this push without recording the outcome."""
+        return self.attempts > 0 or self.claims > 1
 
 
 @attrs.frozen(kw_only=True)

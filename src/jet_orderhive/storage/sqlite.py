@@ -30,7 +30,6 @@ from jet_orderhive.storage._common import (
     decode_object,
     encode_payload,
     order_json,
-    price_node,
     utc_now,
 )
 from jet_orderhive.storage._migrations import migrate
@@ -38,6 +37,7 @@ from jet_orderhive.storage.errors import StorageBusyError, StorageError, Transac
 from jet_orderhive.storage.merge import merge_customer
 from jet_orderhive.storage.protocol import Clock
 from jet_orderhive.storage.records import (
+    DEFAULT_ACCOUNT,
     LinkedSku,
     OutboxEntry,
     PushedKey,
@@ -302,23 +302,25 @@ class SQLiteStorage:
 
     # -- orders ----------------------------------------------------------------------------------
 
-    def upsert_order(self, order: SalesOrder) -> UpsertResult:
+    def upsert_order(self, order: SalesOrder, *, account: str = DEFAULT_ACCOUNT) -> UpsertResult:
         """Store ``order`` under its Jet order id; report created / updated / unchanged."""
         body = order_json(order)
         with self.transaction():
             conn = self._conn()
             row = conn.execute(
-                "SELECT body FROM orders WHERE channel_order_id = ?", (order.channel_order_id,)
+                "SELECT body FROM orders WHERE account = ? AND channel_order_id = ?",
+                (account, order.channel_order_id),
             ).fetchone()
             if row is not None and row[0] == body:
                 return UpsertResult.UNCHANGED
             conn.execute(
-                "INSERT INTO orders (channel_order_id, channel_status, order_status, body,"
-                " updated_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (channel_order_id) DO UPDATE SET channel_status = excluded."
-                "channel_status, order_status = excluded.order_status, body = excluded.body,"
-                " updated_at = excluded.updated_at",
+                "INSERT INTO orders (account, channel_order_id, channel_status, order_status,"
+                " body, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (account, channel_order_id) DO UPDATE SET channel_status ="
+                " excluded.channel_status, order_status = excluded.order_status,"
+                " body = excluded.body, updated_at = excluded.updated_at",
                 (
+                    account,
                     order.channel_order_id,
                     order.channel_status,
                     order.order_status.value,
@@ -328,15 +330,25 @@ class SQLiteStorage:
             )
             return UpsertResult.CREATED if row is None else UpsertResult.UPDATED
 
-    def get_order(self, jet_order_id: str) -> SalesOrder | None:
+    def get_order(self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT) -> SalesOrder | None:
         """Return the stored order with this Jet order id, or ``None``."""
-        row = self._row("SELECT body FROM orders WHERE channel_order_id = ?", (jet_order_id,))
+        row = self._row(
+            "SELECT body FROM orders WHERE account = ? AND channel_order_id = ?",
+            (account, jet_order_id),
+        )
         return None if row is None else _order(row[0])
 
-    def list_orders(self, *, channel_statuses: Collection[str] | None = None) -> list[SalesOrder]:
+    def list_orders(
+        self,
+        *,
+        channel_statuses: Collection[str] | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> list[SalesOrder]:
         """Return stored orders by Jet order id, optionally only those in these Jet statuses."""
         if channel_statuses is None:
-            rows = self._rows("SELECT body FROM orders ORDER BY channel_order_id")
+            rows = self._rows(
+                "SELECT body FROM orders WHERE account = ? ORDER BY channel_order_id", (account,)
+            )
             return [_order(body) for (body,) in rows]
         statuses = sorted(check_statuses(channel_statuses))
         if not statuses:
@@ -344,20 +356,24 @@ class SQLiteStorage:
         marks = ", ".join("?" * len(statuses))
         rows = self._rows(
             # Only placeholders are formatted in; every value is a bound parameter.
-            f"SELECT body FROM orders WHERE channel_status IN ({marks})"  # noqa: S608
+            f"SELECT body FROM orders WHERE account = ? AND channel_status IN ({marks})"  # noqa: S608
             " ORDER BY channel_order_id",
-            statuses,
+            (account, *statuses),
         )
         return [_order(body) for (body,) in rows]
 
     # -- customers -------------------------------------------------------------------------------
 
-    def upsert_customer(self, customer: Customer) -> UpsertResult:
+    def upsert_customer(
+        self, customer: Customer, *, account: str = DEFAULT_ACCOUNT
+    ) -> UpsertResult:
         """Store ``customer`` by normalised email, merging into the one already stored."""
         key = customer.email  # normalised by Customer itself
         with self.transaction():
             conn = self._conn()
-            row = conn.execute("SELECT body FROM customers WHERE email = ?", (key,)).fetchone()
+            row = conn.execute(
+                "SELECT body FROM customers WHERE account = ? AND email = ?", (account, key)
+            ).fetchone()
             if row is None:
                 result, stored = UpsertResult.CREATED, customer
             else:
@@ -367,29 +383,36 @@ class SQLiteStorage:
                     return UpsertResult.UNCHANGED
                 result = UpsertResult.UPDATED
             conn.execute(
-                "INSERT INTO customers (email, body, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (email) DO UPDATE SET body = excluded.body,"
+                "INSERT INTO customers (account, email, body, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (account, email) DO UPDATE SET body = excluded.body,"
                 " updated_at = excluded.updated_at",
-                (key, _json.dumps(stored.to_dict(), sort_keys=True), _time_text(self._now())),
+                (
+                    account,
+                    key,
+                    _json.dumps(stored.to_dict(), sort_keys=True),
+                    _time_text(self._now()),
+                ),
             )
             return result
 
-    def get_customer(self, email: str) -> Customer | None:
+    def get_customer(self, email: str, *, account: str = DEFAULT_ACCOUNT) -> Customer | None:
         """Return the customer with this email, ignoring case and surrounding spaces."""
-        row = self._row("SELECT body FROM customers WHERE email = ?", (normalize_email(email),))
+        row = self._row(
+            "SELECT body FROM customers WHERE account = ? AND email = ?",
+            (account, normalize_email(email)),
+        )
         return None if row is None else _customer(row[0])
 
-    def list_customers(self) -> list[Customer]:
+    def list_customers(self, *, account: str = DEFAULT_ACCOUNT) -> list[Customer]:
         """Return every stored customer ordered by normalised email."""
-        return [
-            _customer(body) for (body,) in self._rows("SELECT body FROM customers ORDER BY email")
-        ]
+        rows = self._rows("SELECT body FROM customers WHERE account = ? ORDER BY email", (account,))
+        return [_customer(body) for (body,) in rows]
 
     # -- outbox ----------------------------------------------------------------------------------
 
     _OUTBOX_COLUMNS = (
         "key, kind, target, payload, attempts, status, next_attempt_at, last_error,"
-        " created_at, updated_at"
+        " created_at, updated_at, claimed_by, claim_expires_at, claims"
     )
 
     def enqueue(
@@ -400,6 +423,7 @@ class SQLiteStorage:
         target: str,
         payload: Mapping[str, JsonValue],
         not_before: datetime | None = None,
+        account: str = DEFAULT_ACCOUNT,
     ) -> bool:
         """Record a push; ``False`` if ``key`` was ever enqueued before, in any state."""
         text = encode_payload(key, payload)
@@ -407,10 +431,12 @@ class SQLiteStorage:
         with self.transaction():
             now = self._now()
             cursor = self._conn().execute(
-                "INSERT INTO outbox (key, kind, target, payload, attempts, status,"
-                " next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)"
-                " ON CONFLICT (key) DO NOTHING",
+                "INSERT INTO outbox (account, key, kind, target, payload, attempts, status,"
+                " next_attempt_at, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)"
+                " ON CONFLICT (account, key) DO NOTHING",
                 (
+                    account,
                     key,
                     kind,
                     target,
@@ -423,177 +449,269 @@ class SQLiteStorage:
             )
             return cursor.rowcount == 1
 
-    def due(self, now: datetime | None = None, limit: int | None = None) -> list[OutboxEntry]:
-        """Return pending and failed entries due by ``now``, earliest first."""
+    def due(
+        self,
+        now: datetime | None = None,
+        limit: int | None = None,
+        *,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> list[OutboxEntry]:
+        """Return unclaimed pending and failed entries due by ``now``, earliest first."""
         at = self._now() if now is None else check_aware(now, "now")
         rows = self._rows(
             f"SELECT {self._OUTBOX_COLUMNS} FROM outbox"  # noqa: S608 - a constant column list
-            " WHERE status != 'done' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?"
+            " WHERE account = ? AND status != 'done' AND next_attempt_at IS NOT NULL"
+            " AND next_attempt_at <= ? AND (claim_expires_at IS NULL OR claim_expires_at <= ?)"
             " ORDER BY next_attempt_at, created_at, seq LIMIT ?",
-            (_time_text(at), -1 if limit is None else max(limit, 0)),
+            (
+                account,
+                _time_text(at),
+                _time_text(self._now()),
+                -1 if limit is None else max(limit, 0),
+            ),
         )
         return [_entry(row) for row in rows]
 
-    def get_push(self, key: str) -> OutboxEntry | None:
+    def claim(
+        self, key: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> OutboxEntry | None:
+        """Take a due entry for ``owner`` until now + ``ttl``; ``None`` if it cannot be had."""
+        check_ttl(ttl)
+        with self.transaction():
+            now = self._now()
+            conn = self._conn()
+            cursor = conn.execute(
+                "UPDATE outbox SET claimed_by = ?, claim_expires_at = ?, claims = claims + 1"
+                " WHERE account = ? AND key = ? AND status != 'done'"
+                " AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?"
+                " AND (claimed_by IS NULL OR claimed_by = ? OR claim_expires_at <= ?)",
+                (
+                    owner,
+                    _time_text(now + ttl),
+                    account,
+                    key,
+                    _time_text(now),
+                    owner,
+                    _time_text(now),
+                ),
+            )
+            if cursor.rowcount != 1:
+                return None
+            row = conn.execute(
+                f"SELECT {self._OUTBOX_COLUMNS} FROM outbox"  # noqa: S608
+                " WHERE account = ? AND key = ?",
+                (account, key),
+            ).fetchone()
+        return _entry(row)
+
+    def renew_claim(
+        self, key: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
+        """Extend ``owner``'s unexpired claim; ``False`` if it is not held."""
+        check_ttl(ttl)
+        with self.transaction():
+            now = self._now()
+            cursor = self._conn().execute(
+                "UPDATE outbox SET claim_expires_at = ? WHERE account = ? AND key = ?"
+                " AND claimed_by = ? AND claim_expires_at > ?",
+                (_time_text(now + ttl), account, key, owner, _time_text(now)),
+            )
+            return cursor.rowcount == 1
+
+    def get_push(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> OutboxEntry | None:
         """Return the outbox entry with this key in whatever state it is, or ``None``."""
         row = self._row(
-            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE key = ?",  # noqa: S608
-            (key,),
+            f"SELECT {self._OUTBOX_COLUMNS} FROM outbox WHERE account = ? AND key = ?",  # noqa: S608
+            (account, key),
         )
         return None if row is None else _entry(row)
 
-    def pushes(self, *, status: PushStatus | None = None) -> list[OutboxEntry]:
+    def pushes(
+        self, *, status: PushStatus | None = None, account: str = DEFAULT_ACCOUNT
+    ) -> list[OutboxEntry]:
         """Return outbox entries, optionally only in ``status``, in enqueue order."""
         if status is None:
             rows = self._rows(
-                f"SELECT {self._OUTBOX_COLUMNS} FROM outbox ORDER BY seq"  # noqa: S608
+                f"SELECT {self._OUTBOX_COLUMNS} FROM outbox"  # noqa: S608
+                " WHERE account = ? ORDER BY seq",
+                (account,),
             )
         else:
             rows = self._rows(
                 f"SELECT {self._OUTBOX_COLUMNS} FROM outbox"  # noqa: S608
-                " WHERE status = ? ORDER BY seq",
-                (status.value,),
+                " WHERE account = ? AND status = ? ORDER BY seq",
+                (account, status.value),
             )
         return [_entry(row) for row in rows]
 
-    def _mark(self, key: str, sql: str, params: tuple[object, ...]) -> None:
-        with self.transaction():
-            conn = self._conn()
-            row = conn.execute("SELECT status FROM outbox WHERE key = ?", (key,)).fetchone()
-            if row is None:
-                raise KeyError(f"no outbox entry with key {key!r}; enqueue it first")
-            if row[0] != PushStatus.DONE.value:
-                conn.execute(sql, (*params, key))
-
-    def mark_done(self, key: str) -> None:
-        """Record that the push took effect; it never becomes due again."""
-        self._mark(
-            key,
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = NULL,"
-            " updated_at = ? WHERE key = ?",
-            (PushStatus.DONE.value, _time_text(self._now())),
+    def _outbox_state(self, key: str, account: str) -> tuple[str, str | None, str | None]:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT status, claimed_by, claim_expires_at FROM outbox"
+                " WHERE account = ? AND key = ?",
+                (account, key),
+            )
+            .fetchone()
         )
+        if row is None:
+            raise KeyError(f"no outbox entry with key {key!r}; enqueue it first")
+        return row[0], row[1], row[2]
 
-    def mark_failed(self, key: str, error: str, next_attempt_at: datetime | None) -> None:
+    def mark_done(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> None:
+        """Record that the push took effect; it never becomes due again."""
+        with self.transaction():
+            status, _, _ = self._outbox_state(key, account)
+            if status == PushStatus.DONE.value:
+                return
+            self._conn().execute(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = NULL,"
+                " updated_at = ?, claimed_by = NULL, claim_expires_at = NULL"
+                " WHERE account = ? AND key = ?",
+                (PushStatus.DONE.value, _time_text(self._now()), account, key),
+            )
+
+    def mark_failed(
+        self,
+        key: str,
+        error: str,
+        next_attempt_at: datetime | None,
+        *,
+        owner: str | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> bool:
         """Record a failed attempt and when to retry (``None``: never)."""
         retry_at = None if next_attempt_at is None else check_aware(next_attempt_at, "retry time")
-        self._mark(
-            key,
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?,"
-            " last_error = ?, updated_at = ? WHERE key = ?",
-            (
-                PushStatus.FAILED.value,
-                None if retry_at is None else _time_text(retry_at),
-                error,
-                _time_text(self._now()),
-            ),
-        )
+        with self.transaction():
+            now = _time_text(self._now())
+            status, holder, expires = self._outbox_state(key, account)
+            if status == PushStatus.DONE.value:
+                return False
+            held = holder is not None and holder != owner and expires is not None and expires > now
+            if owner is not None and held:
+                return False
+            self._conn().execute(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, next_attempt_at = ?,"
+                " last_error = ?, updated_at = ?, claimed_by = NULL, claim_expires_at = NULL"
+                " WHERE account = ? AND key = ?",
+                (
+                    PushStatus.FAILED.value,
+                    None if retry_at is None else _time_text(retry_at),
+                    error,
+                    now,
+                    account,
+                    key,
+                ),
+            )
+            return True
 
     # -- last-pushed stock and price -------------------------------------------------------------
 
-    def get_pushed_stock(self, sku: str, node: str) -> int | None:
-        """Return the stock last pushed for ``sku`` at ``node``, or ``None``."""
-        row = self._row("SELECT quantity FROM pushed_stock WHERE sku = ? AND node = ?", (sku, node))
-        return None if row is None else int(row[0])
-
-    def set_pushed_stock(self, sku: str, node: str, quantity: int) -> None:
-        """Remember the stock pushed for ``sku`` at ``node``."""
-        self.set_pushed_stock_many({(sku, node): quantity})
-
-    def pushed_stock_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, int]:
+    def pushed_stock_many(
+        self, keys: Iterable[PushedKey], *, account: str = DEFAULT_ACCOUNT
+    ) -> dict[PushedKey, int]:
         """Return the last-pushed stock of each ``(sku, node)`` that has one."""
-        return {key: int(value) for key, value in self._many("pushed_stock", "quantity", keys)}
+        found = self._many("pushed_stock", "quantity", keys, account)
+        return {key: int(value) for key, value in found}
 
-    def set_pushed_stock_many(self, values: Mapping[PushedKey, int]) -> None:
+    def set_pushed_stock_many(
+        self, values: Mapping[PushedKey, int], *, account: str = DEFAULT_ACCOUNT
+    ) -> None:
         """Remember many pushed stock levels at once."""
         rows = [(sku, node, check_quantity(sku, node, q)) for (sku, node), q in values.items()]
-        self._set_many("pushed_stock", "quantity", rows)
+        self._set_many("pushed_stock", "quantity", rows, account)
 
-    def get_pushed_price(self, sku: str, node: str | None = None) -> Decimal | None:
-        """Return the price last pushed for ``sku`` at ``node`` (``None``/``""``: SKU level)."""
-        row = self._row(
-            "SELECT price FROM pushed_price WHERE sku = ? AND node = ?", (sku, price_node(node))
-        )
-        return None if row is None else Decimal(row[0])
-
-    def set_pushed_price(self, sku: str, node: str | None, price: Decimal) -> None:
-        """Remember the price pushed for ``sku`` at ``node``."""
-        self.set_pushed_price_many({(sku, price_node(node)): price})
-
-    def pushed_price_many(self, keys: Iterable[PushedKey]) -> dict[PushedKey, Decimal]:
+    def pushed_price_many(
+        self, keys: Iterable[PushedKey], *, account: str = DEFAULT_ACCOUNT
+    ) -> dict[PushedKey, Decimal]:
         """Return the last-pushed price of each ``(sku, node)`` that has one."""
-        return {key: Decimal(value) for key, value in self._many("pushed_price", "price", keys)}
+        found = self._many("pushed_price", "price", keys, account)
+        return {key: Decimal(value) for key, value in found}
 
-    def set_pushed_price_many(self, values: Mapping[PushedKey, Decimal]) -> None:
+    def set_pushed_price_many(
+        self, values: Mapping[PushedKey, Decimal], *, account: str = DEFAULT_ACCOUNT
+    ) -> None:
         """Remember many pushed prices at once."""
         rows = [
             (sku, node, str(check_price(sku, node, price))) for (sku, node), price in values.items()
         ]
-        self._set_many("pushed_price", "price", rows)
+        self._set_many("pushed_price", "price", rows, account)
 
-    def _many(self, table: str, column: str, keys: Iterable[PushedKey]) -> Iterator[Any]:
+    def _many(
+        self, table: str, column: str, keys: Iterable[PushedKey], account: str
+    ) -> Iterator[Any]:
         wanted = list(dict.fromkeys(keys))
         for chunk in _chunks(wanted, _CHUNK):
             pairs = ", ".join(["(?, ?)"] * len(chunk))
-            params = [part for key in chunk for part in key]
+            params = [account, *(part for key in chunk for part in key)]
             # Table and column names are this module's constants; values are bound parameters.
             sql = (
                 f"SELECT sku, node, {column} FROM {table}"  # noqa: S608
-                f" WHERE (sku, node) IN (VALUES {pairs})"
+                f" WHERE account = ? AND (sku, node) IN (VALUES {pairs})"
             )
             for sku, node, value in self._rows(sql, params):
                 yield (sku, node), value
 
-    def _set_many(self, table: str, column: str, rows: Sequence[tuple[str, str, object]]) -> None:
+    def _set_many(
+        self, table: str, column: str, rows: Sequence[tuple[str, str, object]], account: str
+    ) -> None:
         if not rows:
             return
         pushed_at = _time_text(self._now())
         with self.transaction():
             self._conn().executemany(
-                f"INSERT INTO {table} (sku, node, {column}, pushed_at) VALUES (?, ?, ?, ?)"  # noqa: S608
-                f" ON CONFLICT (sku, node) DO UPDATE SET {column} = excluded.{column},"
+                f"INSERT INTO {table} (account, sku, node, {column}, pushed_at)"  # noqa: S608
+                " VALUES (?, ?, ?, ?, ?)"
+                f" ON CONFLICT (account, sku, node) DO UPDATE SET {column} = excluded.{column},"
                 " pushed_at = excluded.pushed_at",
-                [(*row, pushed_at) for row in rows],
+                [(account, *row, pushed_at) for row in rows],
             )
 
     # -- linked SKUs -----------------------------------------------------------------------------
 
-    def link_sku(self, sku: str) -> bool:
+    def link_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Start managing ``sku``; ``False`` if it was already linked."""
         with self.transaction():
             cursor = self._conn().execute(
-                "INSERT INTO linked_skus (sku, archived, linked_at) VALUES (?, 0, ?)"
-                " ON CONFLICT (sku) DO NOTHING",
-                (sku, _time_text(self._now())),
+                "INSERT INTO linked_skus (account, sku, archived, linked_at) VALUES (?, ?, 0, ?)"
+                " ON CONFLICT (account, sku) DO NOTHING",
+                (account, sku, _time_text(self._now())),
             )
             return cursor.rowcount == 1
 
-    def get_linked_sku(self, sku: str) -> LinkedSku | None:
+    def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         """Return the linked SKU record, or ``None``."""
         row = self._row(
-            "SELECT sku, archived, archived_at, linked_at FROM linked_skus WHERE sku = ?", (sku,)
+            "SELECT sku, archived, archived_at, linked_at FROM linked_skus"
+            " WHERE account = ? AND sku = ?",
+            (account, sku),
         )
         return None if row is None else _linked(row)
 
-    def linked_skus(self) -> list[LinkedSku]:
+    def linked_skus(self, *, account: str = DEFAULT_ACCOUNT) -> list[LinkedSku]:
         """Return every linked SKU ordered by SKU."""
         rows = self._rows(
-            "SELECT sku, archived, archived_at, linked_at FROM linked_skus ORDER BY sku"
+            "SELECT sku, archived, archived_at, linked_at FROM linked_skus"
+            " WHERE account = ? ORDER BY sku",
+            (account,),
         )
         return [_linked(row) for row in rows]
 
-    def set_sku_archived(self, sku: str, archived: bool) -> bool:
+    def set_sku_archived(self, sku: str, archived: bool, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Set the archived flag of a linked SKU; ``True`` if it changed."""
         with self.transaction():
             conn = self._conn()
-            row = conn.execute("SELECT archived FROM linked_skus WHERE sku = ?", (sku,)).fetchone()
+            row = conn.execute(
+                "SELECT archived FROM linked_skus WHERE account = ? AND sku = ?", (account, sku)
+            ).fetchone()
             if row is None:
                 raise KeyError(f"SKU {sku!r} is not linked; call link_sku first")
             if bool(row[0]) == archived:
                 return False
             conn.execute(
-                "UPDATE linked_skus SET archived = ?, archived_at = ? WHERE sku = ?",
-                (int(archived), _time_text(self._now()) if archived else None, sku),
+                "UPDATE linked_skus SET archived = ?, archived_at = ?"
+                " WHERE account = ? AND sku = ?",
+                (int(archived), _time_text(self._now()) if archived else None, account, sku),
             )
             return True
 
@@ -602,7 +720,13 @@ class SQLiteStorage:
     _QUARANTINE_COLUMNS = "kind, external_id, payload, reason, first_seen, last_seen, times_seen"
 
     def quarantine(
-        self, kind: str, external_id: str, payload: bytes, reason: str
+        self,
+        kind: str,
+        external_id: str,
+        payload: bytes,
+        reason: str,
+        *,
+        account: str = DEFAULT_ACCOUNT,
     ) -> QuarantineEntry:
         """Keep a record that failed to parse or map, with its raw bytes."""
         if not isinstance(payload, (bytes, bytearray, memoryview)):
@@ -611,105 +735,124 @@ class SQLiteStorage:
             now = _time_text(self._now())
             conn = self._conn()
             conn.execute(
-                "INSERT INTO quarantine (kind, external_id, payload, reason, first_seen,"
-                " last_seen, times_seen) VALUES (?, ?, ?, ?, ?, ?, 1)"
-                " ON CONFLICT (kind, external_id) DO UPDATE SET payload = excluded.payload,"
-                " reason = excluded.reason, last_seen = excluded.last_seen,"
-                " times_seen = times_seen + 1",
-                (kind, external_id, bytes(payload), reason, now, now),
+                "INSERT INTO quarantine (account, kind, external_id, payload, reason, first_seen,"
+                " last_seen, times_seen) VALUES (?, ?, ?, ?, ?, ?, ?, 1)"
+                " ON CONFLICT (account, kind, external_id) DO UPDATE SET"
+                " payload = excluded.payload, reason = excluded.reason,"
+                " last_seen = excluded.last_seen, times_seen = times_seen + 1",
+                (account, kind, external_id, bytes(payload), reason, now, now),
             )
             row = conn.execute(
                 f"SELECT {self._QUARANTINE_COLUMNS} FROM quarantine"  # noqa: S608
-                " WHERE kind = ? AND external_id = ?",
-                (kind, external_id),
+                " WHERE account = ? AND kind = ? AND external_id = ?",
+                (account, kind, external_id),
             ).fetchone()
         return _quarantined(row)
 
-    def get_quarantined(self, kind: str, external_id: str) -> QuarantineEntry | None:
+    def get_quarantined(
+        self, kind: str, external_id: str, *, account: str = DEFAULT_ACCOUNT
+    ) -> QuarantineEntry | None:
         """Return the quarantined record, or ``None``."""
         row = self._row(
             f"SELECT {self._QUARANTINE_COLUMNS} FROM quarantine"  # noqa: S608
-            " WHERE kind = ? AND external_id = ?",
-            (kind, external_id),
+            " WHERE account = ? AND kind = ? AND external_id = ?",
+            (account, kind, external_id),
         )
         return None if row is None else _quarantined(row)
 
-    def quarantined(self, kind: str | None = None) -> list[QuarantineEntry]:
+    def quarantined(
+        self, kind: str | None = None, *, account: str = DEFAULT_ACCOUNT
+    ) -> list[QuarantineEntry]:
         """Return quarantined records, optionally of one kind, ordered by first seen."""
         order = " ORDER BY first_seen, kind, external_id"
         if kind is None:
-            rows = self._rows(f"SELECT {self._QUARANTINE_COLUMNS} FROM quarantine{order}")  # noqa: S608
+            rows = self._rows(
+                f"SELECT {self._QUARANTINE_COLUMNS} FROM quarantine WHERE account = ?{order}",  # noqa: S608
+                (account,),
+            )
         else:
             rows = self._rows(
-                f"SELECT {self._QUARANTINE_COLUMNS} FROM quarantine WHERE kind = ?{order}",  # noqa: S608
-                (kind,),
+                f"SELECT {self._QUARANTINE_COLUMNS} FROM quarantine"  # noqa: S608
+                f" WHERE account = ? AND kind = ?{order}",
+                (account, kind),
             )
         return [_quarantined(row) for row in rows]
 
-    def release(self, kind: str, external_id: str) -> bool:
+    def release(self, kind: str, external_id: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Remove a record from quarantine; ``False`` if it was not there."""
         with self.transaction():
             cursor = self._conn().execute(
-                "DELETE FROM quarantine WHERE kind = ? AND external_id = ?", (kind, external_id)
+                "DELETE FROM quarantine WHERE account = ? AND kind = ? AND external_id = ?",
+                (account, kind, external_id),
             )
             return cursor.rowcount == 1
 
     # -- sync state ------------------------------------------------------------------------------
 
-    def get_state(self, key: str) -> str | None:
+    def get_state(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> str | None:
         """Return a piece of sync state, or ``None``."""
-        row = self._row("SELECT value FROM sync_state WHERE key = ?", (key,))
+        row = self._row(
+            "SELECT value FROM sync_state WHERE account = ? AND key = ?", (account, key)
+        )
         return None if row is None else str(row[0])
 
-    def set_state(self, key: str, value: str) -> None:
+    def set_state(self, key: str, value: str, *, account: str = DEFAULT_ACCOUNT) -> None:
         """Set a piece of sync state."""
         if not isinstance(value, str):
             raise TypeError(f"state {key!r} must be a str, got {type(value).__name__}")
         with self.transaction():
             self._conn().execute(
-                "INSERT INTO sync_state (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
+                "INSERT INTO sync_state (account, key, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (account, key) DO UPDATE SET value = excluded.value",
+                (account, key, value),
             )
 
-    def delete_state(self, key: str) -> bool:
+    def delete_state(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Delete a piece of sync state; ``False`` if it was not set."""
         with self.transaction():
-            cursor = self._conn().execute("DELETE FROM sync_state WHERE key = ?", (key,))
+            cursor = self._conn().execute(
+                "DELETE FROM sync_state WHERE account = ? AND key = ?", (account, key)
+            )
             return cursor.rowcount == 1
 
     # -- leases ----------------------------------------------------------------------------------
 
-    def acquire_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+    def acquire_lease(
+        self, name: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
         """Take the lease if it is free, expired or already ``owner``'s."""
         check_ttl(ttl)
         with self.transaction():
             now = self._now()
             cursor = self._conn().execute(
-                "INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner,"
+                "INSERT INTO leases (account, name, owner, expires_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (account, name) DO UPDATE SET owner = excluded.owner,"
                 " expires_at = excluded.expires_at"
                 " WHERE leases.owner = excluded.owner OR leases.expires_at <= ?",
-                (name, owner, _time_text(now + ttl), _time_text(now)),
+                (account, name, owner, _time_text(now + ttl), _time_text(now)),
             )
             return cursor.rowcount == 1
 
-    def renew_lease(self, name: str, owner: str, ttl: timedelta) -> bool:
+    def renew_lease(
+        self, name: str, owner: str, ttl: timedelta, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
         """Extend ``owner``'s unexpired lease; ``False`` if it is not held."""
         check_ttl(ttl)
         with self.transaction():
             now = self._now()
             cursor = self._conn().execute(
-                "UPDATE leases SET expires_at = ? WHERE name = ? AND owner = ? AND expires_at > ?",
-                (_time_text(now + ttl), name, owner, _time_text(now)),
+                "UPDATE leases SET expires_at = ? WHERE account = ? AND name = ? AND owner = ?"
+                " AND expires_at > ?",
+                (_time_text(now + ttl), account, name, owner, _time_text(now)),
             )
             return cursor.rowcount == 1
 
-    def release_lease(self, name: str, owner: str) -> bool:
+    def release_lease(self, name: str, owner: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Give the lease up; ``False`` unless ``owner`` holds it."""
         with self.transaction():
             cursor = self._conn().execute(
-                "DELETE FROM leases WHERE name = ? AND owner = ?", (name, owner)
+                "DELETE FROM leases WHERE account = ? AND name = ? AND owner = ?",
+                (account, name, owner),
             )
             return cursor.rowcount == 1
 
@@ -723,7 +866,8 @@ def _customer(body: str) -> Customer:
 
 
 def _entry(row: Any) -> OutboxEntry:
-    key, kind, target, payload, attempts, status, next_at, error, created, updated = row
+    key, kind, target, payload, attempts, status, next_at, error, created, updated, *claim = row
+    claimed_by, claim_expires_at, claims = claim
     return OutboxEntry(
         key=key,
         kind=kind,
@@ -735,6 +879,9 @@ def _entry(row: Any) -> OutboxEntry:
         last_error=error,
         created_at=_time_value(created),
         updated_at=_time_value(updated),
+        claimed_by=claimed_by,
+        claim_expires_at=_maybe_time(claim_expires_at),
+        claims=int(claims),
     )
 
 

@@ -64,9 +64,10 @@ class Engine:
             raise ValueError(f"the clock returned a naive datetime {value.isoformat()}")
         return value
 
-    def state_key(self, name: str) -> str:
-        """A sync-state key scoped to this account, so one database serves several."""
-        return f"{self.settings.account}:{name}"
+    @property
+    def account(self) -> str:
+        """The merchant account every storage call of this engine is scoped to."""
+        return self.settings.account
 
     def mapping_context(self) -> MappingContext:
         """The mapping environment these settings describe."""
@@ -125,7 +126,7 @@ class Engine:
         # worker start the same work (and send the same pushes) alongside this one.
         if now - lease.renewed_at < lease.ttl / 3:
             return
-        if not self.storage.renew_lease(lease.name, lease.owner, lease.ttl):
+        if not self.storage.renew_lease(lease.name, lease.owner, lease.ttl, account=self.account):
             raise LeaseLost(f"lost the lease {lease.name!r} during {step!r}")
         lease.renewed_at = now
 

@@ -29,7 +29,9 @@ def sync_archived(engine: Engine, report: ReportBuilder) -> None:
     if not engine.settings.auto_archive:
         report.note("auto_archive is off: no product was checked")
         return
-    linked = [entry for entry in engine.storage.linked_skus() if not entry.archived]
+    linked = [
+        entry for entry in engine.storage.linked_skus(account=engine.account) if not entry.archived
+    ]
     newly: list[str] = []
     for index, entry in enumerate(linked, start=1):
         engine.tick("check archived products", index, len(linked))
@@ -45,7 +47,7 @@ def sync_archived(engine: Engine, report: ReportBuilder) -> None:
         newly.append(entry.sku)
         log.info("SKU %s is archived or gone on Jet", entry.sku)
         if not engine.dry_run:
-            engine.storage.set_sku_archived(entry.sku, True)
+            engine.storage.set_sku_archived(entry.sku, True, account=engine.account)
     report.count("archived", len(newly))
     if newly:
         shown = ", ".join(newly[:10]) + (f" and {len(newly) - 10} more" if len(newly) > 10 else "")

@@ -63,12 +63,12 @@ def request_refresh(engine: Engine, order_id: str) -> None:
     directed cancel, and a push Jet refused for good leaves units recorded locally that Jet
     never saw. Either way only Jet's own copy puts the record right.
     """
-    key = engine.state_key(_STATE_REFRESH)
-    text = engine.storage.get_state(key)
+    key = _STATE_REFRESH
+    text = engine.storage.get_state(key, account=engine.account)
     wanted = set(json.loads(text)) if text else set()
     if order_id not in wanted:
         wanted.add(order_id)
-        engine.storage.set_state(key, json.dumps(sorted(wanted)))
+        engine.storage.set_state(key, json.dumps(sorted(wanted)), account=engine.account)
 
 
 def _parse_order(fetched_order: object) -> JetOrder:
@@ -115,17 +115,17 @@ class _Run:
     # -- state ---------------------------------------------------------------------------------
 
     def window_start(self) -> datetime:
-        key = self.engine.state_key(_STATE_WINDOW)
-        text = self.storage.get_state(key)
+        key = _STATE_WINDOW
+        text = self.storage.get_state(key, account=self.engine.account)
         if text is not None:
             return datetime.fromisoformat(text)
         start = self.now - timedelta(days=self.settings.initial_sync_days)
         if not self.engine.dry_run:
-            self.storage.set_state(key, start.isoformat())
+            self.storage.set_state(key, start.isoformat(), account=self.engine.account)
         return start
 
     def outside_window(self) -> set[str]:
-        text = self.storage.get_state(self.engine.state_key(_STATE_OUTSIDE))
+        text = self.storage.get_state(_STATE_OUTSIDE, account=self.engine.account)
         return set(json.loads(text)) if text else set()
 
     def listed_cancelled(self, stored: Iterable[SalesOrder]) -> set[str]:
@@ -136,7 +136,7 @@ class _Run:
         the record no longer shows a directed cancel. Without a record yet (a database written
         before it was kept), the stored orders predict it.
         """
-        text = self.storage.get_state(self.engine.state_key(_STATE_LISTED_CANCELLED))
+        text = self.storage.get_state(_STATE_LISTED_CANCELLED, account=self.engine.account)
         if text is not None:
             return set(json.loads(text))
         return {order.channel_order_id for order in stored if stored_listing(order).cancelled}
@@ -145,11 +145,11 @@ class _Run:
 
     def run(self) -> dict[str, JetOrder]:
         engine = self.engine
-        initial = self.storage.get_state(engine.state_key(_STATE_INITIAL_DONE)) is None
+        initial = self.storage.get_state(_STATE_INITIAL_DONE, account=self.engine.account) is None
         start = self.window_start()
         listed = self.read_lists()
         statuses = None if initial else _plan.OPEN_STATUSES
-        orders = self.storage.list_orders(channel_statuses=statuses)
+        orders = self.storage.list_orders(channel_statuses=statuses, account=self.engine.account)
         seen_cancelled = self.listed_cancelled(orders)
         stored = {
             order.channel_order_id: ListQuery(
@@ -158,14 +158,17 @@ class _Run:
             for order in orders
         }
         outside = self.outside_window()
-        refresh_text = self.storage.get_state(engine.state_key(_STATE_REFRESH))
+        refresh_text = self.storage.get_state(_STATE_REFRESH, account=self.engine.account)
         refresh = set(json.loads(refresh_text)) if refresh_text else set()
         plan = _plan.plan_import(
             listed=listed,
             stored=stored,
             initial=initial,
             new_statuses=_plan.new_order_statuses(self.settings),
-            quarantined={e.external_id for e in self.storage.quarantined("order")},
+            quarantined={
+                e.external_id
+                for e in self.storage.quarantined("order", account=self.engine.account)
+            },
             ignored=outside,
             refresh=refresh,
         )
@@ -185,23 +188,29 @@ class _Run:
         if not engine.dry_run:
             # Only ids still listed are kept: the others can never be fetched by accident again.
             keep = (outside | newly_outside) & set(listed)
-            self.storage.set_state(engine.state_key(_STATE_OUTSIDE), json.dumps(sorted(keep)))
+            self.storage.set_state(
+                _STATE_OUTSIDE, json.dumps(sorted(keep)), account=self.engine.account
+            )
             # Only a stored record updates what was seen of it: an order whose fetch failed
             # keeps its old entry, so the next run still sees the list differ and retries.
             kept = (seen_cancelled & set(stored)) - self.stored_now
             now_seen = {i for i in self.stored_now if i in listed and listed[i].cancelled}
             seen = kept | now_seen
             self.storage.set_state(
-                engine.state_key(_STATE_LISTED_CANCELLED), json.dumps(sorted(seen))
+                _STATE_LISTED_CANCELLED, json.dumps(sorted(seen)), account=self.engine.account
             )
             if refresh:
                 # Kept until the order is stored again (a blocked or failed fetch retries).
                 left = (refresh & set(stored)) - self.stored_now
-                self.storage.set_state(engine.state_key(_STATE_REFRESH), json.dumps(sorted(left)))
+                self.storage.set_state(
+                    _STATE_REFRESH, json.dumps(sorted(left)), account=self.engine.account
+                )
             # Later runs list only new orders; an open order the initial sync could not fetch
             # would never come in, so the initial sync is repeated until every fetch succeeded.
             if initial and not self.unfetched:
-                self.storage.set_state(engine.state_key(_STATE_INITIAL_DONE), self.now.isoformat())
+                self.storage.set_state(
+                    _STATE_INITIAL_DONE, self.now.isoformat(), account=self.engine.account
+                )
         if initial:
             self.report.note(
                 f"initial sync: orders placed on or after {start.isoformat()} were considered"
@@ -236,7 +245,7 @@ class _Run:
         return {
             entry.target
             for status in (PushStatus.PENDING, PushStatus.FAILED)
-            for entry in self.storage.pushes(status=status)
+            for entry in self.storage.pushes(status=status, account=self.engine.account)
             if entry.kind in kinds and entry.next_attempt_at is not None
         }
 
@@ -301,7 +310,7 @@ class _Run:
         log.warning("order %s quarantined; the entry keeps the payload and the reason", order_id)
         log.debug("order %s quarantined: %s", order_id, reason)
         if not self.engine.dry_run:
-            self.storage.quarantine("order", order_id, raw, reason)
+            self.storage.quarantine("order", order_id, raw, reason, account=self.engine.account)
 
     def import_one(self, jet_order: JetOrder, raw: bytes) -> None:
         engine = self.engine
@@ -312,7 +321,7 @@ class _Run:
         except Exception as error:  # a user's mapping may raise anything; the batch goes on
             self.to_quarantine(order_id, raw, f"mapping failed: {_reason(error)}")
             return
-        returned = self.storage.get_state(engine.state_key(returns_state_name(order_id)))
+        returned = self.storage.get_state(returns_state_name(order_id), account=self.engine.account)
         if returned:
             # Jet's order carries no returns; keep what import_returns recorded for it.
             mapped = apply_returns(mapped, json.loads(returned))
@@ -325,14 +334,14 @@ class _Run:
             return
         with self.storage.transaction():
             if customer is not None:
-                result = self.storage.upsert_customer(customer)
+                result = self.storage.upsert_customer(customer, account=self.engine.account)
                 if result is UpsertResult.CREATED:
                     self.report.count("customers_created")
                 elif result is UpsertResult.UPDATED:
                     self.report.count("customers_updated")
-            result = self.storage.upsert_order(mapped)
+            result = self.storage.upsert_order(mapped, account=self.engine.account)
             self.stored_now.add(order_id)
-            if self.storage.release("order", order_id):
+            if self.storage.release("order", order_id, account=self.engine.account):
                 self.report.count("released")
             if ack is not None:
                 self.storage.enqueue(
@@ -340,6 +349,7 @@ class _Run:
                     kind=PushKind.ACKNOWLEDGE,
                     target=order_id,
                     payload={"body": ack},
+                    account=self.engine.account,
                 )
         self.report.count(result.value)
 
@@ -362,7 +372,7 @@ class _Run:
                 continue
             order_id = order.channel_order_id
             key = _plan.ack_key(order_id)
-            if self.storage.get_push(key) is not None:
+            if self.storage.get_push(key, account=self.engine.account) is not None:
                 continue
             if self.engine.dry_run:
                 self.report.push(
@@ -373,7 +383,11 @@ class _Run:
                 continue
             body = self.engine.acknowledgement(order).to_dict()
             self.storage.enqueue(
-                key, kind=PushKind.ACKNOWLEDGE, target=order_id, payload={"body": body}
+                key,
+                kind=PushKind.ACKNOWLEDGE,
+                target=order_id,
+                payload={"body": body},
+                account=self.engine.account,
             )
 
     def acknowledgement_for(
@@ -400,7 +414,7 @@ class _Run:
             self.report.push(
                 PushOutcome(kind=PushKind.ACKNOWLEDGE, target=order_id, result=PushResult.PLANNED)
             )
-        existing = self.storage.get_order(order_id)
+        existing = self.storage.get_order(order_id, account=self.engine.account)
         if existing is None:
             self.report.count("created")
         elif existing == mapped:
@@ -408,10 +422,19 @@ class _Run:
         else:
             self.report.count("updated")
         email = mapped.customer_email
-        if email and email not in self.dry_customers and self.storage.get_customer(email) is None:
+        if (
+            email
+            and email not in self.dry_customers
+            and self.storage.get_customer(email, account=self.engine.account) is None
+        ):
             self.dry_customers.add(email)
             self.report.count("customers_created")
-        if self.storage.get_quarantined("order", mapped.channel_order_id) is not None:
+        if (
+            self.storage.get_quarantined(
+                "order", mapped.channel_order_id, account=self.engine.account
+            )
+            is not None
+        ):
             self.report.count("released")
 
 

@@ -203,7 +203,7 @@ class Integration:
             return False
         if any(line.quantity_shipped for line in order.line_items):
             return False
-        ack = engine.storage.get_push(_plan.ack_key(order.channel_order_id))
+        ack = engine.storage.get_push(_plan.ack_key(order.channel_order_id), account=engine.account)
         if ack is None:
             return True
         if ack.status is PushStatus.DONE:
@@ -234,7 +234,7 @@ class Integration:
         updated = attrs.evolve(
             apply_shipment(order, Shipment(lines=everything)), shipments=order.shipments
         )
-        pending_ack = engine.storage.get_push(_plan.ack_key(order_id))
+        pending_ack = engine.storage.get_push(_plan.ack_key(order_id), account=engine.account)
         superseded = pending_ack is not None and pending_ack.status is not PushStatus.DONE
         self._record(
             report,
@@ -283,11 +283,15 @@ class Integration:
                 report.note("push_order_status is off: no order status would be sent to Jet")
             return
         with storage.transaction():
-            stored = storage.upsert_order(updated)
+            stored = storage.upsert_order(updated, account=engine.account)
             if push_on:
                 if give_up is not None:
-                    storage.mark_failed(give_up, "superseded by the order's rejection", None)
-                if not storage.enqueue(key, kind=kind.value, target=order_id, payload=payload):
+                    storage.mark_failed(
+                        give_up, "superseded by the order's rejection", None, account=engine.account
+                    )
+                if not storage.enqueue(
+                    key, kind=kind.value, target=order_id, payload=payload, account=engine.account
+                ):
                     self._rearm(key)
         report.count(stored.value)
         if push_on:
@@ -303,10 +307,12 @@ class Integration:
         never sent. A push that is pending, retrying or done is left alone.
         """
         storage = self._engine.storage
-        entry = storage.get_push(key)
+        entry = storage.get_push(key, account=self._engine.account)
         if entry is None or entry.status is not PushStatus.FAILED or entry.next_attempt_at:
             return
-        storage.mark_failed(key, "asked for again; sent once more", self._engine.now())
+        storage.mark_failed(
+            key, "asked for again; sent once more", self._engine.now(), account=self._engine.account
+        )
 
     def _check_acknowledged(self, order: SalesOrder, what: str) -> None:
         """Refuse a change Jet would refuse: shipping an order nobody is acknowledging."""
@@ -314,14 +320,19 @@ class Integration:
             return
         if order.channel_status not in _NOT_ACKNOWLEDGED:
             return
-        if self._engine.storage.get_push(_plan.ack_key(order.channel_order_id)) is None:
+        if (
+            self._engine.storage.get_push(
+                _plan.ack_key(order.channel_order_id), account=self._engine.account
+            )
+            is None
+        ):
             raise ValueError(
                 f"order {order.channel_order_id} is {order.channel_status!r} on Jet and cannot "
                 f"be {what} before it is acknowledged: call confirm() first"
             )
 
     def _stored(self, order_id: str) -> SalesOrder:
-        order = self._engine.storage.get_order(order_id)
+        order = self._engine.storage.get_order(order_id, account=self._engine.account)
         if order is None:
             raise OrderNotStored(order_id)
         return order
@@ -369,11 +380,13 @@ class Integration:
         """
         engine = self._engine
         storage = engine.storage
-        name = engine.state_key("run_once")
+        name = "run_once"
         owner = uuid.uuid4().hex
         ttl = engine.settings.lease_ttl
         # A dry run writes nothing, not even a lease.
-        if not engine.dry_run and not storage.acquire_lease(name, owner, ttl):
+        if not engine.dry_run and not storage.acquire_lease(
+            name, owner, ttl, account=engine.account
+        ):
             builder = ReportBuilder("run_once", engine.now(), dry_run=engine.dry_run)
             builder.note(f"another worker holds the lease {name!r}; nothing was done")
             return engine.finish(builder)
@@ -394,7 +407,7 @@ class Integration:
         try:
             for index, step in enumerate(steps):
                 if index and engine.lease is not None:
-                    if not storage.renew_lease(name, owner, ttl):
+                    if not storage.renew_lease(name, owner, ttl, account=engine.account):
                         raise LeaseLost(f"lost the lease {name!r} between steps")
                     engine.lease.renewed_at = engine.now()
                 reports.append(step())
@@ -405,5 +418,5 @@ class Integration:
         finally:
             engine.lease = None
             if not engine.dry_run:
-                storage.release_lease(name, owner)
+                storage.release_lease(name, owner, account=engine.account)
         return SyncReport.combine("run_once", reports)

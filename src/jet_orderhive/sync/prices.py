@@ -119,7 +119,9 @@ def push_prices(engine: Engine, report: ReportBuilder, prices: PriceInput) -> No
         report.note("push_price is off: no price was sent to Jet")
         return
     desired = desired_prices(records)
-    last = engine.storage.pushed_price_many({*desired, *((sku, "") for sku, _node in desired)})
+    last = engine.storage.pushed_price_many(
+        {*desired, *((sku, "") for sku, _node in desired)}, account=engine.account
+    )
     plan = diff_desired(desired, last)
     updates, failures = _requests(plan.send, desired, last)
     if engine.dry_run or not updates:
@@ -135,5 +137,5 @@ def push_prices(engine: Engine, report: ReportBuilder, prices: PriceInput) -> No
             engine.tick("push prices", index, len(updates))
     accepted = {key: price for key, price in plan.send.items() if key[0] not in failures}
     if accepted and not engine.dry_run:
-        engine.storage.set_pushed_price_many(accepted)
+        engine.storage.set_pushed_price_many(accepted, account=engine.account)
     report_plan(report, "price", plan, failures, dry_run=engine.dry_run)

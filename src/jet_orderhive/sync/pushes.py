@@ -92,13 +92,15 @@ def judge(kind: str, payload: Mapping[str, object], order: JetOrder) -> Judgemen
 
 
 def _inflight_key(engine: Engine, key: str) -> str:
-    return engine.state_key(f"outbox:inflight:{key}")
+    return f"outbox:inflight:{key}"
 
 
 def may_have_been_sent(engine: Engine, entry: OutboxEntry) -> bool:
     """Whether Jet may have applied this push unconfirmed (a failed try, or a send cut short)."""
     return (
-        entry.attempts > 0 or engine.storage.get_state(_inflight_key(engine, entry.key)) is not None
+        entry.attempts > 0
+        or engine.storage.get_state(_inflight_key(engine, entry.key), account=engine.account)
+        is not None
     )
 
 
@@ -152,7 +154,9 @@ class _Flush:
             self.complete(entry)
             self.outcome(entry, PushResult.SKIPPED, "Jet already shows this change")
             return
-        self.storage.set_state(_inflight_key(engine, entry.key), engine.now().isoformat())
+        self.storage.set_state(
+            _inflight_key(engine, entry.key), engine.now().isoformat(), account=self.engine.account
+        )
         try:
             self.send(entry)
         except JetValidationError as error:
@@ -172,7 +176,7 @@ class _Flush:
     def judge_from_storage(self, entry: OutboxEntry) -> Judgement:
         """Without a fresh read, hold a shipment back while its order's ack is not through,
         and an acknowledgement while Jet asks to cancel the order."""
-        stored = self.storage.get_order(entry.target)
+        stored = self.storage.get_order(entry.target, account=self.engine.account)
         if entry.kind == PushKind.ACKNOWLEDGE:
             if stored is not None and stored.directed_cancel:
                 return Judgement(Verdict.WAIT, _HELD_FOR_CANCEL)
@@ -206,13 +210,15 @@ class _Flush:
     def complete(self, entry: OutboxEntry) -> None:
         """Mark the entry done and move the stored order's Jet status along, atomically."""
         with self.storage.transaction():
-            self.storage.mark_done(entry.key)
-            self.storage.delete_state(_inflight_key(self.engine, entry.key))
-            order = self.storage.get_order(entry.target)
+            self.storage.mark_done(entry.key, account=self.engine.account)
+            self.storage.delete_state(
+                _inflight_key(self.engine, entry.key), account=self.engine.account
+            )
+            order = self.storage.get_order(entry.target, account=self.engine.account)
             if order is not None:
                 updated = after_push(order, entry.kind)
                 if updated != order:
-                    self.storage.upsert_order(updated)
+                    self.storage.upsert_order(updated, account=self.engine.account)
             if entry.kind == PushKind.CANCEL:
                 # Whether the cancel answered a directed cancel only Jet knows: refetch once.
                 request_refresh(self.engine, entry.target)
@@ -225,15 +231,17 @@ class _Flush:
             return
         log.warning("push %s failed, retrying at %s: %s", entry.key, when.isoformat(), reason)
         if not engine.dry_run:
-            self.storage.mark_failed(entry.key, reason, when)
+            self.storage.mark_failed(entry.key, reason, when, account=self.engine.account)
         self.outcome(entry, PushResult.FAILED, f"{reason}; retried at {when.isoformat()}")
 
     def give_up(self, entry: OutboxEntry, reason: str) -> None:
         log.warning("push %s failed for good: %s", entry.key, reason)
         if not self.engine.dry_run:
             with self.storage.transaction():
-                self.storage.mark_failed(entry.key, reason, None)
-                self.storage.delete_state(_inflight_key(self.engine, entry.key))
+                self.storage.mark_failed(entry.key, reason, None, account=self.engine.account)
+                self.storage.delete_state(
+                    _inflight_key(self.engine, entry.key), account=self.engine.account
+                )
                 if entry.kind != PushKind.ACKNOWLEDGE:
                     # The stored record shows a change Jet never took; Jet's copy undoes it,
                     # so the host can ship or cancel those units again.
@@ -265,7 +273,7 @@ def flush(
     if not engine.settings.push_order_status:
         report.note("push_order_status is off: no order status was sent to Jet")
         return
-    entries = engine.storage.due(engine.now())
+    entries = engine.storage.due(engine.now(), account=engine.account)
     if keys is not None:
         entries = [entry for entry in entries if entry.key in keys]
     if kinds is not None:

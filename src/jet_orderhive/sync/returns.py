@@ -83,7 +83,7 @@ def import_returns(engine: Engine, report: ReportBuilder) -> None:
             report.problem("return", return_id, f"could not read the return: {error}")
             continue
         order_id = jet_return.merchant_order_id or ""
-        order = storage.get_order(order_id) if order_id else None
+        order = storage.get_order(order_id, account=engine.account) if order_id else None
         if not order_id:
             report.problem("return", return_id, "Jet's return names no merchant_order_id")
             continue
@@ -92,8 +92,10 @@ def import_returns(engine: Engine, report: ReportBuilder) -> None:
             # it) or is not imported yet, in which case this return is applied on a later run.
             unknown.append(f"{return_id} (order {order_id})")
             continue
-        key = engine.state_key(returns_state_name(order_id))
-        known: dict[str, dict[str, int]] = json.loads(storage.get_state(key) or "{}")
+        key = returns_state_name(order_id)
+        known: dict[str, dict[str, int]] = json.loads(
+            storage.get_state(key, account=engine.account) or "{}"
+        )
         units = return_quantities(jet_return)
         if known.get(return_id) == units:
             continue
@@ -103,9 +105,9 @@ def import_returns(engine: Engine, report: ReportBuilder) -> None:
         if engine.dry_run:
             continue
         with storage.transaction():
-            storage.set_state(key, json.dumps(known, sort_keys=True))
+            storage.set_state(key, json.dumps(known, sort_keys=True), account=engine.account)
             if updated != order:
-                storage.upsert_order(updated)
+                storage.upsert_order(updated, account=engine.account)
     if unknown:
         shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" * (len(unknown) > 10))
         report.note(

@@ -42,8 +42,9 @@ class IntegrationSettings:
         push_retry_delay: first wait before a failed push is tried again; it doubles per attempt.
         max_push_attempts: after this many failures a push stays failed and is reported.
         lease_ttl: how long ``run_once`` holds its lease before another worker may take over.
-        account: names this Jet account in storage (lease and state keys), so one database can
-            serve several accounts.
+        account: the merchant account every record this integration stores belongs to
+            (orders, customers, outbox, pushed values, linked SKUs, quarantine, state, leases),
+            so one database serves several accounts without one seeing another's data.
     """
 
     push_stock: bool = True

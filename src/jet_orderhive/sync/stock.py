@@ -99,7 +99,7 @@ def push_stock(engine: Engine, report: ReportBuilder, levels: StockInput) -> Non
         report.note("push_stock is off: no stock was sent to Jet")
         return
     desired = desired_stock(records, _default_node(engine, records))
-    last = engine.storage.pushed_stock_many(desired)
+    last = engine.storage.pushed_stock_many(desired, account=engine.account)
     plan = diff_desired(desired, last)
     by_sku = group_by_sku(plan.send)
     failures: dict[str, str] = {}
@@ -128,5 +128,5 @@ def push_stock(engine: Engine, report: ReportBuilder, levels: StockInput) -> Non
             engine.tick("push stock", index, len(by_sku))
     accepted = {key: qty for key, qty in plan.send.items() if key[0] not in failures}
     if accepted and not engine.dry_run:
-        engine.storage.set_pushed_stock_many(accepted)
+        engine.storage.set_pushed_stock_many(accepted, account=engine.account)
     report_plan(report, "stock", plan, failures, dry_run=engine.dry_run)

@@ -272,8 +272,8 @@ class StorageContract:
         storage.upsert_order(make_sales_order(_order_id(7)))
         storage.upsert_customer(make_customer("new@example.com"))
         storage.enqueue("ack:7", kind="acknowledge", target=_order_id(7), payload={})
-        storage.set_pushed_stock("SKU-7", "node-1", 3)
-        storage.set_pushed_price("SKU-7", None, Decimal("9.99"))
+        storage.set_pushed_stock_many({("SKU-7", "node-1"): 3})
+        storage.set_pushed_price_many({("SKU-7", ""): Decimal("9.99")})
         storage.link_sku("SKU-7")
         storage.quarantine("order", _order_id(8), b"{", "truncated JSON")
         storage.set_state("cursor", "after-7")
@@ -283,8 +283,8 @@ class StorageContract:
         assert storage.get_order(_order_id(7)) is None
         assert storage.get_customer("new@example.com") is None
         assert storage.get_push("ack:7") is None
-        assert storage.get_pushed_stock("SKU-7", "node-1") is None
-        assert storage.get_pushed_price("SKU-7") is None
+        assert storage.pushed_stock_many([("SKU-7", "node-1")]) == {}
+        assert storage.pushed_price_many([("SKU-7", "")]) == {}
         assert storage.get_linked_sku("SKU-7") is None
         assert storage.get_quarantined("order", _order_id(8)) is None
         assert storage.get_state("cursor") is None
@@ -498,26 +498,172 @@ class StorageContract:
         with pytest.raises(ValueError, match="timezone"):
             storage.enqueue("k", kind="ship", target="o", payload={}, not_before=naive)
 
+    # -- outbox claims ---------------------------------------------------------------------------
+
+    def test_claim_takes_a_due_entry_for_one_owner(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        storage.enqueue("ack:1", kind="acknowledge", target="o1", payload={})
+        claimed = storage.claim("ack:1", "worker-a", _LEASE)
+        assert claimed is not None
+        assert (claimed.claimed_by, claimed.claims) == ("worker-a", 1)
+        assert claimed.claim_expires_at == clock() + _LEASE
+        assert not claimed.may_have_been_sent
+        assert storage.claim("ack:1", "worker-b", _LEASE) is None
+        assert storage.due() == []
+        # The owner may claim again (a retry in the same run), and it counts as a claim.
+        again = storage.claim("ack:1", "worker-a", _LEASE)
+        assert again is not None
+        assert again.claims == 2
+
+    def test_claim_refuses_done_given_up_unknown_and_future_entries(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        storage.enqueue("done", kind="ship", target="o", payload={})
+        storage.mark_done("done")
+        storage.enqueue("gone", kind="ship", target="o", payload={})
+        storage.mark_failed("gone", "refused", None)
+        storage.enqueue("later", kind="ship", target="o", payload={}, not_before=clock() + _LEASE)
+        for key in ("done", "gone", "later", "never-enqueued"):
+            assert storage.claim(key, "worker-a", _LEASE) is None, key
+
+    def test_an_expired_claim_is_taken_over_and_says_it_may_have_been_sent(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        storage.enqueue("ack:1", kind="acknowledge", target="o1", payload={})
+        assert storage.claim("ack:1", "worker-a", _LEASE) is not None
+        clock.advance(_LEASE)
+        assert [entry.key for entry in storage.due()] == ["ack:1"]
+        taken = storage.claim("ack:1", "worker-b", _LEASE)
+        assert taken is not None
+        assert taken.claimed_by == "worker-b"
+        assert taken.may_have_been_sent
+        assert not storage.renew_claim("ack:1", "worker-a", _LEASE)
+
+    def test_renew_claim_extends_only_the_owners_live_claim(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        storage.enqueue("ack:1", kind="acknowledge", target="o1", payload={})
+        assert not storage.renew_claim("ack:1", "worker-a", _LEASE)
+        storage.claim("ack:1", "worker-a", _LEASE)
+        clock.advance(_LEASE / 2)
+        assert storage.renew_claim("ack:1", "worker-a", _LEASE)
+        assert not storage.renew_claim("ack:1", "worker-b", _LEASE)
+        entry = storage.get_push("ack:1")
+        assert entry is not None
+        assert entry.claim_expires_at == clock() + _LEASE
+        clock.advance(_LEASE)
+        assert not storage.renew_claim("ack:1", "worker-a", _LEASE)
+
+    def test_marking_clears_the_claim_and_a_lost_claim_cannot_fail_the_entry(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        storage.enqueue("a", kind="ship", target="o", payload={})
+        storage.enqueue("b", kind="ship", target="o", payload={})
+        storage.claim("a", "worker-a", _LEASE)
+        clock.advance(_LEASE)
+        storage.claim("a", "worker-b", _LEASE)
+        # worker-a lost its claim: its late failure report changes nothing.
+        assert not storage.mark_failed("a", "late", clock(), owner="worker-a")
+        entry = storage.get_push("a")
+        assert entry is not None
+        assert entry.claimed_by == "worker-b"
+        assert entry.attempts == 0
+        assert storage.mark_failed("a", "timeout", clock(), owner="worker-b")
+        entry = storage.get_push("a")
+        assert entry is not None
+        assert entry.claimed_by is None
+        assert entry.attempts == 1
+        storage.claim("b", "worker-a", _LEASE)
+        storage.mark_done("b")
+        done = storage.get_push("b")
+        assert done is not None
+        assert done.claimed_by is None
+        assert done.claim_expires_at is None
+
+    def test_threads_claiming_one_entry_give_it_to_exactly_one(self, storage: Storage) -> None:
+        if not self.supports_threads:
+            pytest.skip("adapter declares supports_threads = False")
+        storage.enqueue("ack:1", kind="acknowledge", target="o1", payload={})
+        barrier = threading.Barrier(8)
+        winners: list[str] = []
+        errors: list[BaseException] = []
+
+        def race(worker: int) -> None:
+            try:
+                barrier.wait(timeout=10)
+                if storage.claim("ack:1", f"worker-{worker}", _LEASE) is not None:
+                    winners.append(f"worker-{worker}")
+            except BaseException as exc:  # handed to the main thread to fail the test
+                errors.append(exc)
+
+        threads = [threading.Thread(target=race, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert errors == []
+        assert len(winners) == 1
+
+    # -- accounts --------------------------------------------------------------------------------
+
+    def test_every_record_is_scoped_by_account(self, storage: Storage, clock: FakeClock) -> None:
+        order = make_sales_order(_order_id(7))
+        assert storage.upsert_order(order, account="shop-a") is UpsertResult.CREATED
+        assert storage.upsert_order(order, account="shop-b") is UpsertResult.CREATED
+        storage.upsert_customer(make_customer("new@example.com"), account="shop-a")
+        storage.enqueue(
+            "ack:7", kind="acknowledge", target=_order_id(7), payload={}, account="shop-a"
+        )
+        storage.set_pushed_stock_many({("SKU-7", "node-1"): 3}, account="shop-a")
+        storage.set_pushed_price_many({("SKU-7", ""): Decimal("9.99")}, account="shop-a")
+        storage.link_sku("SKU-7", account="shop-a")
+        storage.quarantine("order", _order_id(8), b"{", "truncated JSON", account="shop-a")
+        storage.set_state("cursor", "after-7", account="shop-a")
+        assert storage.acquire_lease("import", "worker-a", _LEASE, account="shop-a")
+
+        for other in ("shop-b", "default"):
+            if other == "default":
+                assert storage.get_order(_order_id(7)) is None
+            assert storage.get_customer("new@example.com", account=other) is None
+            assert storage.get_push("ack:7", account=other) is None
+            assert storage.due(account=other) == []
+            assert storage.claim("ack:7", "worker-b", _LEASE, account=other) is None
+            assert storage.pushed_stock_many([("SKU-7", "node-1")], account=other) == {}
+            assert storage.pushed_price_many([("SKU-7", "")], account=other) == {}
+            assert storage.get_linked_sku("SKU-7", account=other) is None
+            assert storage.linked_skus(account=other) == []
+            assert storage.quarantined(account=other) == []
+            assert storage.get_state("cursor", account=other) is None
+            assert storage.acquire_lease("import", "worker-b", _LEASE, account=other)
+        assert [o.channel_order_id for o in storage.list_orders(account="shop-b")] == [_order_id(7)]
+        assert storage.list_customers(account="shop-b") == []
+        assert [e.key for e in storage.due(account="shop-a")] == ["ack:7"]
+        with pytest.raises(KeyError):
+            storage.set_sku_archived("SKU-7", True, account="shop-b")
+        with pytest.raises(KeyError):
+            storage.mark_done("ack:7", account="shop-b")
+        # The same key in another account is another entry.
+        assert storage.enqueue(
+            "ack:7", kind="acknowledge", target=_order_id(7), payload={}, account="shop-b"
+        )
+
     # -- last-pushed stock and price -------------------------------------------------------------
 
     def test_pushed_stock_is_kept_per_sku_and_node(self, storage: Storage) -> None:
-        assert storage.get_pushed_stock("SKU-1", "node-a") is None
-        storage.set_pushed_stock("SKU-1", "node-a", 5)
-        storage.set_pushed_stock("SKU-1", "node-b", 0)
-        storage.set_pushed_stock("SKU-1", "node-a", 7)
-        assert storage.get_pushed_stock("SKU-1", "node-a") == 7
-        assert storage.get_pushed_stock("SKU-1", "node-b") == 0
-        assert storage.get_pushed_stock("SKU-2", "node-a") is None
+        asked = [("SKU-1", "node-a"), ("SKU-1", "node-b"), ("SKU-2", "node-a")]
+        assert storage.pushed_stock_many(asked) == {}
+        storage.set_pushed_stock_many({("SKU-1", "node-a"): 5, ("SKU-1", "node-b"): 0})
+        storage.set_pushed_stock_many({("SKU-1", "node-a"): 7})
+        assert storage.pushed_stock_many(asked) == {("SKU-1", "node-a"): 7, ("SKU-1", "node-b"): 0}
 
-    def test_sku_level_price_uses_node_none_or_empty(self, storage: Storage) -> None:
-        storage.set_pushed_price("SKU-1", None, Decimal("10.10"))
-        storage.set_pushed_price("SKU-1", "node-a", Decimal("9.00"))
-        assert str(storage.get_pushed_price("SKU-1")) == "10.10"
-        assert storage.get_pushed_price("SKU-1", "") == Decimal("10.10")
-        assert storage.get_pushed_price("SKU-1", "node-a") == Decimal("9.00")
-        assert storage.pushed_price_many([("SKU-1", ""), ("SKU-1", "node-b")]) == {
-            ("SKU-1", ""): Decimal("10.10")
-        }
+    def test_sku_level_price_is_node_empty(self, storage: Storage) -> None:
+        storage.set_pushed_price_many(
+            {("SKU-1", ""): Decimal("10.10"), ("SKU-1", "node-a"): Decimal("9.00")}
+        )
+        found = storage.pushed_price_many([("SKU-1", ""), ("SKU-1", "node-a"), ("SKU-1", "node-b")])
+        assert found == {("SKU-1", ""): Decimal("10.10"), ("SKU-1", "node-a"): Decimal("9.00")}
+        assert str(found[("SKU-1", "")]) == "10.10"
 
     def test_bulk_pushed_values_cover_thousands_of_skus(self, storage: Storage) -> None:
         stock = {(f"SKU-{n}", "node-a"): n for n in range(5000)}
@@ -527,15 +673,14 @@ class StorageContract:
         asked = [*stock, ("SKU-missing", "node-a")]
         assert storage.pushed_stock_many(asked) == stock
         assert storage.pushed_price_many([*prices, ("SKU-1", "node-a")]) == prices
-        assert storage.get_pushed_stock("SKU-4999", "node-a") == 4999
 
     def test_invalid_pushed_values_are_refused(self, storage: Storage) -> None:
         with pytest.raises(ValueError, match="SKU-1"):
-            storage.set_pushed_stock("SKU-1", "node-a", -1)
+            storage.set_pushed_stock_many({("SKU-1", "node-a"): -1})
         with pytest.raises(TypeError, match="SKU-1"):
-            storage.set_pushed_price("SKU-1", None, 1.5)  # type: ignore[arg-type]
-        assert storage.get_pushed_stock("SKU-1", "node-a") is None
-        assert storage.get_pushed_price("SKU-1") is None
+            storage.set_pushed_price_many({("SKU-1", ""): 1.5})  # type: ignore[dict-item]
+        assert storage.pushed_stock_many([("SKU-1", "node-a")]) == {}
+        assert storage.pushed_price_many([("SKU-1", "")]) == {}
 
     # -- linked SKUs -----------------------------------------------------------------------------
 
