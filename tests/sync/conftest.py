@@ -55,6 +55,7 @@ def make_integration(sandbox: JetSandbox, memory: MemoryStorage, clock: Clock) -
             storage if storage is not None else memory,
             settings=IntegrationSettings(**settings),
             clock=clock,
+            sleep=lambda _seconds: None,
         )
 
     return make

@@ -94,7 +94,7 @@ def test_acknowledgement_applied_but_answer_lost_is_marked_done_after_a_re_read(
 ) -> None:
     ids = sandbox.generate_orders(3)
     sandbox.drop_connections(1, after_apply=True, kind="acknowledge")
-    first = make_integration(sqlite_storage).import_orders()
+    first = make_integration(sqlite_storage, push_attempts_per_run=1).import_orders()
     assert first.counts.pushes_failed == 1
     assert sandbox.count("acknowledge") == 3
 

@@ -79,7 +79,9 @@ def test_orders_placed_before_the_window_are_never_imported(
     clock: Clock,
     make_integration: MakeIntegration,
 ) -> None:
-    old = sandbox.generate_orders(3, placed_at=clock.now - timedelta(days=31))
+    old = sandbox.generate_orders(
+        3, status="acknowledged", placed_at=clock.now - timedelta(days=31)
+    )
     recent = sandbox.generate_orders(2, placed_at=clock.now - timedelta(days=29))
     integration = make_integration()
     integration.import_orders()
@@ -91,6 +93,24 @@ def test_orders_placed_before_the_window_are_never_imported(
 
     assert all(memory.get_order(order_id) is None for order_id in old)
     assert sandbox.count("order_detail") == 0, "known out-of-window orders are not fetched again"
+
+
+def test_a_ready_order_is_imported_and_acknowledged_whatever_its_placement_date(
+    sandbox: JetSandbox,
+    memory: MemoryStorage,
+    clock: Clock,
+    make_integration: MakeIntegration,
+) -> None:
+    (old,) = sandbox.generate_orders(1, placed_at=clock.now - timedelta(days=40))
+    (misdated,) = sandbox.generate_orders(1)
+    sandbox.corrupt_order(
+        misdated, lambda body: body.update(order_placed_date="2019-01-01T00:00:00.0000000Z")
+    )
+    report = make_integration().import_orders()
+
+    assert report.counts.created == 2
+    assert {o.channel_order_id for o in memory.list_orders()} == {old, misdated}
+    assert sandbox.order_status(old) == sandbox.order_status(misdated) == "acknowledged"
 
 
 def test_created_orders_are_imported_only_when_asked(

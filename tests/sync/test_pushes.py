@@ -14,7 +14,10 @@ from jet_orderhive.testing.sandbox import JetSandbox
 
 
 def _order_with_units(
-    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration, **settings: bool
+    sandbox: JetSandbox,
+    memory: MemoryStorage,
+    make_integration: MakeIntegration,
+    **settings: object,
 ) -> SalesOrder:
     payload = sandbox.factory.order(
         quantities={"SKU-A": 3, "SKU-B": 1}, placed_at=sandbox.now() - timedelta(hours=1)
@@ -166,7 +169,7 @@ def test_a_failed_push_is_retried_later_with_backoff_and_sent_once(
     make_integration: MakeIntegration,
 ) -> None:
     order = _order_with_units(sandbox, memory, make_integration)
-    integration = make_integration(push_retry_delay=timedelta(minutes=5))
+    integration = make_integration(push_retry_delay=timedelta(minutes=5), push_attempts_per_run=1)
     sandbox.fail_next(10, status=503, kind="shipped")
     first = integration.cancel(order.channel_order_id)
     assert first.counts.pushes_failed == 1
@@ -272,7 +275,7 @@ def test_cancel_after_a_local_shipment_awaiting_the_ack_cancels_the_rest_and_kee
     sandbox: JetSandbox, memory: MemoryStorage, clock: Clock, make_integration: MakeIntegration
 ) -> None:
     sandbox.fail_next(1, status=500, kind="acknowledge")
-    order = _order_with_units(sandbox, memory, make_integration)
+    order = _order_with_units(sandbox, memory, make_integration, push_attempts_per_run=1)
     order_id = order.channel_order_id
     assert sandbox.order_status(order_id) == "ready", "the acknowledgement has not gone through"
     integration = make_integration()
@@ -324,7 +327,7 @@ def test_a_shipment_waits_while_the_orders_acknowledgement_is_failing(
     make_integration: MakeIntegration,
 ) -> None:
     sandbox.fail_next(10, status=503, kind="acknowledge")
-    order = _order_with_units(sandbox, memory, make_integration)
+    order = _order_with_units(sandbox, memory, make_integration, push_attempts_per_run=1)
     sandbox.clear_faults()
     integration = make_integration()
 
@@ -343,7 +346,7 @@ def test_a_held_acknowledgement_is_not_accepted_after_jet_asks_to_cancel(
 ) -> None:
     (order_id,) = sandbox.generate_orders(1)
     sandbox.fail_next(1, status=500, kind="acknowledge")
-    make_integration().import_orders()
+    make_integration(push_attempts_per_run=1).import_orders()
     assert sandbox.order_status(order_id) == "ready"
 
     sandbox.request_directed_cancel(order_id)

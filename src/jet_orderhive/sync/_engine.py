@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -50,6 +51,7 @@ class Engine:
     mappings: Mappings
     clock: Callable[[], datetime] = utc_now
     progress: ProgressCallback | None = None
+    sleep: Callable[[float], None] = time.sleep
     lease: Lease | None = None
 
     @property

@@ -10,17 +10,19 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from jet_orderhive import _json
-from jet_orderhive.jet.errors import JetError, JetNotFound, JetPayloadError
+from jet_orderhive.jet import OrderFetch
+from jet_orderhive.jet.errors import JetAuthError, JetError, JetNotFound, JetPayloadError
 from jet_orderhive.jet.models import JetOrder
 from jet_orderhive.orderhive.enums import OrderStatus
-from jet_orderhive.orderhive.models import SalesOrder
+from jet_orderhive.orderhive.models import Customer, SalesOrder
+from jet_orderhive.storage.errors import StorageBusyError
 from jet_orderhive.storage.records import PushStatus, UpsertResult
 from jet_orderhive.sync import _plan
-from jet_orderhive.sync._engine import Engine
+from jet_orderhive.sync._engine import Engine, LeaseLost
 from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 from jet_orderhive.sync.returns import apply_returns, returns_state_name
@@ -28,6 +30,9 @@ from jet_orderhive.sync.returns import apply_returns, returns_state_name
 __all__ = ["import_orders", "request_refresh", "stored_listing"]
 
 log = logging.getLogger("jet_orderhive.sync")
+
+#: Orders in a row whose fetch raised before the import stops fetching for this run.
+_UNREACHABLE_AFTER = 3
 
 _STATE_WINDOW = "import:window_start"
 _STATE_INITIAL_DONE = "import:initial_sync_done"
@@ -124,9 +129,15 @@ class _Run:
             self.storage.set_state(key, start.isoformat(), account=self.engine.account)
         return start
 
-    def outside_window(self) -> set[str]:
+    def outside_window(self) -> dict[str, str]:
+        """Listed orders left out as placed before the window, with the list they were in.
+
+        Only a verdict for that list: once Jet lists the order under another status, it is
+        looked at again. (An older database kept bare ids; those are looked at once more.)
+        """
         text = self.storage.get_state(_STATE_OUTSIDE, account=self.engine.account)
-        return set(json.loads(text)) if text else set()
+        value = json.loads(text) if text else {}
+        return value if isinstance(value, dict) else {}
 
     def listed_cancelled(self, stored: Iterable[SalesOrder]) -> set[str]:
         """Stored orders Jet listed with ``isCancelled=true`` when they were last stored.
@@ -169,7 +180,9 @@ class _Run:
                 e.external_id
                 for e in self.storage.quarantined("order", account=self.engine.account)
             },
-            ignored=outside,
+            ignored={
+                i for i, status in outside.items() if i in listed and listed[i].status == status
+            },
             refresh=refresh,
         )
         log.info(
@@ -183,13 +196,15 @@ class _Run:
         self.report.count("unchanged", len(plan.unchanged))
         by_id = {order.channel_order_id: order for order in orders}
         self.catch_up_acknowledgements(by_id[i] for i in plan.unchanged if i in by_id)
+        self.acknowledge_listed_ready(listed)
         blocked = self.orders_with_pending_status_pushes()
         newly_outside = self.fetch_and_store(plan, start, stored, blocked)
         if not engine.dry_run:
             # Only ids still listed are kept: the others can never be fetched by accident again.
-            keep = (outside | newly_outside) & set(listed)
+            keep = {i: status for i, status in outside.items() if i in listed}
+            keep.update({i: listed[i].status for i in newly_outside if i in listed})
             self.storage.set_state(
-                _STATE_OUTSIDE, json.dumps(sorted(keep)), account=self.engine.account
+                _STATE_OUTSIDE, json.dumps(keep, sort_keys=True), account=self.engine.account
             )
             # Only a stored record updates what was seen of it: an order whose fetch failed
             # keeps its old entry, so the next run still sees the list differ and retries.
@@ -258,8 +273,7 @@ class _Run:
     ) -> set[str]:
         ids = plan.to_fetch
         outside: set[str] = set()
-        fetched_iter = self.engine.client.fetch_orders(ids, concurrency=self.settings.concurrency)
-        for index, fetched in enumerate(fetched_iter, start=1):
+        for index, fetched in enumerate(self.fetch_each(ids), start=1):
             self.engine.tick("import orders", index, len(ids))
             self.report.count("fetched")
             order_id = fetched.order_id
@@ -275,7 +289,9 @@ class _Run:
                 )
                 continue
             self.fresh[order_id] = jet_order
-            if order_id not in stored and jet_order.order_placed_date < start:
+            # A ready order needs the merchant's answer, so it comes in whatever its date says.
+            ready = str(jet_order.status) == "ready"
+            if order_id not in stored and not ready and jet_order.order_placed_date < start:
                 outside.add(order_id)
                 continue
             if order_id in blocked:
@@ -286,6 +302,42 @@ class _Run:
                 continue
             self.import_one(jet_order, raw)
         return outside
+
+    def fetch_each(self, ids: Sequence[str]) -> Iterator[OrderFetch]:
+        """One result per id; a fetch that gave up on one order fails that order alone.
+
+        The client raises when a failure looks like it hits every request (throttling past its
+        budget, a dropped network). That may be one unlucky order, so the order is reported and
+        the rest are fetched; only `_UNREACHABLE_AFTER` such failures in a row stop the fetching.
+        """
+        client = self.engine.client
+        remaining = list(ids)
+        streak = 0
+        while remaining:
+            consumed = 0
+            try:
+                for fetched in client.fetch_orders(
+                    remaining, concurrency=self.settings.concurrency
+                ):
+                    consumed += 1
+                    streak = 0
+                    yield fetched
+                return
+            except JetAuthError:
+                raise
+            except JetError as error:
+                streak += 1
+                yield OrderFetch(order_id=remaining[consumed], error=error)
+                remaining = remaining[consumed + 1 :]
+                if streak >= _UNREACHABLE_AFTER and remaining:
+                    self.report.problem(
+                        "jet",
+                        "orders",
+                        f"Jet failed {streak} order fetches in a row ({error}); the other "
+                        f"{len(remaining)} order(s) are fetched on the next run",
+                    )
+                    self.unfetched.update(remaining)
+                    return
 
     def fetch_failed(self, order_id: str, error: JetError, raw: bytes | None) -> None:
         if isinstance(error, JetPayloadError) and raw is not None:
@@ -332,26 +384,46 @@ class _Run:
         if engine.dry_run:
             self.count_dry(mapped, ack)
             return
-        with self.storage.transaction():
+        try:
+            customer_result, result = self.store(order_id, customer, mapped, ack)
+        except (LeaseLost, StorageBusyError):
+            raise
+        except Exception as error:  # one record the storage refuses must not stop the batch
+            self.to_quarantine(order_id, raw, f"storage refused the order: {_reason(error)}")
+            return
+        if customer_result is UpsertResult.CREATED:
+            self.report.count("customers_created")
+        elif customer_result is UpsertResult.UPDATED:
+            self.report.count("customers_updated")
+        self.report.count(result.value)
+
+    def store(
+        self,
+        order_id: str,
+        customer: Customer | None,
+        mapped: SalesOrder,
+        ack: dict[str, _json.JsonValue] | None,
+    ) -> tuple[UpsertResult | None, UpsertResult]:
+        """Customer, order, quarantine release and the acknowledgement, in one unit of work."""
+        storage, account = self.storage, self.engine.account
+        with storage.transaction():
+            customer_result = None
             if customer is not None:
-                result = self.storage.upsert_customer(customer, account=self.engine.account)
-                if result is UpsertResult.CREATED:
-                    self.report.count("customers_created")
-                elif result is UpsertResult.UPDATED:
-                    self.report.count("customers_updated")
-            result = self.storage.upsert_order(mapped, account=self.engine.account)
-            self.stored_now.add(order_id)
-            if self.storage.release("order", order_id, account=self.engine.account):
-                self.report.count("released")
+                customer_result = storage.upsert_customer(customer, account=account)
+            result = storage.upsert_order(mapped, account=account)
+            released = storage.release("order", order_id, account=account)
             if ack is not None:
-                self.storage.enqueue(
+                storage.enqueue(
                     _plan.ack_key(order_id),
                     kind=PushKind.ACKNOWLEDGE,
                     target=order_id,
                     payload={"body": ack},
-                    account=self.engine.account,
+                    account=account,
                 )
-        self.report.count(result.value)
+        self.stored_now.add(order_id)
+        if released:
+            self.report.count("released")
+        return customer_result, result
 
     def catch_up_acknowledgements(self, unchanged: Iterable[SalesOrder]) -> None:
         """Queue the acknowledgement of a stored ``ready`` order that never got one.
@@ -389,6 +461,29 @@ class _Run:
                 payload={"body": body},
                 account=self.engine.account,
             )
+
+    def acknowledge_listed_ready(self, listed: Mapping[str, ListQuery]) -> None:
+        """Make a scheduled acknowledgement due now while Jet still lists its order ``ready``.
+
+        The listing is a fresh reading that the answer is still owed, so the order does not
+        wait out the retry schedule of an earlier failure. Orders Jet lists as cancelled are
+        left alone: their acknowledgement waits for the host's answer to the cancel request.
+        """
+        if self.engine.dry_run or not self.settings.push_order_status:
+            return
+        storage, account = self.storage, self.engine.account
+        for entry in storage.pushes(status=PushStatus.FAILED, account=account):
+            where = listed.get(entry.target)
+            due_later = entry.next_attempt_at is not None and entry.next_attempt_at > self.now
+            if (
+                entry.kind == PushKind.ACKNOWLEDGE
+                and due_later
+                and where is not None
+                and where.status == "ready"
+                and not where.cancelled
+            ):
+                reason = entry.last_error or "Jet still lists the order as ready"
+                storage.mark_failed(entry.key, reason, self.now, account=account)
 
     def acknowledgement_for(
         self, jet_order: JetOrder, mapped: SalesOrder

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 
 import attrs
@@ -60,6 +61,7 @@ class Integration:
         mappings: how Jet records become Orderhive records, and back.
         clock: "now" for the engine (windows, backoff, reports); UTC now by default.
         progress: called with a :class:`ProgressEvent` as work advances.
+        sleep: how the engine waits between tries of a push within one call (``time.sleep``).
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class Integration:
         mappings: Mappings | None = None,
         clock: Callable[[], datetime] | None = None,
         progress: ProgressCallback | None = None,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self._engine = Engine(
             client=client,
@@ -79,6 +82,7 @@ class Integration:
             mappings=mappings if mappings is not None else Mappings.default(),
             clock=clock if clock is not None else utc_now,
             progress=progress,
+            sleep=sleep if sleep is not None else time.sleep,
         )
 
     def __repr__(self) -> str:
@@ -162,7 +166,7 @@ class Integration:
                 report.note(f"shipment {alt_id} of order {order_id} was already recorded")
                 if engine.settings.push_order_status and not engine.dry_run:
                     self._rearm(key)
-                    pushes.flush(engine, report, keys={key})
+                    pushes.flush(engine, report, keys={key}, targets={order_id})
             else:
                 body = engine.ship_notice(order, shipment).to_dict()
                 updated = apply_shipment(order, shipment)
@@ -208,7 +212,7 @@ class Integration:
             return True
         if ack.status is PushStatus.DONE:
             return False
-        if pushes.may_have_been_sent(engine, ack):
+        if ack.may_have_been_sent or ack.claimed_by is not None:
             jet_order = engine.client.get_order(order.channel_order_id)
             return str(jet_order.status) in _NOT_ACKNOWLEDGED
         return True
@@ -234,8 +238,6 @@ class Integration:
         updated = attrs.evolve(
             apply_shipment(order, Shipment(lines=everything)), shipments=order.shipments
         )
-        pending_ack = engine.storage.get_push(_plan.ack_key(order_id), account=engine.account)
-        superseded = pending_ack is not None and pending_ack.status is not PushStatus.DONE
         self._record(
             report,
             order,
@@ -243,7 +245,7 @@ class Integration:
             _plan.reject_key(order_id),
             PushKind.REJECT,
             payload,
-            give_up=pending_ack.key if superseded and pending_ack is not None else None,
+            supersedes=(_plan.ack_key(order_id),),
         )
 
     def _cancel_units(
@@ -268,7 +270,7 @@ class Integration:
         kind: PushKind,
         payload: Mapping[str, JsonValue],
         *,
-        give_up: str | None = None,
+        supersedes: Collection[str] = (),
     ) -> None:
         """Store the order change and enqueue its push in one unit of work, then send it."""
         engine = self._engine
@@ -285,17 +287,14 @@ class Integration:
         with storage.transaction():
             stored = storage.upsert_order(updated, account=engine.account)
             if push_on:
-                if give_up is not None:
-                    storage.mark_failed(
-                        give_up, "superseded by the order's rejection", None, account=engine.account
-                    )
+                pushes.supersede(engine, order_id, keep=key, owed=supersedes)
                 if not storage.enqueue(
                     key, kind=kind.value, target=order_id, payload=payload, account=engine.account
                 ):
                     self._rearm(key)
         report.count(stored.value)
         if push_on:
-            pushes.flush(engine, report, keys={key})
+            pushes.flush(engine, report, keys={key}, targets={order_id})
         else:
             report.push(PushOutcome(kind=kind.value, target=order_id, result=PushResult.DISABLED))
             report.note("push_order_status is off: the order was updated locally, nothing was sent")

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import enum
 import logging
+import uuid
 from collections.abc import Collection, Mapping
 
 import attrs
 
-from jet_orderhive.jet.errors import JetError, JetNotFound, JetValidationError
+from jet_orderhive.jet.errors import JetAuthError, JetError, JetNotFound, JetValidationError
 from jet_orderhive.jet.models import Acknowledgement, JetOrder, ShipNotice
 from jet_orderhive.orderhive.models import SalesOrder
-from jet_orderhive.storage.records import OutboxEntry
+from jet_orderhive.storage.records import OutboxEntry, PushStatus
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync._plan import PushKind
 from jet_orderhive.sync.importer import request_refresh
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
-__all__ = ["Verdict", "flush", "judge", "may_have_been_sent"]
+__all__ = ["Verdict", "flush", "judge", "supersede"]
 
 log = logging.getLogger("jet_orderhive.sync")
 
@@ -91,92 +92,117 @@ def judge(kind: str, payload: Mapping[str, object], order: JetOrder) -> Judgemen
     return Judgement(Verdict.IMPOSSIBLE, f"the order is already {status!r} on Jet")
 
 
-def _inflight_key(engine: Engine, key: str) -> str:
-    return f"outbox:inflight:{key}"
+_SUPERSEDED = "superseded: "
+"""Prefix of the reason a push is given up with once the host asked for something else."""
+
+_CLAIMED_ELSEWHERE = "another worker holds this push and sends it"
 
 
-def may_have_been_sent(engine: Engine, entry: OutboxEntry) -> bool:
-    """Whether Jet may have applied this push unconfirmed (a failed try, or a send cut short)."""
-    return (
-        entry.attempts > 0
-        or engine.storage.get_state(_inflight_key(engine, entry.key), account=engine.account)
-        is not None
-    )
+class _Try(enum.Enum):
+    """How one attempt at a push ended."""
+
+    SETTLED = "settled"
+    """Sent, found done, waiting or given up: nothing more this run."""
+    AGAIN = "again"
+    """Failed in a way Jet may or may not have applied: re-read and retried in this run."""
 
 
 class _Flush:
     def __init__(self, engine: Engine, report: ReportBuilder, fresh: Mapping[str, JetOrder]):
         self.engine = engine
         self.storage = engine.storage
+        self.account = engine.account
         self.report = report
         self.fresh = dict(fresh)
+        # One owner per flush: two flushes of one Integration (two threads) never share a claim.
+        self.owner = uuid.uuid4().hex
+        self.ttl = engine.settings.claim_ttl
+        self.last_errors: dict[str, str] = {}
 
     def outcome(self, entry: OutboxEntry, result: PushResult, reason: str | None = None) -> None:
         self.report.push(
             PushOutcome(kind=entry.kind, target=entry.target, result=result, reason=reason)
         )
 
-    def one(self, entry: OutboxEntry) -> None:
+    def claim(self, entry: OutboxEntry) -> OutboxEntry | None:
+        """Take the entry for this flush; ``None`` if another worker holds or finished it."""
+        if self.engine.dry_run:
+            return entry
+        return self.storage.claim(entry.key, self.owner, self.ttl, account=self.account)
+
+    def one(self, entry: OutboxEntry, *, reread: bool = False) -> _Try:
+        """One attempt at a claimed entry; ``reread`` forces a fresh read of the order first."""
         engine = self.engine
         order_id = entry.target
         if not isinstance(entry.payload.get("body"), Mapping):
             # Written by another program or an older version: it can never be sent, and must
             # not stop the pushes queued after it.
             self.give_up(entry, "the outbox entry has no request body")
-            return
-        current = self.fresh.get(order_id)
+            return _Try.SETTLED
+        current = None if reread else self.fresh.get(order_id)
         # An acknowledgement not sent right after its import is checked against Jet first: Jet
         # may have asked to cancel the order since, and then it must not be accepted.
         stale_ack = entry.kind == PushKind.ACKNOWLEDGE
-        if current is None and (stale_ack or may_have_been_sent(engine, entry)):
+        if current is None and (reread or stale_ack or entry.may_have_been_sent):
             try:
                 current = engine.client.get_order(order_id)
             except JetNotFound as error:
                 self.give_up(entry, f"Jet no longer knows the order: {error}")
-                return
+                return _Try.SETTLED
+            except JetAuthError:
+                raise
             except JetError as error:
-                self.failed(entry, f"could not re-read the order before re-sending: {error}")
-                return
+                return self.ambiguous(entry, f"could not re-read the order before sending: {error}")
+            self.fresh[order_id] = current
         if current is not None:
             judgement = judge(entry.kind, entry.payload, current)
         else:
             judgement = self.judge_from_storage(entry)
         if judgement.verdict is Verdict.IMPOSSIBLE:
             self.give_up(entry, judgement.reason or "Jet's order state forbids it")
-            return
+            return _Try.SETTLED
         if judgement.verdict is Verdict.WAIT:
             self.failed(entry, judgement.reason or "not yet possible")
-            return
+            return _Try.SETTLED
         if engine.dry_run:
             self.outcome(entry, PushResult.PLANNED)
-            return
+            return _Try.SETTLED
         if judgement.verdict is Verdict.DONE:
             self.complete(entry)
             self.outcome(entry, PushResult.SKIPPED, "Jet already shows this change")
-            return
-        self.storage.set_state(
-            _inflight_key(engine, entry.key), engine.now().isoformat(), account=self.engine.account
-        )
+            return _Try.SETTLED
+        # The claim is checked (and stretched over the request) right before the send: a worker
+        # that stalled past its claim finds it taken over and leaves the send to the new owner.
+        if not self.storage.renew_claim(entry.key, self.owner, self.ttl, account=self.account):
+            self.outcome(entry, PushResult.SKIPPED, _CLAIMED_ELSEWHERE)
+            return _Try.SETTLED
         try:
             self.send(entry)
         except JetValidationError as error:
             self.give_up(entry, f"Jet refused it: {error}")
-            return
+            return _Try.SETTLED
         except JetNotFound as error:
             self.give_up(entry, f"Jet no longer knows the order: {error}")
-            return
+            return _Try.SETTLED
+        except JetAuthError:
+            raise
         except JetError as error:
-            # The outcome may be unknown (a dropped connection): the next attempt re-reads first.
-            self.failed(entry, str(error))
-            return
+            # The outcome may be unknown (a dropped connection): the next try re-reads first.
+            self.fresh.pop(order_id, None)
+            return self.ambiguous(entry, str(error))
         self.complete(entry)
         self.count_sent(entry)
         self.outcome(entry, PushResult.SENT)
+        return _Try.SETTLED
+
+    def ambiguous(self, entry: OutboxEntry, reason: str) -> _Try:
+        self.last_errors[entry.key] = reason
+        return _Try.AGAIN
 
     def judge_from_storage(self, entry: OutboxEntry) -> Judgement:
         """Without a fresh read, hold a shipment back while its order's ack is not through,
         and an acknowledgement while Jet asks to cancel the order."""
-        stored = self.storage.get_order(entry.target, account=self.engine.account)
+        stored = self.storage.get_order(entry.target, account=self.account)
         if entry.kind == PushKind.ACKNOWLEDGE:
             if stored is not None and stored.directed_cancel:
                 return Judgement(Verdict.WAIT, _HELD_FOR_CANCEL)
@@ -209,16 +235,16 @@ class _Flush:
 
     def complete(self, entry: OutboxEntry) -> None:
         """Mark the entry done and move the stored order's Jet status along, atomically."""
-        with self.storage.transaction():
-            self.storage.mark_done(entry.key, account=self.engine.account)
-            self.storage.delete_state(
-                _inflight_key(self.engine, entry.key), account=self.engine.account
-            )
-            order = self.storage.get_order(entry.target, account=self.engine.account)
+        # What was read of the order predates this push; the next push about it judges anew.
+        self.fresh.pop(entry.target, None)
+        storage, account = self.storage, self.account
+        with storage.transaction():
+            storage.mark_done(entry.key, account=account)
+            order = storage.get_order(entry.target, account=account)
             if order is not None:
                 updated = after_push(order, entry.kind)
                 if updated != order:
-                    self.storage.upsert_order(updated, account=self.engine.account)
+                    storage.upsert_order(updated, account=account)
             if entry.kind == PushKind.CANCEL:
                 # Whether the cancel answered a directed cancel only Jet knows: refetch once.
                 request_refresh(self.engine, entry.target)
@@ -231,22 +257,110 @@ class _Flush:
             return
         log.warning("push %s failed, retrying at %s: %s", entry.key, when.isoformat(), reason)
         if not engine.dry_run:
-            self.storage.mark_failed(entry.key, reason, when, account=self.engine.account)
+            self.storage.mark_failed(
+                entry.key, reason, when, owner=self.owner, account=self.account
+            )
         self.outcome(entry, PushResult.FAILED, f"{reason}; retried at {when.isoformat()}")
 
     def give_up(self, entry: OutboxEntry, reason: str) -> None:
         log.warning("push %s failed for good: %s", entry.key, reason)
         if not self.engine.dry_run:
             with self.storage.transaction():
-                self.storage.mark_failed(entry.key, reason, None, account=self.engine.account)
-                self.storage.delete_state(
-                    _inflight_key(self.engine, entry.key), account=self.engine.account
+                recorded = self.storage.mark_failed(
+                    entry.key, reason, None, owner=self.owner, account=self.account
                 )
-                if entry.kind != PushKind.ACKNOWLEDGE:
+                if recorded and entry.kind != PushKind.ACKNOWLEDGE:
                     # The stored record shows a change Jet never took; Jet's copy undoes it,
                     # so the host can ship or cancel those units again.
                     request_refresh(self.engine, entry.target)
         self.outcome(entry, PushResult.FAILED, reason)
+
+    def run(self, entries: list[OutboxEntry]) -> None:
+        """Try every entry; retry the ambiguous ones in this run after a short, growing wait."""
+        engine = self.engine
+        settings = engine.settings
+        pending: list[tuple[OutboxEntry, bool]] = [(entry, False) for entry in entries]
+        total = len(entries)
+        done = 0
+        held: dict[str, OutboxEntry] = {}
+        try:
+            for round_ in range(settings.push_attempts_per_run):
+                if round_:
+                    engine.sleep((settings.push_backoff * 2 ** (round_ - 1)).total_seconds())
+                again: list[tuple[OutboxEntry, bool]] = []
+                for entry, reread in pending:
+                    claimed = entry if reread else self.claim(entry)
+                    if claimed is None:
+                        continue
+                    held[claimed.key] = claimed
+                    if self.one(claimed, reread=reread) is _Try.AGAIN:
+                        again.append((claimed, True))
+                        continue
+                    del held[claimed.key]
+                    done += 1
+                    engine.tick("push order status", done, total)
+                pending = again
+                if not pending:
+                    return
+            for entry, _ in pending:
+                # Still unknown after this run's tries: scheduled, re-read before the next send.
+                self.failed(entry, self.last_errors.get(entry.key, "no answer from Jet"))
+                del held[entry.key]
+        except BaseException:
+            # A refused credential (or a lost lease) ends the run: what this flush holds is due
+            # again at once, re-read before any send, instead of waiting out its claim.
+            if not engine.dry_run:
+                for entry in held.values():
+                    self.storage.mark_failed(
+                        entry.key,
+                        self.last_errors.get(entry.key, "the run ended before it was sent"),
+                        engine.now(),
+                        owner=self.owner,
+                        account=self.account,
+                    )
+            raise
+
+    def report_refused(
+        self, kinds: Collection[str] | None, targets: Collection[str] | None
+    ) -> None:
+        """Every push given up for good stays a problem, run after run, until the host acts."""
+        for entry in self.storage.pushes(status=PushStatus.FAILED, account=self.account):
+            if entry.next_attempt_at is not None:
+                continue
+            if (entry.last_error or "").startswith(_SUPERSEDED):
+                continue
+            if targets is not None and entry.target not in targets:
+                continue
+            if kinds is not None and entry.kind not in kinds:
+                continue
+            self.report.problem(
+                "push",
+                entry.target,
+                f"{entry.kind} {entry.key} is not sent: {entry.last_error}; "
+                "confirm, ship or cancel the order again once the cause is fixed",
+            )
+
+
+def supersede(engine: Engine, order_id: str, *, keep: str, owed: Collection[str] = ()) -> None:
+    """Retire the order's given-up pushes (and the ``owed`` ones): the host asked anew.
+
+    A retired push is no longer reported as a problem. ``keep`` is the push being asked for,
+    which a repeat of the same change sends again instead.
+    """
+    storage, account = engine.storage, engine.account
+    for status in (PushStatus.FAILED, PushStatus.PENDING):
+        for entry in storage.pushes(status=status, account=account):
+            if entry.target != order_id or entry.key == keep:
+                continue
+            given_up = entry.status is PushStatus.FAILED and entry.next_attempt_at is None
+            retired = (entry.last_error or "").startswith(_SUPERSEDED)
+            if (given_up or entry.key in owed) and not retired:
+                storage.mark_failed(
+                    entry.key,
+                    f"{_SUPERSEDED}the host asked for another change of the order",
+                    None,
+                    account=account,
+                )
 
 
 def after_push(order: SalesOrder, kind: str) -> SalesOrder:
@@ -268,8 +382,13 @@ def flush(
     fresh: Mapping[str, JetOrder] | None = None,
     keys: Collection[str] | None = None,
     kinds: Collection[str] | None = None,
+    targets: Collection[str] | None = None,
 ) -> None:
-    """Send the due outbox entries (only ``keys`` / ``kinds`` when given) into ``report``."""
+    """Send the due outbox entries (only ``keys`` / ``kinds`` when given) into ``report``.
+
+    Each entry is claimed first, so workers flushing one storage at once never send a push
+    twice. A push given up for good is reported as a problem (for ``targets``, or all).
+    """
     if not engine.settings.push_order_status:
         report.note("push_order_status is off: no order status was sent to Jet")
         return
@@ -279,6 +398,5 @@ def flush(
     if kinds is not None:
         entries = [entry for entry in entries if entry.kind in kinds]
     runner = _Flush(engine, report, fresh or {})
-    for index, entry in enumerate(entries, start=1):
-        runner.one(entry)
-        engine.tick("push order status", index, len(entries))
+    runner.run(entries)
+    runner.report_refused(kinds, targets)

@@ -123,7 +123,8 @@ class SyncReport:
             finished_at=max(p.finished_at for p in parts),
             dry_run=any(p.dry_run for p in parts),
             counts=Counts(**totals),
-            problems=tuple(x for p in parts for x in p.problems),
+            # A push Jet refused is reported by each step that looks at it; say it once.
+            problems=tuple(dict.fromkeys(x for p in parts for x in p.problems)),
             pushes=tuple(x for p in parts for x in p.pushes),
             directed_cancels=tuple(dict.fromkeys(x for p in parts for x in p.directed_cancels)),
             notes=tuple(x for p in parts for x in p.notes),

@@ -41,6 +41,11 @@ class IntegrationSettings:
         currency: the currency of imported orders (Jet sold in USD only).
         push_retry_delay: first wait before a failed push is tried again; it doubles per attempt.
         max_push_attempts: after this many failures a push stays failed and is reported.
+        push_attempts_per_run: tries of a status push within one call when Jet's answer is
+            unknown (a 5xx, a dropped connection): each later try re-reads the order first.
+        push_backoff: wait before the second such try; it doubles for each later one.
+        claim_ttl: how long a worker holds an outbox entry it is sending before another worker
+            may take it over (and re-read the order on Jet before sending it again).
         lease_ttl: how long ``run_once`` holds its lease before another worker may take over.
         account: the merchant account every record this integration stores belongs to
             (orders, customers, outbox, pushed values, linked SKUs, quarantine, state, leases),
@@ -62,5 +67,8 @@ class IntegrationSettings:
     currency: str = "USD"
     push_retry_delay: timedelta = timedelta(minutes=1)
     max_push_attempts: int = attrs.field(default=8, validator=_positive)
+    push_attempts_per_run: int = attrs.field(default=5, validator=_positive)
+    push_backoff: timedelta = timedelta(milliseconds=250)
+    claim_ttl: timedelta = timedelta(minutes=5)
     lease_ttl: timedelta = timedelta(minutes=15)
     account: str = "default"
