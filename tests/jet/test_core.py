@@ -9,17 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jet_orderhive.jet._core import (
+from jet_orderhive.jet._effects import (
     ApiCall,
     RawResponse,
-    check_base_url,
     check_timeout,
-    encode_segment,
-    error_for_response,
     failure_from_exception,
-    jet_path,
 )
 from jet_orderhive.jet._retry import FailureKind
+from jet_orderhive.jet._status_errors import error_for_response
+from jet_orderhive.jet._urls import check_base_url, encode_segment, jet_path
 from jet_orderhive.jet.errors import (
     JetAuthError,
     JetConflict,

@@ -23,17 +23,10 @@ import attrs
 
 from jet_orderhive import _json
 from jet_orderhive.jet._convert import JetModel
-from jet_orderhive.jet._core import (
-    ApiCall,
-    Core,
-    Flow,
-    HttpRequest,
-    Sleep,
-    check_upload_url,
-    jet_path,
-    parse_model,
-)
+from jet_orderhive.jet._core import Core, parse_model
+from jet_orderhive.jet._effects import ApiCall, Flow, HttpRequest, Sleep
 from jet_orderhive.jet._retry import Safety
+from jet_orderhive.jet._urls import check_upload_url, jet_path
 from jet_orderhive.jet.enums import FileStatus, FileType, OrderStatus, ReturnStatus
 from jet_orderhive.jet.errors import (
     JetAuthError,

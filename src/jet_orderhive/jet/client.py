@@ -35,9 +35,8 @@ import httpx
 
 from jet_orderhive.jet import _operations as ops
 from jet_orderhive.jet._auth import TokenStore
-from jet_orderhive.jet._core import (
-    DEFAULT_BASE_URL,
-    Core,
+from jet_orderhive.jet._core import Core
+from jet_orderhive.jet._effects import (
     Flow,
     HttpRequest,
     NeedToken,
@@ -59,6 +58,7 @@ from jet_orderhive.jet._hooks import (
 from jet_orderhive.jet._operations import BulkRecord, OrderFetch
 from jet_orderhive.jet._ratelimit import RateLimit
 from jet_orderhive.jet._retry import RetryPolicy
+from jet_orderhive.jet._urls import DEFAULT_BASE_URL
 from jet_orderhive.jet.enums import FileType, OrderStatus, ReturnStatus
 from jet_orderhive.jet.models import (
     Acknowledgement,
