@@ -133,6 +133,16 @@ def _window(workers: int) -> int:
     return 2 * workers
 
 
+def _fan_out(order_ids: Iterable[str], workers: int) -> tuple[list[str], int]:
+    """The ids to fetch and how many workers fetch them, the same for both clients.
+
+    Never more workers than ids; one worker means no pool at all, so a consumer that takes one
+    result has caused one request.
+    """
+    ids = list(order_ids)
+    return ids, min(workers, max(len(ids), 1))
+
+
 def _outgoing(
     http: httpx.Client | httpx.AsyncClient, request: HttpRequest, timeout: httpx.Timeout
 ) -> httpx.Request:
@@ -387,8 +397,7 @@ class JetClient(_ClientBase):
         ``2 * concurrency`` fetches run ahead of the consumer, so stopping early (or a slow
         consumer) leaves the rest of the ids untouched.
         """
-        ids = list(order_ids)
-        workers = min(self._workers(concurrency), max(len(ids), 1))
+        ids, workers = _fan_out(order_ids, self._workers(concurrency))
         if workers == 1:
             for order_id in ids:
                 yield self._drive(ops.fetch_order(self._core, order_id))
@@ -610,7 +619,11 @@ class AsyncJetClient(_ClientBase):
         Per-order failures come back inside each :class:`OrderFetch`; failures that hit every
         request (credentials, network, throttling) raise. See :meth:`JetClient.fetch_orders`.
         """
-        workers = self._workers(concurrency)
+        ids, workers = _fan_out(order_ids, self._workers(concurrency))
+        if workers == 1:
+            for order_id in ids:
+                yield await self._drive(ops.fetch_order(self._core, order_id))
+            return
         window = _window(workers)
         gate = asyncio.Semaphore(workers)
 
@@ -620,7 +633,7 @@ class AsyncJetClient(_ClientBase):
 
         pending: deque[asyncio.Task[OrderFetch]] = deque()
         try:
-            for order_id in order_ids:
+            for order_id in ids:
                 pending.append(asyncio.ensure_future(fetch(order_id)))
                 if len(pending) >= window:
                     yield await pending.popleft()
