@@ -20,6 +20,7 @@ from urllib.parse import quote
 from jet_orderhive import _json
 from jet_orderhive.jet import _logging
 from jet_orderhive.jet._auth import Credential, TokenCache, TokenStore, with_expiry
+from jet_orderhive.jet._body import ACCEPT_ENCODING, BodyLimits, BodyReader
 from jet_orderhive.jet._convert import from_json
 from jet_orderhive.jet._effects import (
     ApiCall,
@@ -66,6 +67,15 @@ _USER_AGENT: Final = "jet-orderhive"
 
 def parse_model(call: ApiCall, response: RawResponse, cls: type[T]) -> T:
     """Build ``cls`` from the body, or raise ``JetPayloadError`` naming the call and JSON paths."""
+    if response.problem is not None:
+        name = getattr(cls, "__name__", str(cls))
+        raise JetPayloadError(
+            f"cannot read {name}: Jet's answer to {call.operation} {response.problem}",
+            model=name,
+            method=call.method,
+            path=call.path,
+            status=response.status,
+        )
     try:
         return from_json(response.body, cls)
     except JetPayloadError as error:
@@ -110,6 +120,7 @@ class Core:
         "__weakref__",
         "_bucket",
         "_forget",
+        "_limits",
         "_monotonic",
         "_now",
         "_remembered",
@@ -138,6 +149,7 @@ class Core:
         clock: Callable[[], datetime] | None,
         paced_by_clock: bool,
         rng: random.Random | None,
+        limits: BodyLimits | None = None,
     ) -> None:
         if not user:
             raise ValueError("user must be the Jet API user (JET_API_USER), not empty")
@@ -162,6 +174,7 @@ class Core:
             else time.monotonic
         )
         self._rng = rng or random.Random()
+        self._limits = limits or BodyLimits()
         # The secret and the live token stay redacted from the logs (the library's, httpx's and
         # httpcore's) until the client is closed or garbage-collected, whichever comes first.
         self._remembered: list[str] = [secret]
@@ -173,6 +186,14 @@ class Core:
         """Stop redacting this client's secret and tokens from the logs (the client is done)."""
         self._forget()
 
+    @property
+    def limits(self) -> BodyLimits:
+        return self._limits
+
+    def body_reader(self) -> BodyReader:
+        """A reader for one attempt's answer; its deadline starts now."""
+        return BodyReader(self._limits, self.monotonic)
+
     def now(self) -> datetime:
         return self._now()
 
@@ -182,7 +203,11 @@ class Core:
     # -- the request loop --------------------------------------------------------------------
 
     def _build(self, call: ApiCall, token: str | None) -> HttpRequest:
-        headers = [("Accept", "application/json"), ("User-Agent", _USER_AGENT)]
+        headers = [
+            ("Accept", "application/json"),
+            ("Accept-Encoding", ACCEPT_ENCODING),
+            ("User-Agent", _USER_AGENT),
+        ]
         content: bytes | None = None
         if call.body is not None:
             content = _json.dumps(call.body).encode()

@@ -23,6 +23,7 @@ import attrs
 
 from jet_orderhive import _json
 from jet_orderhive.jet import _logging
+from jet_orderhive.jet._body import ACCEPT_ENCODING
 from jet_orderhive.jet._convert import JetModel
 from jet_orderhive.jet._core import Core, parse_model
 from jet_orderhive.jet._effects import ApiCall, Flow, HttpRequest, RawResponse, Sleep
@@ -199,8 +200,10 @@ def _raw_repr(raw: bytes | None) -> str:
 class OrderFetch:
     """The outcome of fetching one order in a batch: the order, or the error and raw bytes.
 
-    ``raw`` is Jet's exact response body whenever a 2xx answer arrived, so a payload that fails
-    to parse can be quarantined byte for byte. The repr shows its size, never its content.
+    ``raw`` is Jet's response body exactly as it came over the wire whenever a 2xx answer
+    arrived (still gzip-compressed if Jet compressed it; cut at ``max_response_bytes`` if the
+    answer was larger), so a payload that fails to parse can be quarantined byte for byte. The
+    repr shows its size, never its content.
     """
 
     order_id: str
@@ -226,8 +229,8 @@ def fetch_order(core: Core, order_id: str) -> Flow[OrderFetch]:
     try:
         order = _read_order(call, response, order_id)
     except JetError as error:
-        return OrderFetch(order_id=order_id, error=error, raw=response.body)
-    return OrderFetch(order_id=order_id, order=order, raw=response.body)
+        return OrderFetch(order_id=order_id, error=error, raw=response.raw)
+    return OrderFetch(order_id=order_id, order=order, raw=response.raw)
 
 
 def order_or_raise(fetched: OrderFetch) -> JetOrder:
@@ -469,6 +472,7 @@ def upload_file(
             method="PUT",
             url=upload.url,
             headers=(
+                ("Accept-Encoding", ACCEPT_ENCODING),
                 ("x-ms-blob-type", "BlockBlob"),
                 ("Content-Type", "application/octet-stream"),
             ),
