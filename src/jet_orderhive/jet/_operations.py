@@ -459,7 +459,16 @@ def upload_file(
     token_call = ApiCall(operation="upload_token", method="GET", path="/files/uploadToken")
     response = yield from core.call(token_call)
     upload = parse_model(token_call, response, UploadToken)
-    check_upload_url(upload.url)
+    try:
+        check_upload_url(upload.url)
+    except ValueError as exc:
+        raise JetPayloadError(
+            f"Jet's upload URL cannot be used: {exc}",
+            model="UploadToken",
+            method=token_call.method,
+            path=token_call.path,
+            status=response.status,
+        ) from None
     parts = urlsplit(upload.url)
     # The path names the blob; the query is the signature, which must stay out of logs/errors.
     shown = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
