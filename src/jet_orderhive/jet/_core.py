@@ -427,23 +427,19 @@ class Core:
             parsed = parse_model(call, response, Token)
         except JetPayloadError as error:
             # Only the JSON paths: a value next to one may be (part of) a token.
-            fields = sorted({line.split(":", 1)[0] for line in error.errors})
+            fields = ", ".join(sorted({line.split(":", 1)[0] for line in error.errors}))
+            problem: str | None = f"the answer cannot be read (fields: {fields or 'none'})"
+        else:
+            problem = _token_problem(parsed.id_token)
+            if problem is not None:
+                problem = f"its id_token cannot be sent: {problem}"
+        if problem is not None:
             raise JetAuthError(
-                f"Jet's token answer cannot be read (fields: {', '.join(fields) or 'none'}); "
-                "no token was taken",
+                f"Jet's token endpoint gave no usable token ({problem}); nothing was kept",
                 method=call.method,
                 path=call.path,
                 status=response.status,
             ) from None
-        problem = _token_problem(parsed.id_token)
-        if problem is not None:
-            raise JetAuthError(
-                f"Jet's token endpoint returned an id_token that cannot be sent ({problem}); "
-                "the token was refused and not used",
-                method=call.method,
-                path=call.path,
-                status=response.status,
-            )
         token = with_expiry(parsed, fetched_at)
         self.stats.add("token_fetches")
         self._adopt(token, fetched_at)
