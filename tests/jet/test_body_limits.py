@@ -15,6 +15,7 @@ from jet_orderhive._json import dumps
 from jet_orderhive.jet._body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES
 from jet_orderhive.jet._retry import RetryPolicy
 from jet_orderhive.jet.errors import JetPayloadError, JetTransportError
+from jet_orderhive.testing import JetSandbox
 
 OID = order_id(5)
 DETAIL = "/api/orders/withoutShipmentDetail/" + OID
@@ -179,3 +180,19 @@ def test_an_implausible_size_cap_is_refused(value: int) -> None:
 def test_an_implausible_deadline_is_refused(value: float) -> None:
     with pytest.raises(ValueError, match="deadline"):
         Harness("sync", FakeJet(FakeClock()), deadline=value)
+
+
+def test_the_size_cap_holds_over_a_real_socket() -> None:
+    sandbox = JetSandbox()
+    (big, small) = sandbox.generate_orders(2)
+    sandbox.corrupt_order(big, lambda body: body.update(padding="x" * (1024 * 1024)))
+    with (
+        sandbox.serve() as base_url,
+        sandbox.client(base_url=base_url, transport=None, max_response_bytes=LIMIT) as jet,
+    ):
+        fetched = list(jet.fetch_orders([big, small]))
+    assert isinstance(fetched[0].error, JetPayloadError)
+    assert "max_response_bytes" in str(fetched[0].error)
+    assert fetched[0].raw is not None
+    assert len(fetched[0].raw) <= LIMIT
+    assert fetched[1].ok
