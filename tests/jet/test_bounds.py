@@ -83,3 +83,9 @@ async def test_an_order_with_an_implausible_quantity_is_quarantined_with_its_byt
         (fetched,) = await h.collect("fetch_orders", [OID])
     assert isinstance(fetched.error, JetPayloadError)
     assert fetched.raw == text
+
+
+@pytest.mark.parametrize("value", ["null", '"3"', "true"])
+def test_a_required_quantity_of_the_wrong_type_is_a_payload_error(value: str) -> None:
+    errors = _errors(_order(quantity=value))
+    assert any(e.startswith("order_items[0].request_order_quantity:") for e in errors), errors

@@ -14,6 +14,7 @@ many more.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import os
@@ -138,7 +139,9 @@ def mutated_answers(draw: st.DrawFn, base: Callable[[int], Any]) -> tuple[bytes,
         if kind == "delete":
             value = _delete(value, draw(st.sampled_from(locations)))
         elif kind == "replace":
-            value = _set(value, draw(st.sampled_from(locations)), draw(WRONG_VALUES))
+            # A copy: st.just() hands out one object, which earlier mutations may have changed.
+            new = copy.deepcopy(draw(WRONG_VALUES))
+            value = _set(value, draw(st.sampled_from(locations)), new)
         elif kind == "swap id" and isinstance(value, dict) and "merchant_order_id" in value:
             value["merchant_order_id"] = OTHER
     text = dumps(value)

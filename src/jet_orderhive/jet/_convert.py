@@ -259,13 +259,15 @@ def _is_quantity(name: str) -> bool:
     return "quantity" in name or name.endswith("_qty")
 
 
-def _structure_quantity(value: object, _: object) -> int | None:
-    if value is None:
-        return None  # a required quantity that is missing is reported as missing by cattrs
+def _structure_quantity(value: object, _: object) -> int:
     number = _structure_int(value, int)
     if not 0 <= number <= MAX_QUANTITY:
         raise ValueError(f"expected a quantity from 0 to {MAX_QUANTITY}, got {_kind(number)}")
     return number
+
+
+def _structure_optional_quantity(value: object, _: object) -> int | None:
+    return None if value is None else _structure_quantity(value, int)
 
 
 def _structure_str(value: object, _: object) -> str:
@@ -391,8 +393,10 @@ def _model_structure_factory(cls: Any) -> Callable[[object, object], object]:
         field_hook: Callable[[object, object], object] | None = None
         if field.metadata.get(ONE_OR_MANY):
             field_hook = _one_or_many_hook(field.type)
-        elif _is_quantity(field.name) and field.type in (int, int | None):
+        elif _is_quantity(field.name) and field.type is int:
             field_hook = _structure_quantity
+        elif _is_quantity(field.name) and field.type == int | None:
+            field_hook = _structure_optional_quantity
         if wire != field.name or field_hook is not None:
             overrides[field.name] = override(rename=wire, struct_hook=field_hook)
     # Jet rejected unknown keys in request bodies, so reading one back is just as strict.
