@@ -284,7 +284,7 @@ async def test_upload_to_a_plain_http_blob_url_is_refused(kind: str) -> None:
                 200, {"url": "http://evil.example/blob?sig=x", "jet_file_id": order_id(1)}
             ),
         )
-        with pytest.raises(ValueError, match="refusing plain http"):
+        with pytest.raises(JetPayloadError, match="refusing plain http"):
             await h.call("upload_file", FileType.PRICE, {"SKU1": {"price": Decimal(1)}})
 
 
@@ -633,3 +633,25 @@ async def test_fetch_orders_keeps_exactly_concurrency_requests_in_flight(kind: s
         fetched = await h.collect("fetch_orders", [order_id(n) for n in range(9)], concurrency=3)
     assert all(f.ok for f in fetched)
     assert counter.most == 3
+
+
+@both_clients
+async def test_fetch_orders_with_one_worker_fetches_only_what_the_consumer_takes(
+    kind: str,
+) -> None:
+    ids = [order_id(n) for n in range(5)]
+    async with harness(kind, rate_limit=None) as h:
+        fetched = h.client.fetch_orders(ids, concurrency=1)
+        if kind == "sync":
+            first = next(fetched)  # type: ignore[call-overload]
+        else:
+            first = await anext(fetched)  # type: ignore[call-overload]
+        for _ in range(50):  # give any fetch running ahead the chance to send
+            await asyncio.sleep(0)
+        assert first.order_id == ids[0]
+        details = [r for r in h.jet.requests if "/withoutShipmentDetail/" in r.url.path]
+        assert len(details) == 1
+        if kind == "sync":
+            fetched.close()  # type: ignore[union-attr]
+        else:
+            await fetched.aclose()  # type: ignore[union-attr]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from client_fixtures import SECRET, FakeClock, FakeJet, Harness, both_clients, order_id
 
-from jet_orderhive.jet._core import ApiCall
+from jet_orderhive.jet._effects import ApiCall
 from jet_orderhive.jet._hooks import ClientHooks
 from jet_orderhive.jet._logging import REDACTED, RedactingFilter
 from jet_orderhive.jet._retry import RetryPolicy

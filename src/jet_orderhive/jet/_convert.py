@@ -27,7 +27,7 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, Self, TypeVar, cast
+from typing import Any, ClassVar, Final, Self, TypeVar, cast
 
 import attrs
 import cattrs
@@ -39,17 +39,21 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from jet_orderhive._json import JsonValue, dumps, loads
+from jet_orderhive._json import JsonValue, dumps
 from jet_orderhive.jet._time import (
     format_jet_timestamp,
     format_request_datetime,
     parse_jet_datetime,
 )
+from jet_orderhive.jet._wire_json import JsonProblems, read_json
 from jet_orderhive.jet.enums import JetEnum
 from jet_orderhive.jet.errors import JetPayloadError
 
 __all__ = [
     "ALIASES",
+    "MAX_AMOUNT",
+    "MAX_INTEGER",
+    "MAX_QUANTITY",
     "ONE_OR_MANY",
     "WIRE",
     "JetModel",
@@ -59,6 +63,17 @@ __all__ = [
     "to_json",
     "unstructure",
 ]
+
+#: The largest quantity a response may carry (units on a line, shipped, cancelled, returned, in
+#: stock at a node): a million units is far beyond any real Jet order line or node.
+MAX_QUANTITY: Final = 1_000_000
+#: The largest magnitude of any decimal number read (money, weights, rates): a billion dollars.
+MAX_AMOUNT: Final = 1_000_000_000
+#: Decimal places a decimal number may have; Jet wrote money with 2 and rates with a few more.
+MAX_DECIMAL_PLACES: Final = 12
+#: The largest magnitude of any other integer read: 2**53 - 1, the largest integer every JSON
+#: reader (and a 64-bit store) keeps exactly.
+MAX_INTEGER: Final = 2**53 - 1
 
 WIRE = "jet_wire"
 ALIASES = "jet_aliases"
@@ -111,14 +126,18 @@ def unstructure(obj: object) -> JsonValue:
 
 
 def from_json(text: str | bytes | bytearray, cls: type[T]) -> T:
-    """Parse JSON text (numbers exact) and build ``cls`` from it."""
+    """Parse Jet's JSON (numbers exact, see :func:`~jet_orderhive.jet._wire_json.read_json`)
+    and build ``cls`` from it; every problem is a ``JetPayloadError`` naming its JSON path."""
     try:
-        data = loads(text)
-    except ValueError as exc:
+        data = read_json(text)
+    except JsonProblems as exc:
         name = getattr(cls, "__name__", str(cls))
+        count = f"{len(exc.errors)} problem" + ("s" if len(exc.errors) != 1 else "")
         raise JetPayloadError(
-            f"cannot read {name}: the payload is not valid JSON", errors=[str(exc)], model=name
-        ) from exc
+            f"cannot read {name}: the payload is not acceptable JSON ({count})",
+            errors=exc.errors,
+            model=name,
+        ) from None
     return structure(data, cls)
 
 
@@ -185,6 +204,11 @@ def _kind(value: object) -> str:
         return "a boolean"
     if isinstance(value, str):
         return f"the string {value!r}"
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return f"a {len(str(abs(value)))}-digit number"
+    if isinstance(value, Decimal) and value.is_finite() and len(value.as_tuple().digits) > 30:
+        parts = value.as_tuple()
+        return f"a number of {len(parts.digits)} digits (exponent {parts.exponent})"
     if isinstance(value, (int, Decimal, float)):
         return f"the number {value}"
     if isinstance(value, Mapping):
@@ -205,13 +229,45 @@ def _structure_decimal(value: object, _: object) -> Decimal:
     result = Decimal(value)
     if not result.is_finite():
         raise ValueError(f"expected a finite number, got {value}")
+    exponent = result.as_tuple().exponent
+    assert isinstance(exponent, int)
+    # Compare by digit count first: abs() of a number like 1e999999999 is cheap, but
+    # formatting or quantizing it later is not.
+    if result.adjusted() >= 10 or abs(result) > MAX_AMOUNT:
+        raise ValueError(
+            f"expected a number between -{MAX_AMOUNT} and {MAX_AMOUNT}, got {_kind(value)}"
+        )
+    if -exponent > MAX_DECIMAL_PLACES and result != result.quantize(Decimal(1).scaleb(-12)):
+        raise ValueError(
+            f"expected at most {MAX_DECIMAL_PLACES} decimal places, got {_kind(value)}"
+        )
     return result
 
 
 def _structure_int(value: object, _: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"expected an integer, got {_kind(value)}")
+    if abs(value) > MAX_INTEGER:
+        raise ValueError(
+            f"expected an integer between -{MAX_INTEGER} and {MAX_INTEGER}, got {_kind(value)}"
+        )
     return value
+
+
+def _is_quantity(name: str) -> bool:
+    """Jet names every count of units ``…quantity…`` or ``…_qty``."""
+    return "quantity" in name or name.endswith("_qty")
+
+
+def _structure_quantity(value: object, _: object) -> int:
+    number = _structure_int(value, int)
+    if not 0 <= number <= MAX_QUANTITY:
+        raise ValueError(f"expected a quantity from 0 to {MAX_QUANTITY}, got {_kind(number)}")
+    return number
+
+
+def _structure_optional_quantity(value: object, _: object) -> int | None:
+    return None if value is None else _structure_quantity(value, int)
 
 
 def _structure_str(value: object, _: object) -> str:
@@ -337,6 +393,10 @@ def _model_structure_factory(cls: Any) -> Callable[[object, object], object]:
         field_hook: Callable[[object, object], object] | None = None
         if field.metadata.get(ONE_OR_MANY):
             field_hook = _one_or_many_hook(field.type)
+        elif _is_quantity(field.name) and field.type is int:
+            field_hook = _structure_quantity
+        elif _is_quantity(field.name) and field.type == int | None:
+            field_hook = _structure_optional_quantity
         if wire != field.name or field_hook is not None:
             overrides[field.name] = override(rename=wire, struct_hook=field_hook)
     # Jet rejected unknown keys in request bodies, so reading one back is just as strict.

@@ -1,31 +1,37 @@
 """The sans-I/O heart of the Jet clients: what to send, how to read the answer, what to do next.
 
-Every operation is a generator ("flow") that yields effects: :class:`Send` an HTTP request,
-:class:`Sleep` for a while, or :class:`NeedToken` (take the refresh lock and run the token
-flow). The sync and async clients are thin loops that perform those effects with ``httpx``
-and send the outcome back in. Retries, backoff, 401 handling, rate limiting, logging, hooks and
-parsing all live here, once.
+Every operation is a generator ("flow") that yields effects (:mod:`jet_orderhive.jet._effects`):
+send an HTTP request, sleep for a while, or take the refresh lock and run the token flow. The
+sync and async clients are thin loops that perform those effects with ``httpx`` and send the
+outcome back in. Retries, backoff, 401 handling, rate limiting, logging, hooks and parsing all
+live here, once.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import math
 import random
 import time
 import weakref
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Final, TypeAlias, TypeVar
-from urllib.parse import quote, urlsplit
-
-import attrs
-import httpx
+from typing import Final, TypeVar
+from urllib.parse import quote
 
 from jet_orderhive import _json
 from jet_orderhive.jet import _logging
 from jet_orderhive.jet._auth import Credential, TokenCache, TokenStore, with_expiry
+from jet_orderhive.jet._body import ACCEPT_ENCODING, BodyLimits, BodyReader
 from jet_orderhive.jet._convert import from_json
+from jet_orderhive.jet._effects import (
+    ApiCall,
+    Flow,
+    HttpRequest,
+    NeedToken,
+    RawResponse,
+    Send,
+    Sleep,
+    TransportFailure,
+)
 from jet_orderhive.jet._hooks import (
     ClientHooks,
     RequestEvent,
@@ -37,322 +43,39 @@ from jet_orderhive.jet._hooks import (
 from jet_orderhive.jet._ratelimit import RateLimit, TokenBucket
 from jet_orderhive.jet._retry import (
     Decision,
-    FailureKind,
     RetryPolicy,
-    Safety,
     decide,
     parse_retry_after,
 )
+from jet_orderhive.jet._status_errors import error_for_response
+from jet_orderhive.jet._urls import check_base_url
 from jet_orderhive.jet.errors import (
     JetAuthError,
-    JetConflict,
     JetError,
-    JetNotFound,
     JetPayloadError,
-    JetRateLimited,
-    JetServerError,
     JetTransportError,
-    JetValidationError,
 )
 from jet_orderhive.jet.models import Token, TokenRequest
 
-__all__ = [
-    "DEFAULT_BASE_URL",
-    "ApiCall",
-    "Core",
-    "Flow",
-    "HttpRequest",
-    "NeedToken",
-    "RawResponse",
-    "Send",
-    "Sleep",
-    "TransportFailure",
-    "check_base_url",
-    "check_timeout",
-    "check_upload_url",
-    "encode_segment",
-    "error_for_response",
-    "failure_from_exception",
-    "jet_path",
-    "parse_model",
-]
+__all__ = ["Core", "parse_model"]
 
 T = TypeVar("T")
 E = TypeVar("E", RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent)
 
-DEFAULT_BASE_URL: Final = "https://merchant-api.jet.com/api"
 _USER_AGENT: Final = "jet-orderhive"
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
-
-# ---------------------------------------------------------------------------------------------
-# URLs and paths
-
-
-def encode_segment(value: str) -> str:
-    """Percent-encode one path segment so that it stays exactly one segment on the wire.
-
-    Nothing is left unescaped except RFC 3986 unreserved characters, so ``/``, ``?``, ``#``,
-    ``%`` and spaces in a SKU cannot change the path. A segment of only dots (or one that starts
-    with ``../`` or ``./``) has its dots escaped too, because URL normalisation would otherwise
-    remove it and send the request to another resource.
-    """
-    if not value:
-        raise ValueError("an id or SKU in a Jet path must not be empty")
-    encoded = quote(value, safe="")
-    if set(value) == {"."} or value.startswith(("../", "./")):
-        encoded = encoded.replace(".", "%2E")
-    return encoded
-
-
-def jet_path(template: str, *values: str) -> str:
-    """Fill each ``{}`` of a path template with an encoded segment: ``jet_path("/x/{}", sku)``."""
-    return template.format(*(encode_segment(value) for value in values))
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_secure(url: str, what: str) -> str:
-    """The host of ``url``; refuse anything but https, or http to a loopback host."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError(f"{what} must be an absolute https:// URL, got {parts.scheme or url!r}")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValueError(
-            f"refusing plain http:// to {parts.hostname!r} for the {what}: credentials and data "
-            "would cross the network unencrypted; use https:// (http:// is allowed only for "
-            "loopback hosts such as the sandbox on 127.0.0.1)"
-        )
-    return parts.hostname
-
-
-def check_base_url(url: str) -> str:
-    """Return ``url`` without a trailing slash; refuse plain HTTP except to this machine."""
-    _check_secure(url, "base_url")
-    parts = urlsplit(url)
-    if parts.username is not None or parts.password is not None:
-        # Shown in the client's repr and in logs; Jet signs in with user and secret instead.
-        raise ValueError(
-            "base_url must not carry a user name or password; pass user= and secret= instead"
-        )
-    if parts.query or parts.fragment:
-        raise ValueError(f"base_url must not have a query or fragment, got {url!r}")
-    return url.rstrip("/")
-
-
-def check_upload_url(url: str) -> None:
-    """Refuse a bulk-file upload URL that is not https (or loopback http, for the sandbox)."""
-    _check_secure(url, "upload URL")
-
-
-def check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
-    """An ``httpx.Timeout`` whose every phase is finite, so no request can hang forever."""
-    value = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
-    phases = {
-        "connect": value.connect,
-        "read": value.read,
-        "write": value.write,
-        "pool": value.pool,
-    }
-    for name, seconds in phases.items():
-        # NaN and infinity pass a plain "> 0" test, yet either one lets a request hang forever.
-        if seconds is None or not math.isfinite(seconds) or seconds <= 0:
-            raise ValueError(
-                f"timeout for {name} must be a positive, finite number of seconds, got {seconds}"
-            )
-    return value
-
-
-# ---------------------------------------------------------------------------------------------
-# Requests, outcomes and effects
-
-
-@attrs.frozen(kw_only=True)
-class ApiCall:
-    """One Jet operation as data: the request plus how safe it is to repeat."""
-
-    operation: str
-    method: str
-    #: Path below the base URL, segments already encoded (see :func:`jet_path`).
-    path: str
-    query: tuple[tuple[str, str], ...] = ()
-    #: Left out of the repr: the sign-in body holds the secret, order bodies may hold addresses.
-    body: _json.JsonValue = attrs.field(default=None, repr=False)
-    safety: Safety = Safety.IDEMPOTENT
-    authenticated: bool = True
-
-
-@attrs.frozen(kw_only=True, repr=False)
-class HttpRequest:
-    """A fully built HTTP request for a shell to send; the repr omits headers and body."""
-
-    method: str
-    url: str
-    headers: tuple[tuple[str, str], ...]
-    content: bytes | None
-
-    def __repr__(self) -> str:
-        return f"HttpRequest({self.method} {urlsplit(self.url).path})"
-
-
-@attrs.frozen(kw_only=True, repr=False)
-class RawResponse:
-    """What came back: status, headers (lower-case names) and the undecoded body."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def __repr__(self) -> str:
-        return f"RawResponse(status={self.status}, {len(self.body)} bytes)"
-
-
-@attrs.frozen(kw_only=True)
-class TransportFailure:
-    """No HTTP answer: ``kind`` says whether the request can have reached Jet."""
-
-    kind: FailureKind
-    description: str
-
-
-@attrs.frozen
-class Send:
-    """Effect: send ``request``; reply with a :class:`RawResponse` or :class:`TransportFailure`."""
-
-    request: HttpRequest
-
-
-@attrs.frozen
-class Sleep:
-    """Effect: wait ``seconds``; reply with None."""
-
-    seconds: float
-
-
-@attrs.frozen(repr=False)
-class NeedToken:
-    """Effect: no usable token; take the refresh lock, run :meth:`Core.token_flow`, reply str."""
-
-    stale: str | None
-
-    def __repr__(self) -> str:
-        return "NeedToken()"
-
-
-Effect: TypeAlias = Send | Sleep | NeedToken
-#: A generator of effects that finishes with a ``T``; the shells drive it.
-Flow: TypeAlias = Generator[Effect, object, T]
-
-
-def failure_from_exception(exc: httpx.RequestError) -> TransportFailure:
-    """Classify an httpx failure by whether the request can have reached Jet.
-
-    Every ``httpx.RequestError`` ends here, not only transport errors: a garbled answer
-    (``DecodingError``) must not escape as a raw httpx exception, whose ``request`` holds the
-    bearer token in its headers.
-    """
-    # Only these three fail before a byte of the request is written.
-    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
-        kind = FailureKind.NOT_SENT
-    else:
-        kind = FailureKind.MAYBE_SENT
-    # The exception text never holds headers, but keep it short and single-line.
-    detail = " ".join(str(exc).split())[:200]
-    description = type(exc).__name__ + (f": {detail}" if detail else "")
-    return TransportFailure(kind=kind, description=description)
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading answers
-
-
-def _jet_messages(body: bytes) -> tuple[str, ...]:
-    """Jet's error texts from its `errors` list, or a single `error` or `Message` string."""
-    try:
-        data = _json.loads(body) if body.strip() else None
-    except ValueError:
-        return ()
-    if not isinstance(data, Mapping):
-        return ()
-    messages: list[str] = []
-    errors = data.get("errors")
-    if isinstance(errors, str):
-        messages.append(errors)
-    elif isinstance(errors, list):
-        messages.extend(str(item) for item in errors)
-    for key in ("error", "Message", "message"):
-        value = data.get(key)
-        if isinstance(value, str) and value:
-            messages.append(value)
-    return tuple(messages)
-
-
-def error_for_response(
-    call: ApiCall,
-    response: RawResponse,
-    *,
-    retry_after: float | None = None,
-    attempts: int | None = None,
-) -> JetError:
-    """The typed error for a non-2xx answer to ``call``."""
-    status = response.status
-    method, path = call.method, call.path
-    if call.operation == "authenticate" and status in (400, 401, 403):
-        # Jet's body is not quoted: an echo of the rejected login is not worth the risk.
-        return JetAuthError(
-            "Jet refused the API user or secret; check the credentials (JET_API_USER, "
-            "JET_API_SECRET) in Jet's partner portal",
-            method=method,
-            path=path,
-            status=status,
-            attempts=attempts,
-        )
-    messages = _jet_messages(response.body)
-    detail = f": {'; '.join(messages)}" if messages else ""
-    if status == 400:
-        return JetValidationError(
-            f"Jet rejected the {call.operation} request",
-            errors=messages,
-            method=method,
-            path=path,
-            status=status,
-            attempts=attempts,
-        )
-    if status == 429:
-        return JetRateLimited(
-            "Jet is throttling this account; slow down or lower the client's rate_limit",
-            retry_after=retry_after,
-            method=method,
-            path=path,
-            status=status,
-            attempts=attempts,
-        )
-    kind: type[JetError]
-    if status in (401, 403) and not call.authenticated:
-        kind = JetAuthError
-        message = f"the {call.operation} URL refused the request; its signature may have expired"
-    elif status in (401, 403):
-        kind = JetAuthError
-        message = "Jet refused the bearer token; check that this API user may call the endpoint"
-    elif status == 404:
-        kind, message = JetNotFound, f"Jet has no such resource ({call.operation})"
-    elif status == 409:
-        kind, message = JetConflict, f"Jet refused {call.operation} in its current state{detail}"
-    elif status >= 500:
-        kind, message = JetServerError, f"Jet failed to handle {call.operation}; try again later"
-    else:
-        kind, message = JetError, f"unexpected HTTP {status} from Jet for {call.operation}{detail}"
-    return kind(message, method=method, path=path, status=status, attempts=attempts)
 
 
 def parse_model(call: ApiCall, response: RawResponse, cls: type[T]) -> T:
     """Build ``cls`` from the body, or raise ``JetPayloadError`` naming the call and JSON paths."""
+    if response.problem is not None:
+        name = getattr(cls, "__name__", str(cls))
+        raise JetPayloadError(
+            f"cannot read {name}: Jet's answer to {call.operation} {response.problem}",
+            model=name,
+            method=call.method,
+            path=call.path,
+            status=response.status,
+        )
     try:
         return from_json(response.body, cls)
     except JetPayloadError as error:
@@ -366,10 +89,6 @@ def parse_model(call: ApiCall, response: RawResponse, cls: type[T]) -> T:
         ) from None
 
 
-# ---------------------------------------------------------------------------------------------
-# The engine both shells share
-
-
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -378,6 +97,17 @@ def _forget_all(remembered: list[str]) -> None:
     for value in remembered:
         _logging.forget_secret(value)
     remembered.clear()
+    _logging.release_http_logs()
+
+
+def _token_problem(token: str) -> str | None:
+    """Why ``token`` cannot go into an Authorization header, without quoting any of it."""
+    if not token:
+        return "it is empty"
+    for index, char in enumerate(token):
+        if not "\x21" <= char <= "\x7e":
+            return f"character {index + 1} of {len(token)} is not visible ASCII (U+0021-U+007E)"
+    return None
 
 
 class Core:
@@ -390,6 +120,7 @@ class Core:
         "__weakref__",
         "_bucket",
         "_forget",
+        "_limits",
         "_monotonic",
         "_now",
         "_remembered",
@@ -418,6 +149,7 @@ class Core:
         clock: Callable[[], datetime] | None,
         paced_by_clock: bool,
         rng: random.Random | None,
+        limits: BodyLimits | None = None,
     ) -> None:
         if not user:
             raise ValueError("user must be the Jet API user (JET_API_USER), not empty")
@@ -442,15 +174,25 @@ class Core:
             else time.monotonic
         )
         self._rng = rng or random.Random()
-        # Every credential this client has held stays redacted from the logs until it is
-        # closed or garbage-collected, whichever comes first.
+        self._limits = limits or BodyLimits()
+        # The secret and the live token stay redacted from the logs (the library's, httpx's and
+        # httpcore's) until the client is closed or garbage-collected, whichever comes first.
         self._remembered: list[str] = [secret]
         _logging.remember_secret(secret)
+        _logging.guard_http_logs()
         self._forget = weakref.finalize(self, _forget_all, self._remembered)
 
     def close(self) -> None:
         """Stop redacting this client's secret and tokens from the logs (the client is done)."""
         self._forget()
+
+    @property
+    def limits(self) -> BodyLimits:
+        return self._limits
+
+    def body_reader(self) -> BodyReader:
+        """A reader for one attempt's answer; its deadline starts now."""
+        return BodyReader(self._limits, self.monotonic)
 
     def now(self) -> datetime:
         return self._now()
@@ -461,7 +203,11 @@ class Core:
     # -- the request loop --------------------------------------------------------------------
 
     def _build(self, call: ApiCall, token: str | None) -> HttpRequest:
-        headers = [("Accept", "application/json"), ("User-Agent", _USER_AGENT)]
+        headers = [
+            ("Accept", "application/json"),
+            ("Accept-Encoding", ACCEPT_ENCODING),
+            ("User-Agent", _USER_AGENT),
+        ]
         content: bytes | None = None
         if call.body is not None:
             content = _json.dumps(call.body).encode()
@@ -677,16 +423,24 @@ class Core:
         )
         response = yield from self.call(call)
         fetched_at = self.now()
-        token = with_expiry(parse_model(call, response, Token), fetched_at)
-        if not token.id_token:
-            raise JetPayloadError(
-                "Jet's token answer has an empty id_token",
-                errors=["id_token: expected a non-empty string"],
-                model="Token",
+        try:
+            parsed = parse_model(call, response, Token)
+        except JetPayloadError as error:
+            # Only the JSON paths: a value next to one may be (part of) a token.
+            fields = ", ".join(sorted({line.split(":", 1)[0] for line in error.errors}))
+            problem: str | None = f"the answer cannot be read (fields: {fields or 'none'})"
+        else:
+            problem = _token_problem(parsed.id_token)
+            if problem is not None:
+                problem = f"its id_token cannot be sent: {problem}"
+        if problem is not None:
+            raise JetAuthError(
+                f"Jet's token endpoint gave no usable token ({problem}); nothing was kept",
                 method=call.method,
                 path=call.path,
                 status=response.status,
-            )
+            ) from None
+        token = with_expiry(parsed, fetched_at)
         self.stats.add("token_fetches")
         self._adopt(token, fetched_at)
         if self.token_store is not None:
@@ -701,6 +455,11 @@ class Core:
             return cached  # another thread or task refreshed while this one waited for the lock
         if self.token_store is not None:
             stored = self.token_store.load()
+            if stored is not None and _token_problem(stored.id_token) is not None:
+                _logging.logger.warning(
+                    "the token store holds a token that cannot be sent; fetching a new one"
+                )
+                stored = None
             if stored is not None and self.tokens.usable(stored, now) and stored.id_token != stale:
                 self._adopt(stored)
                 return Credential(stored.id_token)
@@ -709,6 +468,11 @@ class Core:
 
     def _adopt(self, token: Token, fetched_at: datetime | None = None) -> None:
         if token.id_token not in self._remembered:
-            self._remembered.append(token.id_token)
             _logging.remember_secret(token.id_token)
+            # Only the secret and the live token are redacted: a replaced token is dead, and
+            # keeping every one would make each log record slower to filter as the client ages.
+            for old in self._remembered[1:]:
+                _logging.forget_secret(old)
+            del self._remembered[1:]
+            self._remembered.append(token.id_token)
         self.tokens.adopt(token, fetched_at)

@@ -14,7 +14,7 @@ re-register the same file, so those repeat freely.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TypeAlias
 from urllib.parse import urlsplit, urlunsplit
@@ -22,22 +22,25 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 
 from jet_orderhive import _json
+from jet_orderhive.jet import _logging
+from jet_orderhive.jet._body import ACCEPT_ENCODING
 from jet_orderhive.jet._convert import JetModel
-from jet_orderhive.jet._core import (
-    ApiCall,
-    Core,
-    Flow,
-    HttpRequest,
-    Sleep,
-    check_upload_url,
-    jet_path,
-    parse_model,
-)
+from jet_orderhive.jet._core import Core, parse_model
+from jet_orderhive.jet._effects import ApiCall, Flow, HttpRequest, RawResponse, Sleep
 from jet_orderhive.jet._retry import Safety
+from jet_orderhive.jet._urls import (
+    check_query_value,
+    check_upload_url,
+    is_plain_id,
+    is_sendable,
+    jet_path,
+)
 from jet_orderhive.jet.enums import FileStatus, FileType, OrderStatus, ReturnStatus
 from jet_orderhive.jet.errors import (
     JetAuthError,
     JetError,
+    JetInputError,
+    JetPayloadError,
     JetRateLimited,
     JetTransportError,
 )
@@ -106,8 +109,27 @@ _PENDING_FILE = frozenset(
 
 def _status_text(status: str) -> str:
     if not isinstance(status, str) or not status:
-        raise ValueError(f"expected a Jet status, got {status!r}")
+        raise JetInputError(f"expected a Jet status, got {ascii(status)[:40]}; nothing was sent")
     return str(status)  # a JetEnum member's str() is its wire value
+
+
+def _usable(operation: str, listed: Sequence[str], usable: Callable[[str], bool]) -> list[str]:
+    """The listed entries the client can use; the others are logged (not quoted) and left out.
+
+    A list entry such as ``<id>?x=1`` or ``a%2Fb`` would otherwise become an id that names
+    another resource, or one that no request can carry.
+    """
+    kept = [entry for entry in listed if usable(entry)]
+    left_out = len(listed) - len(kept)
+    if left_out:
+        _logging.logger.warning(
+            "%s: Jet listed %d %s that %s not plain ids; left out",
+            operation,
+            left_out,
+            "entry" if left_out == 1 else "entries",
+            "is" if left_out == 1 else "are",
+        )
+    return kept
 
 
 # -- orders ------------------------------------------------------------------------------------
@@ -125,7 +147,7 @@ def list_order_ids(
     if cancelled is not None:
         query.append(("isCancelled", "true" if cancelled else "false"))
     if node is not None:
-        query.append(("fulfillment_node", node))
+        query.append(("fulfillment_node", check_query_value(node, "fulfillment node id")))
     call = ApiCall(
         operation="list_order_ids",
         method="GET",
@@ -133,7 +155,7 @@ def list_order_ids(
         query=tuple(query),
     )
     response = yield from core.call(call)
-    return list(parse_model(call, response, OrderUrls).order_ids)
+    return _usable(call.operation, parse_model(call, response, OrderUrls).order_ids, is_plain_id)
 
 
 def _order_call(order_id: str) -> ApiCall:
@@ -144,11 +166,30 @@ def _order_call(order_id: str) -> ApiCall:
     )
 
 
+def _read_order(call: ApiCall, response: RawResponse, order_id: str) -> JetOrder:
+    """The order in ``response``, which must be the order ``order_id`` it was fetched as."""
+    order = parse_model(call, response, JetOrder)
+    if order.merchant_order_id != order_id:
+        # Taken as is, it would overwrite the order it names, and the listed one would vanish.
+        raise JetPayloadError(
+            f"Jet's answer for order {order_id} describes another order",
+            errors=[
+                f"merchant_order_id: expected {order_id}, the id the order was fetched under, "
+                f"got {order.merchant_order_id[:64]!a}"
+            ],
+            model="JetOrder",
+            method=call.method,
+            path=call.path,
+            status=response.status,
+        )
+    return order
+
+
 def get_order(core: Core, order_id: str) -> Flow[JetOrder]:
-    """``GET /orders/withoutShipmentDetail/{id}``."""
+    """``GET /orders/withoutShipmentDetail/{id}``; the body must carry that very id."""
     call = _order_call(order_id)
     response = yield from core.call(call)
-    return parse_model(call, response, JetOrder)
+    return _read_order(call, response, order_id)
 
 
 def _raw_repr(raw: bytes | None) -> str:
@@ -159,8 +200,10 @@ def _raw_repr(raw: bytes | None) -> str:
 class OrderFetch:
     """The outcome of fetching one order in a batch: the order, or the error and raw bytes.
 
-    ``raw`` is Jet's exact response body whenever a 2xx answer arrived, so a payload that fails
-    to parse can be quarantined byte for byte. The repr shows its size, never its content.
+    ``raw`` is Jet's response body exactly as it came over the wire whenever a 2xx answer
+    arrived (still gzip-compressed if Jet compressed it; cut at ``max_response_bytes`` if the
+    answer was larger), so a payload that fails to parse can be quarantined byte for byte. The
+    repr shows its size, never its content.
     """
 
     order_id: str
@@ -176,18 +219,18 @@ class OrderFetch:
 
 def fetch_order(core: Core, order_id: str) -> Flow[OrderFetch]:
     """Fetch one order for a batch; per-order failures come back inside the result."""
-    call = _order_call(order_id)
     try:
+        call = _order_call(order_id)
         response = yield from core.call(call)
     except SYSTEMIC_ERRORS:
         raise
     except JetError as error:
         return OrderFetch(order_id=order_id, error=error)
     try:
-        order = parse_model(call, response, JetOrder)
+        order = _read_order(call, response, order_id)
     except JetError as error:
-        return OrderFetch(order_id=order_id, error=error, raw=response.body)
-    return OrderFetch(order_id=order_id, order=order, raw=response.body)
+        return OrderFetch(order_id=order_id, error=error, raw=response.raw)
+    return OrderFetch(order_id=order_id, order=order, raw=response.raw)
 
 
 def order_or_raise(fetched: OrderFetch) -> JetOrder:
@@ -243,7 +286,7 @@ def sku_page(core: Core, offset: int, limit: int) -> Flow[list[str]]:
         query=(("offset", str(offset)), ("limit", str(limit))),
     )
     response = yield from core.call(call)
-    return list(parse_model(call, response, SkuUrls).skus)
+    return _usable(call.operation, parse_model(call, response, SkuUrls).skus, is_sendable)
 
 
 class SkuPager:
@@ -283,6 +326,7 @@ def update_inventory(
     core: Core, sku: str, quantities: Sequence[NodeQuantity] | InventoryUpdate
 ) -> Flow[None]:
     """``PATCH /merchant-skus/{sku}/inventory``: Jet's current form, which touches listed nodes."""
+    path = jet_path("/merchant-skus/{}/inventory", sku)
     body = (
         quantities
         if isinstance(quantities, InventoryUpdate)
@@ -291,7 +335,7 @@ def update_inventory(
     call = ApiCall(
         operation="update_inventory",
         method="PATCH",
-        path=jet_path("/merchant-skus/{}/inventory", sku),
+        path=path,
         body=body.to_dict(),
     )
     yield from core.call(call)
@@ -301,13 +345,14 @@ def update_price(
     core: Core, sku: str, price: Decimal, node_prices: Sequence[NodePrice] | None = None
 ) -> Flow[None]:
     """``PUT /merchant-skus/{sku}/price``, optionally with per-node prices."""
+    path = jet_path("/merchant-skus/{}/price", sku)
     body = PriceUpdate(
         price=price, fulfillment_nodes=tuple(node_prices) if node_prices is not None else None
     )
     call = ApiCall(
         operation="update_price",
         method="PUT",
-        path=jet_path("/merchant-skus/{}/price", sku),
+        path=path,
         body=body.to_dict(),
     )
     yield from core.call(call)
@@ -335,7 +380,8 @@ def list_return_ids(core: Core, status: ReturnStatus | str) -> Flow[list[str]]:
         path=jet_path("/returns/{}", _status_text(status)),
     )
     response = yield from core.call(call)
-    return list(parse_model(call, response, ReturnUrls).return_ids)
+    listed = parse_model(call, response, ReturnUrls).return_ids
+    return _usable(call.operation, listed, is_plain_id)
 
 
 def get_return(core: Core, return_id: str) -> Flow[JetReturn]:
@@ -413,7 +459,16 @@ def upload_file(
     token_call = ApiCall(operation="upload_token", method="GET", path="/files/uploadToken")
     response = yield from core.call(token_call)
     upload = parse_model(token_call, response, UploadToken)
-    check_upload_url(upload.url)
+    try:
+        check_upload_url(upload.url)
+    except ValueError as exc:
+        raise JetPayloadError(
+            f"Jet's upload URL cannot be used: {exc}",
+            model="UploadToken",
+            method=token_call.method,
+            path=token_call.path,
+            status=response.status,
+        ) from None
     parts = urlsplit(upload.url)
     # The path names the blob; the query is the signature, which must stay out of logs/errors.
     shown = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
@@ -426,6 +481,7 @@ def upload_file(
             method="PUT",
             url=upload.url,
             headers=(
+                ("Accept-Encoding", ACCEPT_ENCODING),
                 ("x-ms-blob-type", "BlockBlob"),
                 ("Content-Type", "application/octet-stream"),
             ),

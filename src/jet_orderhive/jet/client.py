@@ -35,9 +35,9 @@ import httpx
 
 from jet_orderhive.jet import _operations as ops
 from jet_orderhive.jet._auth import TokenStore
-from jet_orderhive.jet._core import (
-    DEFAULT_BASE_URL,
-    Core,
+from jet_orderhive.jet._body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, BodyLimits
+from jet_orderhive.jet._core import Core
+from jet_orderhive.jet._effects import (
     Flow,
     HttpRequest,
     NeedToken,
@@ -59,6 +59,7 @@ from jet_orderhive.jet._hooks import (
 from jet_orderhive.jet._operations import BulkRecord, OrderFetch
 from jet_orderhive.jet._ratelimit import RateLimit
 from jet_orderhive.jet._retry import RetryPolicy
+from jet_orderhive.jet._urls import DEFAULT_BASE_URL
 from jet_orderhive.jet.enums import FileType, OrderStatus, ReturnStatus
 from jet_orderhive.jet.models import (
     Acknowledgement,
@@ -133,6 +134,16 @@ def _window(workers: int) -> int:
     return 2 * workers
 
 
+def _fan_out(order_ids: Iterable[str], workers: int) -> tuple[list[str], int]:
+    """The ids to fetch and how many workers fetch them, the same for both clients.
+
+    Never more workers than ids; one worker means no pool at all, so a consumer that takes one
+    result has caused one request.
+    """
+    ids = list(order_ids)
+    return ids, min(workers, max(len(ids), 1))
+
+
 def _outgoing(
     http: httpx.Client | httpx.AsyncClient, request: HttpRequest, timeout: httpx.Timeout
 ) -> httpx.Request:
@@ -143,14 +154,6 @@ def _outgoing(
         headers=request.headers,
         content=request.content,
         timeout=timeout,
-    )
-
-
-def _response(response: httpx.Response) -> RawResponse:
-    return RawResponse(
-        status=response.status_code,
-        headers={key.lower(): value for key, value in response.headers.items()},
-        body=response.content,
     )
 
 
@@ -169,6 +172,10 @@ class ClientOptions(TypedDict, total=False):
       ``Retry-After`` dates; when ``sleep`` is injected too, it also times waits and pacing.
     - ``rng`` [a fresh ``random.Random``]: the source of backoff jitter.
     - ``concurrency`` [8]: default fan-out of :meth:`JetClient.fetch_orders` and ``iter_orders``.
+    - ``max_response_bytes`` [8 MiB]: the largest answer read, on the wire and decompressed;
+      a larger one is a ``JetPayloadError``.
+    - ``deadline`` [120 s]: the longest one attempt may take, request sent to last byte read;
+      past it the attempt fails as a timeout.
     """
 
     base_url: str
@@ -182,6 +189,8 @@ class ClientOptions(TypedDict, total=False):
     clock: Callable[[], datetime] | None
     rng: random.Random | None
     concurrency: int
+    max_response_bytes: int
+    deadline: float
 
 
 class JetClientOptions(ClientOptions, total=False):
@@ -219,6 +228,8 @@ class _ClientBase:
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
         concurrency: int = _DEFAULT_CONCURRENCY,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float = DEFAULT_DEADLINE,
         _paced_by_clock: bool = False,
     ) -> None:
         policy = retry or RetryPolicy()
@@ -228,7 +239,8 @@ class _ClientBase:
             policy = attrs.evolve(policy, max_attempts=max_retries + 1)
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        self._timeout = check_timeout(timeout)
+        limits = BodyLimits(max_bytes=max_response_bytes, deadline=deadline)
+        self._timeout = limits.clamp(check_timeout(timeout))
         self._concurrency = concurrency
         self._core = Core(
             user=user,
@@ -242,6 +254,7 @@ class _ClientBase:
             clock=clock,
             paced_by_clock=_paced_by_clock,
             rng=rng,
+            limits=limits,
         )
         self._closed = False
 
@@ -343,13 +356,24 @@ class JetClient(_ClientBase):
                 reply = self._token(effect)
 
     def _send(self, request: HttpRequest) -> RawResponse | TransportFailure:
+        reader = self._core.body_reader()
         try:
             outgoing = _outgoing(self._http, request, self._timeout)
             # Even an injected client must not carry a body on to another (plain-http) host.
-            response = self._http.send(outgoing, follow_redirects=False)
+            response = self._http.send(outgoing, follow_redirects=False, stream=True)
+            try:
+                # The stream itself, not iter_raw(): the bytes as sent, even from a response
+                # that httpx has already read (an in-process transport's, for one).
+                stream = response.stream
+                assert isinstance(stream, httpx.SyncByteStream)
+                for chunk in stream:
+                    if not reader.feed(chunk):
+                        break
+            finally:
+                response.close()
         except httpx.RequestError as exc:
             return failure_from_exception(exc)
-        return _response(response)
+        return reader.finish(response.status_code, response.headers)
 
     def _token(self, need: NeedToken) -> str:
         with self._auth_lock:
@@ -387,8 +411,7 @@ class JetClient(_ClientBase):
         ``2 * concurrency`` fetches run ahead of the consumer, so stopping early (or a slow
         consumer) leaves the rest of the ids untouched.
         """
-        ids = list(order_ids)
-        workers = min(self._workers(concurrency), max(len(ids), 1))
+        ids, workers = _fan_out(order_ids, self._workers(concurrency))
         if workers == 1:
             for order_id in ids:
                 yield self._drive(ops.fetch_order(self._core, order_id))
@@ -568,13 +591,22 @@ class AsyncJetClient(_ClientBase):
                 reply = await self._token(effect)
 
     async def _send(self, request: HttpRequest) -> RawResponse | TransportFailure:
+        reader = self._core.body_reader()
         try:
             outgoing = _outgoing(self._http, request, self._timeout)
             # Even an injected client must not carry a body on to another (plain-http) host.
-            response = await self._http.send(outgoing, follow_redirects=False)
+            response = await self._http.send(outgoing, follow_redirects=False, stream=True)
+            try:
+                stream = response.stream
+                assert isinstance(stream, httpx.AsyncByteStream)
+                async for chunk in stream:
+                    if not reader.feed(chunk):
+                        break
+            finally:
+                await response.aclose()
         except httpx.RequestError as exc:
             return failure_from_exception(exc)
-        return _response(response)
+        return reader.finish(response.status_code, response.headers)
 
     async def _token(self, need: NeedToken) -> str:
         async with self._auth_lock:
@@ -610,7 +642,11 @@ class AsyncJetClient(_ClientBase):
         Per-order failures come back inside each :class:`OrderFetch`; failures that hit every
         request (credentials, network, throttling) raise. See :meth:`JetClient.fetch_orders`.
         """
-        workers = self._workers(concurrency)
+        ids, workers = _fan_out(order_ids, self._workers(concurrency))
+        if workers == 1:
+            for order_id in ids:
+                yield await self._drive(ops.fetch_order(self._core, order_id))
+            return
         window = _window(workers)
         gate = asyncio.Semaphore(workers)
 
@@ -620,7 +656,7 @@ class AsyncJetClient(_ClientBase):
 
         pending: deque[asyncio.Task[OrderFetch]] = deque()
         try:
-            for order_id in order_ids:
+            for order_id in ids:
                 pending.append(asyncio.ensure_future(fetch(order_id)))
                 if len(pending) >= window:
                     yield await pending.popleft()
