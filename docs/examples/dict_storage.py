@@ -178,6 +178,15 @@ class DictStorage:
             return orders
         return [order for order in orders if order.channel_status in set(channel_statuses)]
 
+    def order_statuses(
+        self,
+        *,
+        channel_statuses: Collection[str] | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> dict[str, str]:
+        orders = self.list_orders(channel_statuses=channel_statuses, account=account)
+        return {order.channel_order_id: order.channel_status for order in orders}
+
     def upsert_customer(
         self, customer: Customer, *, account: str = DEFAULT_ACCOUNT
     ) -> UpsertResult:

@@ -57,7 +57,6 @@ def test_value_equal_to_last_pushed_is_skipped() -> None:
     )
     assert plan.skip == {("A", "n"): 1}
     assert plan.send == {("B", "n"): 2, ("C", "n"): 3}
-    assert plan.skus_to_send == ["B", "C"]
 
 
 @given(

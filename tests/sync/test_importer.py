@@ -365,27 +365,53 @@ def test_a_ready_order_with_a_directed_cancel_is_imported_flagged_and_not_acknow
     assert any(first in note and "cancel()" in note for note in report.notes)
 
 
-def test_orders_beyond_jets_list_cap_arrive_on_later_runs_and_missing_ones_are_fetched(
+def test_orders_beyond_jets_list_cap_drain_in_one_run_and_missing_ones_are_fetched(
     clock: Clock, memory: MemoryStorage
 ) -> None:
     from jet_orderhive.sync.integration import Integration
 
     sandbox = JetSandbox(seed=3, clock=clock, order_list_cap=3)
-    ids = sandbox.generate_orders(5)
+    ids = sandbox.generate_orders(8)
     integration = Integration(sandbox.client(rate_limit=None), memory, clock=clock)
 
     first = integration.import_orders()
-    second = integration.import_orders()
-    assert (first.counts.created, second.counts.created) == (3, 2)
+    assert first.counts.created == 8
     assert sorted(o.channel_order_id for o in memory.list_orders()) == sorted(ids)
+    assert all(sandbox.order_status(order_id) == "acknowledged" for order_id in ids)
     sandbox.clear_requests()
 
-    third = integration.import_orders()
+    second = integration.import_orders()
 
     fetched = {r.path.split("/")[-1] for r in sandbox.requests if r.kind == "order_detail"}
-    assert len(fetched) == 2, "the two acknowledged orders past the cap are read by id"
-    assert third.counts.created == 0
+    assert len(fetched) == 5, "the acknowledged orders past the cap are read by id"
+    assert second.counts.created == 0
     assert sandbox.count("acknowledge") == 0
+
+
+def test_open_orders_no_list_shows_are_re_read_in_turns_within_the_budget(
+    clock: Clock, memory: MemoryStorage
+) -> None:
+    from jet_orderhive.sync.integration import Integration
+    from jet_orderhive.sync.settings import IntegrationSettings
+
+    sandbox = JetSandbox(seed=4, clock=clock, order_list_cap=2)
+    sandbox.generate_orders(12)
+    settings = IntegrationSettings(refresh_budget=3)
+    client = sandbox.client(rate_limit=None)
+    integration = Integration(client, memory, settings=settings, clock=clock)
+    integration.import_orders()  # all twelve stored and acknowledged; Jet lists two of them
+    read: list[set[str]] = []
+    for _ in range(4):
+        sandbox.clear_requests()
+        report = integration.import_orders()
+        read.append({r.path.split("/")[-1] for r in sandbox.requests if r.kind == "order_detail"})
+        assert sandbox.count("order_list") == 8
+        assert len(sandbox.requests) == 8 + 3, "an idle run costs the lists and the budget"
+        assert any("in no Jet list" in note for note in report.notes)
+    # Ten acknowledged orders sit past the cap: three a run, taken in turn.
+    assert [len(batch) for batch in read] == [3, 3, 3, 3]
+    assert len(read[0] | read[1] | read[2]) == 9
+    assert len(read[0] | read[1] | read[2] | read[3]) == 10
 
 
 def test_info_logs_carry_no_buyer_data(

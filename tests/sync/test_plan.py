@@ -9,7 +9,6 @@ from jet_orderhive.sync._plan import (
     ListQuery,
     ack_key,
     cancel_key,
-    in_window,
     list_queries,
     merge_listings,
     new_order_statuses,
@@ -133,11 +132,6 @@ def test_plan_never_fetches_an_order_twice_nor_an_unchanged_one(
     assert not set(plan.to_fetch) & set(plan.unchanged)
     for order_id in plan.to_fetch:
         assert order_id in listed or stored.get(order_id) in ("ready", "acknowledged")
-
-
-def test_window_start_is_inclusive() -> None:
-    assert in_window(NOW, NOW)
-    assert not in_window(NOW - timedelta(microseconds=1), NOW)
 
 
 def test_merge_listings_keeps_the_latest_status_of_an_order_listed_twice() -> None:

@@ -9,7 +9,8 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 def _report(operation: str = "import_orders", **counts: int) -> SyncReport:
     builder = ReportBuilder(operation, T0)
-    builder.counts_from(counts)
+    for name, n in counts.items():
+        builder.count(name, n)
     return builder.build(T0 + timedelta(seconds=2))
 
 

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -52,33 +53,76 @@ class _Lease:
     expires_at: datetime
 
 
-@attrs.define
-class _Tables:
-    orders: dict[str, tuple[str, SalesOrder]] = attrs.Factory(dict)
-    customers: dict[str, Customer] = attrs.Factory(dict)
-    outbox: dict[str, _Push] = attrs.Factory(dict)
-    stock: dict[PushedKey, int] = attrs.Factory(dict)
-    prices: dict[PushedKey, Decimal] = attrs.Factory(dict)
-    skus: dict[str, LinkedSku] = attrs.Factory(dict)
-    quarantine: dict[tuple[str, str], QuarantineEntry] = attrs.Factory(dict)
-    state: dict[str, str] = attrs.Factory(dict)
-    leases: dict[str, _Lease] = attrs.Factory(dict)
-    seq: int = 0
+_MISSING: Any = object()
 
-    def copy(self) -> _Tables:
-        # Values are immutable records, so copying the dicts is a complete snapshot.
-        return _Tables(
-            orders=dict(self.orders),
-            customers=dict(self.customers),
-            outbox=dict(self.outbox),
-            stock=dict(self.stock),
-            prices=dict(self.prices),
-            skus=dict(self.skus),
-            quarantine=dict(self.quarantine),
-            state=dict(self.state),
-            leases=dict(self.leases),
-            seq=self.seq,
-        )
+
+class _Journal:
+    """The undo log of the open unit of work: (table, key, value before) per first write."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[dict[Any, Any], Any, Any]] | None = None
+
+    def undo(self) -> None:
+        entries, self.entries = self.entries or [], None
+        for table, key, before in reversed(entries):
+            if before is _MISSING:
+                dict.pop(table, key, None)
+            else:
+                dict.__setitem__(table, key, before)
+
+
+class _Table(dict[Any, Any]):
+    """A dict that records what each write replaced while a unit of work is open.
+
+    A rollback replays the journal backwards, so a unit costs what it wrote, never a copy of
+    every table (which made each order's unit of work grow with the store).
+    """
+
+    __slots__ = ("_journal",)
+
+    def __init__(self, journal: _Journal) -> None:
+        super().__init__()
+        self._journal = journal
+
+    def _record(self, key: Any) -> None:
+        entries = self._journal.entries
+        if entries is not None:
+            entries.append((self, key, dict.get(self, key, _MISSING)))
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._record(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self._record(key)
+        super().__delitem__(key)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        self._record(key)
+        return super().pop(key, *default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+
+class _Tables:
+    """One account's records. Values are immutable records, replaced whole on every write."""
+
+    def __init__(self, journal: _Journal) -> None:
+        self.orders: dict[str, tuple[str, SalesOrder]] = _Table(journal)
+        self.customers: dict[str, Customer] = _Table(journal)
+        self.outbox: dict[str, _Push] = _Table(journal)
+        self.stock: dict[PushedKey, int] = _Table(journal)
+        self.prices: dict[PushedKey, Decimal] = _Table(journal)
+        self.skus: dict[str, LinkedSku] = _Table(journal)
+        self.quarantine: dict[tuple[str, str], QuarantineEntry] = _Table(journal)
+        self.state: dict[str, str] = _Table(journal)
+        self.leases: dict[str, _Lease] = _Table(journal)
+        # Enqueue order only; a rolled-back enqueue leaves a gap, which orders the same.
+        self.seq = 0
 
 
 def _public(push: _Push) -> OutboxEntry:
@@ -122,6 +166,7 @@ class MemoryStorage:
         self._clock: Clock = clock or utc_now
         self._lock = threading.RLock()
         self._accounts: dict[str, _Tables] = {}
+        self._journal = _Journal()
         self._depth = 0
         self._doomed = False
 
@@ -141,7 +186,7 @@ class MemoryStorage:
         """The tables of one account (created empty on first use); call with the lock held."""
         tables = self._accounts.get(account)
         if tables is None:
-            tables = self._accounts[account] = _Tables()
+            tables = self._accounts[account] = _Tables(self._journal)
         return tables
 
     def _now(self) -> datetime:
@@ -163,21 +208,22 @@ class MemoryStorage:
                 finally:
                     self._depth -= 1
                 return
-            snapshot = {name: t.copy() for name, t in self._accounts.items()}
+            self._journal.entries = []
             self._depth, self._doomed = 1, False
             try:
                 yield
             except BaseException:
-                self._accounts = snapshot
+                self._journal.undo()
                 raise
             finally:
                 self._depth = 0
             if self._doomed:
-                self._accounts = snapshot
+                self._journal.undo()
                 raise TransactionAborted(
                     "an inner transaction block raised, so the whole unit of work was rolled "
                     "back; let the exception propagate or retry the unit"
                 )
+            self._journal.entries = None
 
     # -- orders ----------------------------------------------------------------------------------
 
@@ -207,6 +253,22 @@ class MemoryStorage:
         if wanted is None:
             return orders
         return [order for order in orders if order.channel_status in wanted]
+
+    def order_statuses(
+        self,
+        *,
+        channel_statuses: Collection[str] | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> dict[str, str]:
+        """Return Jet order id → stored Jet status, optionally only for these statuses."""
+        wanted = None if channel_statuses is None else check_statuses(channel_statuses)
+        with self._lock:
+            orders = self._t(account).orders
+            return {
+                key: orders[key][1].channel_status
+                for key in sorted(orders)
+                if wanted is None or orders[key][1].channel_status in wanted
+            }
 
     # -- customers -------------------------------------------------------------------------------
 

@@ -85,6 +85,19 @@ class Storage(Protocol):
         """
         ...
 
+    def order_statuses(
+        self,
+        *,
+        channel_statuses: Collection[str] | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> dict[str, str]:
+        """Return Jet order id → stored Jet status, optionally only for these statuses.
+
+        The keys-only read an incremental import runs on: it must not load whole records, so
+        its cost stays small however many orders are stored. Same filter rules as `list_orders`.
+        """
+        ...
+
     # -- customers -----------------------------------------------------------------------------
 
     def upsert_customer(

@@ -362,6 +362,31 @@ class SQLiteStorage:
         )
         return [_order(body) for (body,) in rows]
 
+    def order_statuses(
+        self,
+        *,
+        channel_statuses: Collection[str] | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> dict[str, str]:
+        """Return Jet order id → stored Jet status, optionally only for these statuses."""
+        if channel_statuses is None:
+            rows = self._rows(
+                "SELECT channel_order_id, channel_status FROM orders WHERE account = ?"
+                " ORDER BY channel_order_id",
+                (account,),
+            )
+            return dict(rows)
+        statuses = sorted(check_statuses(channel_statuses))
+        if not statuses:
+            return {}
+        marks = ", ".join("?" * len(statuses))
+        rows = self._rows(
+            "SELECT channel_order_id, channel_status FROM orders"  # noqa: S608 - placeholders
+            f" WHERE account = ? AND channel_status IN ({marks}) ORDER BY channel_order_id",
+            (account, *statuses),
+        )
+        return dict(rows)
+
     # -- customers -------------------------------------------------------------------------------
 
     def upsert_customer(

@@ -42,11 +42,6 @@ class DesiredPlan(Generic[V]):
     send: dict[PushedKey, V]
     skip: dict[PushedKey, V]
 
-    @property
-    def skus_to_send(self) -> list[str]:
-        """The SKUs with something to send, each once, in first-seen order."""
-        return list(dict.fromkeys(sku for sku, _node in self.send))
-
 
 def diff_desired(desired: Mapping[PushedKey, V], last: Mapping[PushedKey, V]) -> DesiredPlan[V]:
     """Split desired values into those to send and those equal to the last pushed value."""

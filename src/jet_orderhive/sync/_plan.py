@@ -144,11 +144,6 @@ def plan_import(
     )
 
 
-def in_window(placed_at: datetime, window_start: datetime) -> bool:
-    """Whether an order placed at ``placed_at`` belongs to the import (on/after the start)."""
-    return placed_at >= window_start
-
-
 def merge_listings(listings: Iterable[tuple[ListQuery, Iterable[str]]]) -> dict[str, ListQuery]:
     """Combine ``(list, ids)`` pairs into id → list; a later list wins a conflict.
 

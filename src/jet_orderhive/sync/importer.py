@@ -7,11 +7,14 @@ entry of its acknowledgement), and acknowledged only after that unit committed; 
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+
+import attrs
 
 from jet_orderhive import _json
 from jet_orderhive.jet import OrderFetch
@@ -35,6 +38,8 @@ log = logging.getLogger("jet_orderhive.sync")
 _UNREACHABLE_AFTER = 3
 
 _STATE_WINDOW = "import:window_start"
+#: The last open order, by id, that a run re-read though no list showed it (see `within_budget`).
+_STATE_VERIFIED_UPTO = "import:verified_upto"
 _STATE_INITIAL_DONE = "import:initial_sync_done"
 _STATE_OUTSIDE = "import:outside_window"
 #: Stored orders last seen in an ``isCancelled=true`` list when they were fetched and stored.
@@ -76,14 +81,6 @@ def request_refresh(engine: Engine, order_id: str) -> None:
         engine.storage.set_state(key, json.dumps(sorted(wanted)), account=engine.account)
 
 
-def _parse_order(fetched_order: object) -> JetOrder:
-    if isinstance(fetched_order, JetOrder):
-        return fetched_order
-    if not isinstance(fetched_order, Mapping):
-        raise JetPayloadError("order body is not a JSON object", model="JetOrder")
-    return JetOrder.from_dict(dict(fetched_order))
-
-
 def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
@@ -116,6 +113,9 @@ class _Run:
         self.dry_customers: set[str] = set()
         self.stored_now: set[str] = set()
         self.unfetched: set[str] = set()
+        self.known: set[str] = set()
+        self.attempted: set[str] = set()
+        self.created = 0
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -139,7 +139,7 @@ class _Run:
         value = json.loads(text) if text else {}
         return value if isinstance(value, dict) else {}
 
-    def listed_cancelled(self, stored: Iterable[SalesOrder]) -> set[str]:
+    def listed_cancelled(self, stored: Mapping[str, str]) -> set[str]:
         """Stored orders Jet listed with ``isCancelled=true`` when they were last stored.
 
         Observed rather than predicted: Jet keeps an order in that list while its
@@ -150,7 +150,12 @@ class _Run:
         text = self.storage.get_state(_STATE_LISTED_CANCELLED, account=self.engine.account)
         if text is not None:
             return set(json.loads(text))
-        return {order.channel_order_id for order in stored if stored_listing(order).cancelled}
+        return {
+            order.channel_order_id
+            for order_id in stored
+            if (order := self.storage.get_order(order_id, account=self.engine.account)) is not None
+            and stored_listing(order).cancelled
+        }
 
     # -- the run -------------------------------------------------------------------------------
 
@@ -160,14 +165,14 @@ class _Run:
         start = self.window_start()
         listed = self.read_lists()
         statuses = None if initial else _plan.OPEN_STATUSES
-        orders = self.storage.list_orders(channel_statuses=statuses, account=self.engine.account)
-        seen_cancelled = self.listed_cancelled(orders)
+        # Keys only: an incremental run must not load every open record to compare lists.
+        keys = self.storage.order_statuses(channel_statuses=statuses, account=engine.account)
+        seen_cancelled = self.listed_cancelled(keys)
         stored = {
-            order.channel_order_id: ListQuery(
-                status=order.channel_status, cancelled=order.channel_order_id in seen_cancelled
-            )
-            for order in orders
+            order_id: ListQuery(status=status, cancelled=order_id in seen_cancelled)
+            for order_id, status in keys.items()
         }
+        self.known.update(keys)
         outside = self.outside_window()
         refresh_text = self.storage.get_state(_STATE_REFRESH, account=self.engine.account)
         refresh = set(json.loads(refresh_text)) if refresh_text else set()
@@ -185,6 +190,7 @@ class _Run:
             },
             refresh=refresh,
         )
+        plan = attrs.evolve(plan, missing=self.within_budget(plan.missing))
         log.info(
             "import: %d listed, %d new, %d changed, %d missing, %d quarantined to retry",
             len(listed),
@@ -194,8 +200,7 @@ class _Run:
             len(plan.retry),
         )
         self.report.count("unchanged", len(plan.unchanged))
-        by_id = {order.channel_order_id: order for order in orders}
-        self.catch_up_acknowledgements(by_id[i] for i in plan.unchanged if i in by_id)
+        self.catch_up_acknowledgements(i for i in plan.unchanged if stored[i].status == "ready")
         self.acknowledge_listed_ready(listed)
         blocked = self.orders_with_pending_status_pushes()
         newly_outside = self.fetch_and_store(plan, start, stored, blocked)
@@ -242,6 +247,40 @@ class _Run:
             )
         return self.fresh
 
+    def ready_pass(self) -> dict[str, JetOrder]:
+        """List ``ready`` again and import what is new: acknowledgements made room in the list."""
+        self.fresh, self.created = {}, 0
+        ids = self.engine.client.list_order_ids("ready", cancelled=False)
+        new = tuple(i for i in ids if i not in self.known and i not in self.attempted)
+        if new:
+            plan = ImportPlan(new=new)
+            self.fetch_and_store(plan, self.window_start(), {}, set())
+        return self.fresh
+
+    def within_budget(self, missing: Sequence[str]) -> tuple[str, ...]:
+        """The open stored orders no list shows that this run re-reads, in turns.
+
+        Jet lists at most 1,000 ids per status, so a merchant with more open orders has some in
+        no list. Each run re-reads at most ``refresh_budget`` of them, taking up after the one
+        the previous run ended with, so every such order is verified in turn and a run costs
+        the lists plus the budget, not one read per stored order.
+        """
+        budget = self.settings.refresh_budget
+        ordered = sorted(missing)
+        if len(ordered) <= budget:
+            return tuple(ordered)
+        account = self.engine.account
+        after = self.storage.get_state(_STATE_VERIFIED_UPTO, account=account) or ""
+        start = bisect.bisect_right(ordered, after)
+        chosen = (ordered[start:] + ordered[:start])[:budget]
+        if not self.engine.dry_run:
+            self.storage.set_state(_STATE_VERIFIED_UPTO, chosen[-1], account=account)
+        self.report.note(
+            f"{len(ordered)} open order(s) appear in no Jet list (past its 1,000-id cap); "
+            f"{len(chosen)} were re-read this run, the others in turn on later runs"
+        )
+        return tuple(chosen)
+
     def read_lists(self) -> dict[str, ListQuery]:
         queries = _plan.list_queries(self.settings)
         listings: list[tuple[ListQuery, Iterable[str]]] = []
@@ -272,6 +311,7 @@ class _Run:
         blocked: set[str],
     ) -> set[str]:
         ids = plan.to_fetch
+        self.attempted.update(ids)
         outside: set[str] = set()
         for index, fetched in enumerate(self.fetch_each(ids), start=1):
             self.engine.tick("import orders", index, len(ids))
@@ -280,13 +320,9 @@ class _Run:
             if fetched.error is not None:
                 self.fetch_failed(order_id, fetched.error, fetched.raw)
                 continue
-            raw = fetched.raw if fetched.raw is not None else _json.dumps(fetched.order).encode()
-            try:
-                jet_order = _parse_order(fetched.order)
-            except JetPayloadError as error:
-                self.to_quarantine(
-                    order_id, raw, f"Jet's order payload does not parse: {error}", _unparsed(error)
-                )
+            jet_order, raw = fetched.order, fetched.raw or b""
+            if jet_order is None:  # a client that yields neither an order nor an error
+                self.fetch_failed(order_id, JetPayloadError("no order came back"), raw)
                 continue
             self.fresh[order_id] = jet_order
             # A ready order needs the merchant's answer, so it comes in whatever its date says.
@@ -391,6 +427,9 @@ class _Run:
         except Exception as error:  # one record the storage refuses must not stop the batch
             self.to_quarantine(order_id, raw, f"storage refused the order: {_reason(error)}")
             return
+        self.known.add(order_id)
+        if result is UpsertResult.CREATED:
+            self.created += 1
         if customer_result is UpsertResult.CREATED:
             self.report.count("customers_created")
         elif customer_result is UpsertResult.UPDATED:
@@ -425,7 +464,7 @@ class _Run:
             self.report.count("released")
         return customer_result, result
 
-    def catch_up_acknowledgements(self, unchanged: Iterable[SalesOrder]) -> None:
+    def catch_up_acknowledgements(self, unchanged_ready: Iterable[str]) -> None:
         """Queue the acknowledgement of a stored ``ready`` order that never got one.
 
         Such an order was imported while status pushes (or confirm on import) were off; it is
@@ -435,16 +474,18 @@ class _Run:
         settings = self.settings
         if not (settings.push_order_status and settings.confirm_on_import):
             return
-        for order in unchanged:
+        storage, account = self.storage, self.engine.account
+        for order_id in unchanged_ready:
+            key = _plan.ack_key(order_id)
+            if storage.get_push(key, account=account) is not None:
+                continue
+            order = storage.get_order(order_id, account=account)
             if (
-                order.channel_status != "ready"
+                order is None
+                or order.channel_status != "ready"
                 or order.order_status is not OrderStatus.CONFIRMED
                 or order.directed_cancel
             ):
-                continue
-            order_id = order.channel_order_id
-            key = _plan.ack_key(order_id)
-            if self.storage.get_push(key, account=self.engine.account) is not None:
                 continue
             if self.engine.dry_run:
                 self.report.push(
@@ -533,6 +574,23 @@ class _Run:
             self.report.count("released")
 
 
-def import_orders(engine: Engine, report: ReportBuilder) -> dict[str, JetOrder]:
-    """Run one import into ``report``; return the Jet orders it fetched, by id."""
-    return _Run(engine, report).run()
+def import_orders(
+    engine: Engine,
+    report: ReportBuilder,
+    acknowledge: Callable[[Mapping[str, JetOrder]], None],
+) -> None:
+    """Run one import into ``report``, handing each pass's fetched orders to ``acknowledge``.
+
+    While a pass created orders and their acknowledgements go out, ``ready`` is listed again:
+    Jet shows at most 1,000 ids per list, so a backlog drains in one run, pass by pass.
+    """
+    run = _Run(engine, report)
+    acknowledge(run.run())
+    settings = engine.settings
+    drains = settings.push_order_status and settings.confirm_on_import and not engine.dry_run
+    passes = 1
+    while drains and run.created and passes < settings.max_ready_passes:
+        acknowledge(run.ready_pass())
+        passes += 1
+    if passes > 1:
+        report.note(f"ready was listed {passes} times while a backlog of new orders drained")

@@ -13,6 +13,7 @@ import attrs
 from jet_orderhive._json import JsonValue
 from jet_orderhive.jet.client import JetClient
 from jet_orderhive.jet.enums import AckStatus
+from jet_orderhive.jet.models import JetOrder
 from jet_orderhive.mapping import Mappings, shipment_id_for
 from jet_orderhive.orderhive.enums import OrderStatus
 from jet_orderhive.orderhive.models import SalesOrder, Shipment
@@ -117,9 +118,12 @@ class Integration:
         """
         engine = self._engine
         with engine.step("import_orders") as report:
-            fresh = importer.import_orders(engine, report)
-            if not engine.dry_run:
-                pushes.flush(engine, report, fresh=fresh, kinds={PushKind.ACKNOWLEDGE})
+
+            def acknowledge(fresh: Mapping[str, JetOrder]) -> None:
+                if not engine.dry_run:
+                    pushes.flush(engine, report, fresh=fresh, kinds={PushKind.ACKNOWLEDGE})
+
+            importer.import_orders(engine, report, acknowledge)
         return engine.finish(report)
 
     # -- order status pushes ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import html
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 
 import attrs
@@ -203,14 +203,11 @@ class ReportBuilder:
             raise KeyError(f"unknown report count {name!r}")
         self._counts[name] += n
 
-    def counts_from(self, values: Mapping[str, int]) -> None:
-        """Add several counts at once."""
-        for name, n in values.items():
-            self.count(name, n)
-
     def problem(self, kind: str, ref: str, reason: str) -> None:
-        """Record a record that could not be handled."""
-        self._problems.append(Problem(kind=kind, ref=ref, reason=reason))
+        """Record a record that could not be handled (once, however often it is seen)."""
+        problem = Problem(kind=kind, ref=ref, reason=reason)
+        if problem not in self._problems:
+            self._problems.append(problem)
 
     def push(self, outcome: PushOutcome) -> None:
         """Record one push outcome and count it."""

@@ -41,6 +41,10 @@ class IntegrationSettings:
         currency: the currency of imported orders (Jet sold in USD only).
         push_retry_delay: first wait before a failed push is tried again; it doubles per attempt.
         max_push_attempts: after this many failures a push stays failed and is reported.
+        refresh_budget: open stored orders that no Jet list shows (past its 1,000-id cap) that
+            one import re-reads by id; the others are re-read in turn on later runs.
+        max_ready_passes: how many times one import lists ``ready`` again while the orders it
+            acknowledged make room for more (Jet lists at most 1,000 per status).
         push_attempts_per_run: tries of a status push within one call when Jet's answer is
             unknown (a 5xx, a dropped connection): each later try re-reads the order first.
         push_backoff: wait before the second such try; it doubles for each later one.
@@ -67,6 +71,8 @@ class IntegrationSettings:
     currency: str = "USD"
     push_retry_delay: timedelta = timedelta(minutes=1)
     max_push_attempts: int = attrs.field(default=8, validator=_positive)
+    refresh_budget: int = attrs.field(default=100, validator=_not_negative)
+    max_ready_passes: int = attrs.field(default=50, validator=_positive)
     push_attempts_per_run: int = attrs.field(default=5, validator=_positive)
     push_backoff: timedelta = timedelta(milliseconds=250)
     claim_ttl: timedelta = timedelta(minutes=5)

@@ -231,6 +231,22 @@ class StorageContract:
 
     # -- customers -------------------------------------------------------------------------------
 
+    def test_order_statuses_reads_ids_and_jet_statuses_only(self, storage: Storage) -> None:
+        storage.upsert_order(make_sales_order(_order_id(2), channel_status="inprogress"))
+        storage.upsert_order(make_sales_order(_order_id(1), channel_status="acknowledged"))
+        storage.upsert_order(make_sales_order(_order_id(3), channel_status="complete"))
+        everything = storage.order_statuses()
+        assert list(everything) == [_order_id(1), _order_id(2), _order_id(3)]
+        assert everything[_order_id(2)] == "inprogress"
+        assert storage.order_statuses(channel_statuses=["acknowledged", "inprogress"]) == {
+            _order_id(1): "acknowledged",
+            _order_id(2): "inprogress",
+        }
+        assert storage.order_statuses(channel_statuses=[]) == {}
+        assert storage.order_statuses(account="elsewhere") == {}
+        with pytest.raises(TypeError):
+            storage.order_statuses(channel_statuses="complete")
+
     def test_case_and_space_variants_of_one_email_are_one_customer(self, storage: Storage) -> None:
         first = storage.upsert_customer(make_customer("Jane.Doe@Example.com"))
         again = storage.upsert_customer(make_customer("  jane.doe@EXAMPLE.COM\t"))
