@@ -14,13 +14,11 @@ from jet_orderhive.jet.client import JetClient
 from jet_orderhive.mapping import (
     MappingContext,
     MappingError,
-    PushAction,
     build_acknowledgement,
     build_cancel_notice,
     build_rejection,
     build_ship_notice,
     map_order,
-    plan_status_push,
 )
 from jet_orderhive.orderhive import OrderStatus, SalesOrder, Shipment, ShipmentLine
 from jet_orderhive.testing import JetSandbox
@@ -132,21 +130,6 @@ def test_cancel_all_before_shipping_completes_as_cancelled(
     client.ship_order(order_id, notice)
     assert sandbox.order_status(order_id) == "complete"
     assert _fetch(client, order_id, ctx).order_status is OrderStatus.CANCELLED
-
-
-def test_planned_pushes_follow_the_status_out_table(
-    sandbox: JetSandbox, client: JetClient, ctx: MappingContext
-) -> None:
-    order_id = _three_units(sandbox)
-    order = _fetch(client, order_id, ctx)
-    (ack,) = plan_status_push(order, ctx, "ready")
-    assert (ack.action, ack.key) == (PushAction.ACKNOWLEDGE, f"ack:{order_id}")
-    client.acknowledge_order(order_id, ack.body)  # type: ignore[arg-type]
-    cancelled = attrs.evolve(_fetch(client, order_id, ctx), order_status=OrderStatus.CANCELLED)
-    (cancel,) = plan_status_push(cancelled, ctx, "acknowledged")
-    assert cancel == plan_status_push(cancelled, ctx, "acknowledged")[0]  # stable key and body
-    client.ship_order(order_id, cancel.body)  # type: ignore[arg-type]
-    assert sandbox.order_status(order_id) == "complete"
 
 
 def test_shipping_more_than_is_open_is_refused_before_sending(ctx: MappingContext) -> None:

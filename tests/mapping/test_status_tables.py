@@ -10,12 +10,9 @@ from mapping_data import known_order_data
 
 from jet_orderhive.jet import JetOrder
 from jet_orderhive.mapping import (
-    STATUS_OUT,
     MappingContext,
     MappingError,
-    PushAction,
     decide_status_in,
-    decide_status_out,
     map_order,
 )
 from jet_orderhive.orderhive import CommentKind, OrderStatus
@@ -130,36 +127,6 @@ def test_directed_cancel_needs_no_action_once_nothing_is_open() -> None:
     data["jet_request_directed_cancel"] = True
     data["shipments"] = [_CANCEL_ALL]
     assert not map_order(JetOrder.from_dict(data), MappingContext()).directed_cancel
-
-
-@pytest.mark.parametrize(
-    ("status", "jet_status", "actions"),
-    [
-        (OrderStatus.CONFIRMED, "ready", (PushAction.ACKNOWLEDGE,)),
-        (OrderStatus.CONFIRMED, "acknowledged", ()),
-        (OrderStatus.NOT_CONFIRMED, "ready", ()),
-        (OrderStatus.PARTIALLY_SHIPPED, "ready", (PushAction.ACKNOWLEDGE, PushAction.SHIP)),
-        (OrderStatus.PARTIALLY_SHIPPED, "acknowledged", (PushAction.SHIP,)),
-        (OrderStatus.SHIPPED, "inprogress", (PushAction.SHIP,)),
-        (OrderStatus.SHIPPED, "complete", ()),
-        (OrderStatus.CANCELLED, "ready", (PushAction.REJECT,)),
-        (OrderStatus.CANCELLED, "acknowledged", (PushAction.CANCEL,)),
-        (OrderStatus.CANCELLED, "inprogress", (PushAction.CANCEL,)),
-        (OrderStatus.CANCELLED, "complete", ()),
-        (OrderStatus.CANCELLED, "created", ()),
-        (OrderStatus.DELIVERED, "complete", ()),
-        (OrderStatus.RETURNED, "complete", ()),
-        (OrderStatus.CONFIRMED, "on hold", ()),
-    ],
-)
-def test_status_out_rows(status: OrderStatus, jet_status: str, actions: tuple[object]) -> None:
-    assert decide_status_out(status, jet_status) == actions
-
-
-def test_status_out_table_is_data_not_code() -> None:
-    assert isinstance(STATUS_OUT[(OrderStatus.CONFIRMED, "ready")], tuple)
-    with pytest.raises(TypeError):
-        STATUS_OUT[(OrderStatus.DELIVERED, "ready")] = (PushAction.SHIP,)  # type: ignore[index]
 
 
 def test_decision_is_frozen() -> None:

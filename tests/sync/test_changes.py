@@ -9,10 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jet_orderhive.jet.models import JetOrder
+from jet_orderhive.mapping.reconcile import PushAsk, Verdict, reconcile
+from jet_orderhive.mapping.status import PushAction
 from jet_orderhive.orderhive.enums import OrderStatus
 from jet_orderhive.orderhive.models import Address, LineItem, SalesOrder, Shipment, ShipmentLine
 from jet_orderhive.sync._changes import apply_shipment, cancel_id, cancel_lines
-from jet_orderhive.sync.pushes import Verdict, after_push, judge
+from jet_orderhive.sync.pushes import after_push, jet_view
 from jet_orderhive.testing.factories import OrderFactory
 
 
@@ -95,25 +97,26 @@ def _jet_order(status: str, **changes: object) -> JetOrder:
     return JetOrder.from_dict(payload)
 
 
-def test_judge_treats_an_already_applied_push_as_done() -> None:
-    assert judge("acknowledge", {}, _jet_order("ready")).verdict is Verdict.SEND
+def _decide(kind: str, order: JetOrder, alt_id: str | None = None) -> Verdict:
+    ask = PushAsk(action=PushAction(kind), alt_shipment_id=alt_id)
+    return reconcile(jet_view(order), ask).verdict
+
+
+def test_reconcile_treats_an_already_applied_push_as_done() -> None:
+    assert _decide("acknowledge", _jet_order("ready")) is Verdict.SEND
     accepted = _jet_order("acknowledged", acknowledgement_status="accepted")
-    assert judge("acknowledge", {}, accepted).verdict is Verdict.DONE
+    assert _decide("acknowledge", accepted) is Verdict.DONE
     rejected = _jet_order("complete", acknowledgement_status="rejected - other")
-    assert judge("acknowledge", {}, rejected).verdict is Verdict.IMPOSSIBLE
-    assert judge("reject", {}, rejected).verdict is Verdict.DONE
+    assert _decide("acknowledge", rejected) is Verdict.IMPOSSIBLE
+    assert _decide("reject", rejected) is Verdict.DONE
     shipped = _jet_order(
         "inprogress",
         shipments=[{"alt_shipment_id": "S-1", "shipment_items": []}],
     )
-    assert judge("ship", {"alt_shipment_id": "S-1"}, shipped).verdict is Verdict.DONE
-    assert judge("ship", {"alt_shipment_id": "S-2"}, shipped).verdict is Verdict.SEND
-    assert judge("cancel", {"alt_shipment_id": "C-1"}, _jet_order("ready")).verdict is (
-        Verdict.WAIT
-    )
-    assert judge("ship", {"alt_shipment_id": "S-3"}, _jet_order("complete")).verdict is (
-        Verdict.IMPOSSIBLE
-    )
+    assert _decide("ship", shipped, "S-1") is Verdict.DONE
+    assert _decide("ship", shipped, "S-2") is Verdict.SEND
+    assert _decide("cancel", _jet_order("ready"), "C-1") is Verdict.WAIT
+    assert _decide("ship", _jet_order("complete"), "S-3") is Verdict.IMPOSSIBLE
 
 
 @given(

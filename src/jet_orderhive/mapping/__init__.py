@@ -1,4 +1,4 @@
-"""Pure mapping functions between Jet wire models and Orderhive records, and the status tables.
+"""Pure mapping functions between Jet wire models and Orderhive records, and the push decisions.
 
 Each concern is one small function a user may replace in the `Mappings` bundle::
 
@@ -16,46 +16,43 @@ from jet_orderhive.mapping.extras import map_extra_items, order_total
 from jet_orderhive.mapping.lines import map_line_items, tax_percent, unit_price
 from jet_orderhive.mapping.orders import map_order
 from jet_orderhive.mapping.outbound import (
-    StatusPush,
     build_acknowledgement,
     build_cancel_notice,
     build_rejection,
     build_ship_notice,
     cancel_shipment_id,
     open_units,
-    plan_status_push,
     shipment_id_for,
 )
+from jet_orderhive.mapping.reconcile import Decision, JetView, PushAsk, Verdict, reconcile
 from jet_orderhive.mapping.shipments import map_shipments
 from jet_orderhive.mapping.status import (
     STATUS_IN,
-    STATUS_OUT,
     Fulfilment,
     InboundRule,
     PushAction,
     StatusDecision,
     decide_status_in,
-    decide_status_out,
 )
 
 __all__ = [
     "STATUS_IN",
-    "STATUS_OUT",
+    "Decision",
     "Fulfilment",
     "InboundRule",
     "MappingContext",
     "MappingError",
     "Mappings",
     "PushAction",
+    "PushAsk",
+    "JetView",
     "StatusDecision",
-    "StatusPush",
     "build_acknowledgement",
     "build_cancel_notice",
     "build_rejection",
     "build_ship_notice",
     "cancel_shipment_id",
     "decide_status_in",
-    "decide_status_out",
     "map_billing_address",
     "map_comments",
     "map_customer",
@@ -66,9 +63,10 @@ __all__ = [
     "map_shipping_address",
     "open_units",
     "order_total",
-    "plan_status_push",
+    "reconcile",
     "shipment_id_for",
     "split_name",
     "tax_percent",
     "unit_price",
+    "Verdict",
 ]

@@ -17,13 +17,12 @@ from jet_orderhive.mapping.extras import map_extra_items
 from jet_orderhive.mapping.lines import map_line_items
 from jet_orderhive.mapping.orders import map_order
 from jet_orderhive.mapping.outbound import (
-    StatusPush,
     build_acknowledgement,
     build_cancel_notice,
     build_rejection,
     build_ship_notice,
-    plan_status_push,
 )
+from jet_orderhive.mapping.reconcile import Decision, JetView, PushAsk, reconcile
 from jet_orderhive.mapping.shipments import map_shipments
 from jet_orderhive.mapping.status import StatusDecision, decide_status_in
 from jet_orderhive.orderhive.models import (
@@ -165,16 +164,9 @@ class CancelMapping(Protocol):
 
 
 class StatusPushMapping(Protocol):
-    """Signature of `plan_status_push`."""
+    """Signature of `reconcile`: is this push owed to Jet, given what Jet shows?"""
 
-    def __call__(
-        self,
-        order: SalesOrder,
-        ctx: MappingContext,
-        jet_status: str,
-        *,
-        mappings: Mappings | None = None,
-    ) -> tuple[StatusPush, ...]: ...
+    def __call__(self, view: JetView, ask: PushAsk) -> Decision: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -198,7 +190,7 @@ class Mappings:
     rejection: RejectionMapping = build_rejection
     ship_notice: ShipNoticeMapping = build_ship_notice
     cancel_notice: CancelMapping = build_cancel_notice
-    status_push: StatusPushMapping = plan_status_push
+    status_push: StatusPushMapping = reconcile
 
     @classmethod
     def default(cls) -> Mappings:
@@ -214,12 +206,6 @@ class Mappings:
     def map_customer(self, jet_order: JetOrder, ctx: MappingContext) -> Customer | None:
         """Map the order's customer with this bundle's customer mapping."""
         return self.customer(jet_order, ctx)
-
-    def plan_status_push(
-        self, order: SalesOrder, ctx: MappingContext, jet_status: str
-    ) -> tuple[StatusPush, ...]:
-        """The Jet requests an Orderhive status calls for, built with this bundle's builders."""
-        return self.status_push(order, ctx, jet_status, mappings=self)
 
     def decide_status_in(
         self, jet_order: JetOrder, ctx: MappingContext, returns: Sequence[JetReturn] = ()

@@ -14,8 +14,6 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-import attrs
-
 from jet_orderhive.jet.enums import AckStatus, Carrier, ItemAckStatus
 from jet_orderhive.jet.models import (
     Acknowledgement,
@@ -25,21 +23,18 @@ from jet_orderhive.jet.models import (
     ShipNoticeShipment,
 )
 from jet_orderhive.mapping.context import MappingContext, MappingError
-from jet_orderhive.mapping.status import PushAction, decide_status_out
 from jet_orderhive.orderhive.models import SalesOrder, Shipment
 
 if TYPE_CHECKING:
-    from jet_orderhive.mapping.bundle import Mappings
+    pass
 
 __all__ = [
-    "StatusPush",
     "build_acknowledgement",
     "build_cancel_notice",
     "build_rejection",
     "build_ship_notice",
     "cancel_shipment_id",
     "open_units",
-    "plan_status_push",
     "shipment_id_for",
 ]
 
@@ -250,53 +245,3 @@ def build_cancel_notice(
             ),
         ),
     )
-
-
-@attrs.frozen(kw_only=True)
-class StatusPush:
-    """One request to send to Jet, with a key that is the same each time it is planned."""
-
-    action: PushAction
-    key: str
-    """Stable de-duplication key: ``"<action>:<jet order id>[:<alt shipment id>]"``."""
-    body: Acknowledgement | ShipNotice
-
-
-def plan_status_push(
-    order: SalesOrder,
-    ctx: MappingContext,
-    jet_status: str,
-    *,
-    mappings: Mappings | None = None,
-) -> tuple[StatusPush, ...]:
-    """The requests `STATUS_OUT` calls for, built with the bundle's builders; empty if none.
-
-    Shipping sends the order's shipments Jet does not know yet (no ``channel_shipment_id``).
-    Quantities are checked against the lines' shipped and cancelled counts, which are what Jet
-    reported: add a new shipment to ``shipments`` without changing those counts.
-    """
-    if mappings is None:
-        from jet_orderhive.mapping.bundle import Mappings
-
-        mappings = Mappings.default()
-    order_id = order.channel_order_id
-    pushes: list[StatusPush] = []
-    for action in decide_status_out(order.order_status, jet_status):
-        if action is PushAction.ACKNOWLEDGE:
-            ack = mappings.acknowledgement(order, ctx)
-            pushes.append(StatusPush(action=action, key=f"ack:{order_id}", body=ack))
-        elif action is PushAction.REJECT:
-            ack = mappings.rejection(order, ctx)
-            pushes.append(StatusPush(action=action, key=f"ack:{order_id}", body=ack))
-        elif action is PushAction.SHIP:
-            for shipment in order.shipments:
-                if shipment.channel_shipment_id is not None:
-                    continue
-                notice = mappings.ship_notice(order, shipment, ctx)
-                key = f"ship:{order_id}:{notice.shipments[0].alt_shipment_id}"
-                pushes.append(StatusPush(action=action, key=key, body=notice))
-        elif any(open_units(order).values()):
-            notice = mappings.cancel_notice(order, None, ctx)
-            key = f"cancel:{order_id}:{notice.shipments[0].alt_shipment_id}"
-            pushes.append(StatusPush(action=action, key=key, body=notice))
-    return tuple(pushes)

@@ -1,11 +1,10 @@
-"""Both status tables, as data: Jet → Orderhive on import, Orderhive → Jet pushes.
+"""The Jet → Orderhive status table, as data, and the kinds of push to Jet.
 
 Inbound, a row is chosen by the Jet status and what Jet reports was done with the units
 (``Fulfilment``); a row keyed ``(status, None)`` covers every fulfilment of that status. A Jet
 status with no row lands in the explicit unknown bucket: nothing is guessed.
 
-Outbound, a row is chosen by the Orderhive status and the Jet status the order is in; no row
-means nothing is pushed.
+Whether a push to Jet is owed is decided in one place, `jet_orderhive.mapping.reconcile`.
 """
 
 from __future__ import annotations
@@ -24,13 +23,11 @@ from jet_orderhive.orderhive.enums import OrderStatus
 
 __all__ = [
     "STATUS_IN",
-    "STATUS_OUT",
     "Fulfilment",
     "InboundRule",
     "PushAction",
     "StatusDecision",
     "decide_status_in",
-    "decide_status_out",
     "fulfilment_of",
 ]
 
@@ -96,25 +93,6 @@ class PushAction(StrEnum):
     """``PUT /orders/{id}/shipped`` with the order's shipments not yet on Jet."""
     CANCEL = "cancel"
     """``PUT /orders/{id}/shipped`` cancelling every open unit (ship 0, cancel n)."""
-
-
-_OPEN_ON_JET = (_JET.ACKNOWLEDGED.value, _JET.IN_PROGRESS.value)
-_ACK = PushAction.ACKNOWLEDGE
-_SHIP = PushAction.SHIP
-
-STATUS_OUT: Mapping[tuple[OrderStatus, str], tuple[PushAction, ...]] = MappingProxyType(
-    {
-        (_OH.CONFIRMED, _JET.READY.value): (_ACK,),
-        # Shipping an order Jet still holds as ready needs the acknowledgement first.
-        (_OH.PARTIALLY_SHIPPED, _JET.READY.value): (_ACK, _SHIP),
-        (_OH.SHIPPED, _JET.READY.value): (_ACK, _SHIP),
-        **{(_OH.PARTIALLY_SHIPPED, jet): (_SHIP,) for jet in _OPEN_ON_JET},
-        **{(_OH.SHIPPED, jet): (_SHIP,) for jet in _OPEN_ON_JET},
-        (_OH.CANCELLED, _JET.READY.value): (PushAction.REJECT,),
-        **{(_OH.CANCELLED, jet): (PushAction.CANCEL,) for jet in _OPEN_ON_JET},
-    }
-)
-"""Orderhive → Jet: ``(orderhive status, jet status)`` → actions in order; absent means none."""
 
 
 @attrs.frozen(kw_only=True)
@@ -208,8 +186,3 @@ def decide_status_in(
         partially_cancel=partially,
         reason=f"Jet {raw!r} with {fulfilment.value} units maps to {status.name}",
     )
-
-
-def decide_status_out(status: OrderStatus, jet_status: str) -> tuple[PushAction, ...]:
-    """The requests an Orderhive status calls for while Jet holds the order in ``jet_status``."""
-    return STATUS_OUT.get((status, str(jet_status)), ())

@@ -17,6 +17,8 @@ import attrs
 
 from jet_orderhive.jet.errors import JetAuthError, JetError, JetNotFound, JetValidationError
 from jet_orderhive.jet.models import Acknowledgement, JetOrder, ShipNotice
+from jet_orderhive.mapping.reconcile import JetView, PushAsk, Verdict
+from jet_orderhive.mapping.status import PushAction
 from jet_orderhive.orderhive.models import SalesOrder
 from jet_orderhive.storage.records import OutboxEntry, PushStatus
 from jet_orderhive.sync import _plan
@@ -25,71 +27,36 @@ from jet_orderhive.sync._plan import PushKind
 from jet_orderhive.sync.importer import request_refresh
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
-__all__ = ["Verdict", "flush", "judge", "supersede"]
+__all__ = ["ask_of", "flush", "jet_view", "stored_view", "supersede"]
 
 log = logging.getLogger("jet_orderhive.sync")
 
-_SHIPPABLE = frozenset({"acknowledged", "inprogress"})
+
+def jet_view(order: JetOrder) -> JetView:
+    """What a fresh read of the order shows, for `reconcile`."""
+    return JetView.of(
+        str(order.status),
+        acknowledgement_status=(
+            None if order.acknowledgement_status is None else str(order.acknowledgement_status)
+        ),
+        shipment_ids=(s.alt_shipment_id for s in order.shipments or () if s.alt_shipment_id),
+        directed_cancel=bool(order.jet_request_directed_cancel),
+    )
 
 
-class Verdict(enum.Enum):
-    """What Jet's current view of an order means for a push about it."""
-
-    SEND = "send"
-    DONE = "done"
-    WAIT = "wait"
-    IMPOSSIBLE = "impossible"
+def stored_view(order: SalesOrder | None) -> JetView:
+    """What the stored record says of Jet's side (not proof of anything), for `reconcile`."""
+    if order is None:
+        return JetView.of("", fresh=False)
+    return JetView.of(order.channel_status, directed_cancel=order.directed_cancel, fresh=False)
 
 
-@attrs.frozen
-class Judgement:
-    """A verdict and, for WAIT and IMPOSSIBLE, the reason in words."""
-
-    verdict: Verdict
-    reason: str | None = None
-
-
-def _shipment_ids(order: JetOrder) -> set[str]:
-    return {s.alt_shipment_id for s in (order.shipments or ()) if s.alt_shipment_id}
-
-
-_HELD_FOR_CANCEL = (
-    "Jet asks to cancel this order; its acknowledgement is held until the request is answered"
-    " with cancel()"
-)
-
-
-def judge(kind: str, payload: Mapping[str, object], order: JetOrder) -> Judgement:
-    """Decide from Jet's current order whether a push must be sent, is done, or cannot be."""
-    status = str(order.status)
-    ack_status = str(order.acknowledgement_status or "")
-    if kind == PushKind.ACKNOWLEDGE:
-        if status == "ready" and order.jet_request_directed_cancel:
-            return Judgement(Verdict.WAIT, _HELD_FOR_CANCEL)
-        if status == "ready":
-            return Judgement(Verdict.SEND)
-        if status == "created":
-            return Judgement(Verdict.WAIT, "Jet still holds the order in 'created'")
-        if ack_status.startswith("rejected"):
-            return Judgement(Verdict.IMPOSSIBLE, f"Jet shows the order as {ack_status!r}")
-        return Judgement(Verdict.DONE)
-    if kind == PushKind.REJECT:
-        if status == "ready":
-            return Judgement(Verdict.SEND)
-        if ack_status.startswith("rejected"):
-            return Judgement(Verdict.DONE)
-        return Judgement(
-            Verdict.IMPOSSIBLE,
-            f"the order is already {status!r} on Jet; cancel its units with cancel() instead",
-        )
-    alt_id = payload.get("alt_shipment_id")
-    if isinstance(alt_id, str) and alt_id in _shipment_ids(order):
-        return Judgement(Verdict.DONE)
-    if status in _SHIPPABLE:
-        return Judgement(Verdict.SEND)
-    if status in ("created", "ready"):
-        return Judgement(Verdict.WAIT, f"the order is still {status!r} on Jet; ack it first")
-    return Judgement(Verdict.IMPOSSIBLE, f"the order is already {status!r} on Jet")
+def ask_of(entry: OutboxEntry) -> PushAsk:
+    """The push an outbox entry asks for."""
+    alt_id = entry.payload.get("alt_shipment_id")
+    return PushAsk(
+        action=PushAction(entry.kind), alt_shipment_id=alt_id if isinstance(alt_id, str) else None
+    )
 
 
 _SUPERSEDED = "superseded: "
@@ -105,6 +72,10 @@ class _Try(enum.Enum):
     """Sent, found done, waiting or given up: nothing more this run."""
     AGAIN = "again"
     """Failed in a way Jet may or may not have applied: re-read and retried in this run."""
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 class _Flush:
@@ -155,19 +126,24 @@ class _Flush:
                 return self.ambiguous(entry, f"could not re-read the order before sending: {error}")
             self.fresh[order_id] = current
         if current is not None:
-            judgement = judge(entry.kind, entry.payload, current)
+            view = jet_view(current)
         else:
-            judgement = self.judge_from_storage(entry)
-        if judgement.verdict is Verdict.IMPOSSIBLE:
-            self.give_up(entry, judgement.reason or "Jet's order state forbids it")
+            view = stored_view(self.storage.get_order(order_id, account=self.account))
+        try:
+            decision = engine.mappings.status_push(view, ask_of(entry))
+        except Exception as error:  # a host's status_push may raise anything; this push waits
+            self.failed(entry, f"the status_push mapping raised {_reason(error)}")
             return _Try.SETTLED
-        if judgement.verdict is Verdict.WAIT:
-            self.failed(entry, judgement.reason or "not yet possible")
+        if decision.verdict is Verdict.IMPOSSIBLE:
+            self.give_up(entry, decision.reason or "Jet's order state forbids it")
+            return _Try.SETTLED
+        if decision.verdict is Verdict.WAIT:
+            self.failed(entry, decision.reason or "not yet possible")
             return _Try.SETTLED
         if engine.dry_run:
             self.outcome(entry, PushResult.PLANNED)
             return _Try.SETTLED
-        if judgement.verdict is Verdict.DONE:
+        if decision.verdict is Verdict.DONE:
             self.complete(entry)
             self.outcome(entry, PushResult.SKIPPED, "Jet already shows this change")
             return _Try.SETTLED
@@ -198,20 +174,6 @@ class _Flush:
     def ambiguous(self, entry: OutboxEntry, reason: str) -> _Try:
         self.last_errors[entry.key] = reason
         return _Try.AGAIN
-
-    def judge_from_storage(self, entry: OutboxEntry) -> Judgement:
-        """Without a fresh read, hold a shipment back while its order's ack is not through,
-        and an acknowledgement while Jet asks to cancel the order."""
-        stored = self.storage.get_order(entry.target, account=self.account)
-        if entry.kind == PushKind.ACKNOWLEDGE:
-            if stored is not None and stored.directed_cancel:
-                return Judgement(Verdict.WAIT, _HELD_FOR_CANCEL)
-            return Judgement(Verdict.SEND)
-        if entry.kind not in (PushKind.SHIP, PushKind.CANCEL):
-            return Judgement(Verdict.SEND)
-        if stored is not None and stored.channel_status in ("created", "ready"):
-            return Judgement(Verdict.WAIT, "the order's acknowledgement has not reached Jet yet")
-        return Judgement(Verdict.SEND)
 
     def send(self, entry: OutboxEntry) -> None:
         client = self.engine.client
