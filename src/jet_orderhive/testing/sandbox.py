@@ -481,6 +481,28 @@ class JetSandbox:
         with self._app.lock:
             self._app.faults.throttle(every=every, retry_after=retry_after, scope=kind)
 
+    def limit_rate(
+        self,
+        per_second: float,
+        *,
+        burst: int | None = None,
+        kind: str | None = None,
+        retry_after: float | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """Serve at most ``per_second`` matching requests a second; answer the rest 429.
+
+        A token bucket of ``burst`` tokens (default: one second's worth) refilled at
+        ``per_second``: a request that finds it empty takes no token and gets 429 with
+        ``Retry-After`` (the wait for the next token in whole seconds, or ``retry_after``).
+        ``clock`` returns monotonic seconds (default ``time.monotonic``); inject one to make a
+        test deterministic. Beside :meth:`throttle`, which refuses every n-th request.
+        """
+        with self._app.lock:
+            self._app.faults.limit_rate(
+                per_second, burst=burst, scope=kind, retry_after=retry_after, clock=clock
+            )
+
     def latency(self, seconds: float, *, kind: str | None = None) -> None:
         """Delay matching responses (slept through ``sleep``/``async_sleep`` when given)."""
         with self._app.lock:
