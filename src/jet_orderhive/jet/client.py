@@ -50,13 +50,14 @@ from jet_orderhive.jet._effects import (
 from jet_orderhive.jet._hooks import (
     ClientHooks,
     ClientStats,
+    RateChangeEvent,
     RequestEvent,
     ResponseEvent,
     RetryEvent,
     ThrottleEvent,
 )
 from jet_orderhive.jet._operations import BulkRecord, OrderFetch
-from jet_orderhive.jet._ratelimit import RateLimit
+from jet_orderhive.jet._ratelimit import AdaptiveRateLimit, RateLimit
 from jet_orderhive.jet._retry import RetryPolicy
 from jet_orderhive.jet._urls import DEFAULT_BASE_URL
 from jet_orderhive.jet.enums import FileType, OrderStatus, ReturnStatus
@@ -87,6 +88,8 @@ __all__ = [
     "JetClient",
     "JetClientOptions",
     "OrderFetch",
+    "AdaptiveRateLimit",
+    "RateChangeEvent",
     "RateLimit",
     "RequestEvent",
     "ResponseEvent",
@@ -102,7 +105,7 @@ _ENV_USER = "JET_API_USER"
 _ENV_SECRET = "JET_API_SECRET"  # noqa: S105 - the variable name, not a secret
 _ENV_BASE_URL = "JET_API_BASE_URL"
 _DEFAULT_CONCURRENCY = 8
-_DEFAULT_RATE_LIMIT = RateLimit()
+_DEFAULT_RATE_LIMIT = AdaptiveRateLimit()
 
 
 def _env_settings(environ: Mapping[str, str] | None, options: ClientOptions) -> tuple[str, str]:
@@ -171,7 +174,8 @@ class ClientOptions(TypedDict, total=False):
     - ``timeout`` [30 s]: seconds, or an ``httpx.Timeout`` whose every phase is finite.
     - ``max_retries`` [from ``retry``]: shorthand for ``retry.max_attempts - 1``.
     - ``retry`` [``RetryPolicy()``]: attempts, backoff, jitter, ``Retry-After`` cap, wait budget.
-    - ``rate_limit`` [10 req/s, burst 20]: the client-side token bucket; None turns it off.
+    - ``rate_limit`` [``AdaptiveRateLimit()``]: no cap until Jet throttles, then adaptive
+      pacing; a ``RateLimit`` sets a fixed token bucket instead; None turns both off.
     - ``token_store`` [None]: shares the bearer token between processes.
     - ``token_refresh_margin`` [5 min]: refresh a token this long before it expires.
     - ``hooks`` [None]: metrics callbacks (:class:`ClientHooks`).
@@ -185,7 +189,7 @@ class ClientOptions(TypedDict, total=False):
     timeout: float | httpx.Timeout
     max_retries: int | None
     retry: RetryPolicy | None
-    rate_limit: RateLimit | None
+    rate_limit: RateLimit | AdaptiveRateLimit | None
     token_store: TokenStore | None
     token_refresh_margin: timedelta
     hooks: ClientHooks | None
@@ -222,7 +226,7 @@ class _ClientBase:
         timeout: float | httpx.Timeout = 30.0,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
+        rate_limit: RateLimit | AdaptiveRateLimit | None = _DEFAULT_RATE_LIMIT,
         token_store: TokenStore | None = None,
         token_refresh_margin: timedelta = timedelta(minutes=5),
         hooks: ClientHooks | None = None,
@@ -286,7 +290,7 @@ class _ClientBase:
 class JetClient(_ClientBase):
     """Synchronous client for Jet's Merchant API; safe to share between threads.
 
-    Retries transient failures, refreshes the bearer token, paces itself with a token bucket
+    Retries transient failures, refreshes the bearer token, paces itself once Jet throttles it
     and raises :class:`~jet_orderhive.jet.errors.JetError` subclasses for everything else.
     An ``http_client`` passed in is used as is and left open on :meth:`close`.
     """

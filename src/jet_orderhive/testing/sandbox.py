@@ -160,8 +160,9 @@ class JetSandbox:
     def client(self, **kwargs: Unpack[JetClientOptions]) -> JetClient:
         """A :class:`JetClient` wired to this sandbox in-process; ``kwargs`` go to the client.
 
-        The client's rate limit is off unless ``rate_limit=`` is passed: the sandbox answers
-        in-process, and real pacing would only slow the caller's tests down.
+        The client's rate limiting is off unless ``rate_limit=`` is passed: the sandbox answers
+        in-process, and real pacing would only slow the caller's tests down. Pass
+        ``rate_limit=AdaptiveRateLimit()`` to test against the default client's rate control.
         """
         kwargs.setdefault("base_url", self.base_url)
         kwargs.setdefault("transport", self.transport())
