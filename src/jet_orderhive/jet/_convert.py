@@ -39,12 +39,13 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from jet_orderhive._json import JsonValue, dumps, loads
+from jet_orderhive._json import JsonValue, dumps
 from jet_orderhive.jet._time import (
     format_jet_timestamp,
     format_request_datetime,
     parse_jet_datetime,
 )
+from jet_orderhive.jet._wire_json import JsonProblems, read_json
 from jet_orderhive.jet.enums import JetEnum
 from jet_orderhive.jet.errors import JetPayloadError
 
@@ -111,14 +112,18 @@ def unstructure(obj: object) -> JsonValue:
 
 
 def from_json(text: str | bytes | bytearray, cls: type[T]) -> T:
-    """Parse JSON text (numbers exact) and build ``cls`` from it."""
+    """Parse Jet's JSON (numbers exact, see :func:`~jet_orderhive.jet._wire_json.read_json`)
+    and build ``cls`` from it; every problem is a ``JetPayloadError`` naming its JSON path."""
     try:
-        data = loads(text)
-    except ValueError as exc:
+        data = read_json(text)
+    except JsonProblems as exc:
         name = getattr(cls, "__name__", str(cls))
+        count = f"{len(exc.errors)} problem" + ("s" if len(exc.errors) != 1 else "")
         raise JetPayloadError(
-            f"cannot read {name}: the payload is not valid JSON", errors=[str(exc)], model=name
-        ) from exc
+            f"cannot read {name}: the payload is not acceptable JSON ({count})",
+            errors=exc.errors,
+            model=name,
+        ) from None
     return structure(data, cls)
 
 

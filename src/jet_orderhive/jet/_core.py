@@ -50,6 +50,7 @@ from jet_orderhive.jet._retry import (
 from jet_orderhive.jet._status_errors import error_for_response
 from jet_orderhive.jet._urls import check_base_url
 from jet_orderhive.jet.errors import (
+    JetAuthError,
     JetError,
     JetPayloadError,
     JetTransportError,
@@ -87,6 +88,17 @@ def _forget_all(remembered: list[str]) -> None:
     for value in remembered:
         _logging.forget_secret(value)
     remembered.clear()
+    _logging.release_http_logs()
+
+
+def _token_problem(token: str) -> str | None:
+    """Why ``token`` cannot go into an Authorization header, without quoting any of it."""
+    if not token:
+        return "it is empty"
+    for index, char in enumerate(token):
+        if not "\x21" <= char <= "\x7e":
+            return f"character {index + 1} of {len(token)} is not visible ASCII (U+0021-U+007E)"
+    return None
 
 
 class Core:
@@ -152,10 +164,11 @@ class Core:
             else time.monotonic
         )
         self._rng = rng or random.Random()
-        # Every credential this client has held stays redacted from the logs until it is
-        # closed or garbage-collected, whichever comes first.
+        # The secret and the live token stay redacted from the logs (the library's, httpx's and
+        # httpcore's) until the client is closed or garbage-collected, whichever comes first.
         self._remembered: list[str] = [secret]
         _logging.remember_secret(secret)
+        _logging.guard_http_logs()
         self._forget = weakref.finalize(self, _forget_all, self._remembered)
 
     def close(self) -> None:
@@ -435,16 +448,28 @@ class Core:
         )
         response = yield from self.call(call)
         fetched_at = self.now()
-        token = with_expiry(parse_model(call, response, Token), fetched_at)
-        if not token.id_token:
-            raise JetPayloadError(
-                "Jet's token answer has an empty id_token",
-                errors=["id_token: expected a non-empty string"],
-                model="Token",
+        try:
+            parsed = parse_model(call, response, Token)
+        except JetPayloadError as error:
+            # Only the JSON paths: a value next to one may be (part of) a token.
+            fields = sorted({line.split(":", 1)[0] for line in error.errors})
+            raise JetAuthError(
+                f"Jet's token answer cannot be read (fields: {', '.join(fields) or 'none'}); "
+                "no token was taken",
+                method=call.method,
+                path=call.path,
+                status=response.status,
+            ) from None
+        problem = _token_problem(parsed.id_token)
+        if problem is not None:
+            raise JetAuthError(
+                f"Jet's token endpoint returned an id_token that cannot be sent ({problem}); "
+                "the token was refused and not used",
                 method=call.method,
                 path=call.path,
                 status=response.status,
             )
+        token = with_expiry(parsed, fetched_at)
         self.stats.add("token_fetches")
         self._adopt(token, fetched_at)
         if self.token_store is not None:
@@ -459,6 +484,11 @@ class Core:
             return cached  # another thread or task refreshed while this one waited for the lock
         if self.token_store is not None:
             stored = self.token_store.load()
+            if stored is not None and _token_problem(stored.id_token) is not None:
+                _logging.logger.warning(
+                    "the token store holds a token that cannot be sent; fetching a new one"
+                )
+                stored = None
             if stored is not None and self.tokens.usable(stored, now) and stored.id_token != stale:
                 self._adopt(stored)
                 return Credential(stored.id_token)
@@ -467,6 +497,11 @@ class Core:
 
     def _adopt(self, token: Token, fetched_at: datetime | None = None) -> None:
         if token.id_token not in self._remembered:
-            self._remembered.append(token.id_token)
             _logging.remember_secret(token.id_token)
+            # Only the secret and the live token are redacted: a replaced token is dead, and
+            # keeping every one would make each log record slower to filter as the client ages.
+            for old in self._remembered[1:]:
+                _logging.forget_secret(old)
+            del self._remembered[1:]
+            self._remembered.append(token.id_token)
         self.tokens.adopt(token, fetched_at)

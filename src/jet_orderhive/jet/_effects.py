@@ -16,6 +16,7 @@ import attrs
 import httpx
 
 from jet_orderhive import _json
+from jet_orderhive.jet import _logging
 from jet_orderhive.jet._retry import FailureKind, Safety
 
 __all__ = [
@@ -142,7 +143,8 @@ def failure_from_exception(exc: httpx.RequestError) -> TransportFailure:
         kind = FailureKind.NOT_SENT
     else:
         kind = FailureKind.MAYBE_SENT
-    # The exception text never holds headers, but keep it short and single-line.
-    detail = " ".join(str(exc).split())[:200]
+    # Keep it short and single-line, and masked: httpx's text for a malformed header quotes
+    # the header's value, which could be a credential.
+    detail = _logging.redact(" ".join(str(exc).split()))[:200]
     description = type(exc).__name__ + (f": {detail}" if detail else "")
     return TransportFailure(kind=kind, description=description)

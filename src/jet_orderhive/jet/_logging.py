@@ -13,12 +13,16 @@ import threading
 from collections import Counter
 
 __all__ = [
+    "HTTP_LOGGERS",
     "LIBRARY_LOGGERS",
     "REDACTED",
     "RedactingFilter",
     "forget_secret",
+    "guard_http_logs",
     "logger",
     "redact",
+    "registered_count",
+    "release_http_logs",
     "remember_secret",
     "root_logger",
 ]
@@ -32,6 +36,11 @@ logger = logging.getLogger("jet_orderhive.jet")
 
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}")
 _PASS_FIELD = re.compile(r"""(?i)(["']?pass["']?\s*[:=]\s*)(["'])(?:\\.|(?!\2).)*\2""")
+# The signature of a signed URL (Azure's SAS "sig", as in Jet's bulk-upload URLs, and the
+# S3 / GCS equivalents): whoever holds the URL may write the blob until it expires.
+_URL_SIGNATURE = re.compile(
+    r"(?i)([?&](?:sig|signature|x-amz-signature|x-goog-signature|access_token)=)[^&\s\"'#<>]+"
+)
 
 _lock = threading.Lock()
 # A count per value, because two clients may share one secret and close at different times.
@@ -55,14 +64,22 @@ def forget_secret(value: str) -> None:
             _secrets.pop(value, None)
 
 
+def registered_count() -> int:
+    """How many distinct values are redacted now (each open client adds its secret and token)."""
+    with _lock:
+        return len(_secrets)
+
+
 def redact(text: str) -> str:
-    """``text`` with every registered secret, bearer token and ``"pass"`` value masked."""
+    """``text`` with every registered secret, bearer token, ``"pass"`` value and URL signature
+    masked."""
     with _lock:
         known = sorted(_secrets, key=len, reverse=True)
     for value in known:
         if value in text:
             text = text.replace(value, REDACTED)
     text = _BEARER.sub(rf"\1 {REDACTED}", text)
+    text = _URL_SIGNATURE.sub(rf"\1{REDACTED}", text)
     return _PASS_FIELD.sub(rf"\1\2{REDACTED}\2", text)
 
 
@@ -98,6 +115,47 @@ LIBRARY_LOGGERS = (
     "jet_orderhive.testing",
     "jet_orderhive.cli",
 )
+
+
+#: Where httpx and httpcore log about each request: httpx's INFO line holds the full URL (with
+#: a bulk-upload URL's signature), httpcore's DEBUG lines hold response headers.
+HTTP_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+_http_filter = RedactingFilter()
+_http_guards = 0
+
+
+def guard_http_logs() -> None:
+    """Filter httpx's and httpcore's records too, until :func:`release_http_logs` is called.
+
+    Counted, so the filters stay while any client is open and go with the last one: a host
+    that uses httpx for other work keeps its records untouched once no Jet client is open.
+    """
+    global _http_guards
+    with _lock:
+        _http_guards += 1
+        if _http_guards == 1:
+            for name in HTTP_LOGGERS:
+                logging.getLogger(name).addFilter(_http_filter)
+
+
+def release_http_logs() -> None:
+    """Undo one :func:`guard_http_logs` call."""
+    global _http_guards
+    with _lock:
+        if _http_guards == 0:
+            return
+        _http_guards -= 1
+        if _http_guards == 0:
+            for name in HTTP_LOGGERS:
+                logging.getLogger(name).removeFilter(_http_filter)
 
 
 def _install() -> None:

@@ -26,11 +26,12 @@ from jet_orderhive.jet._convert import JetModel
 from jet_orderhive.jet._core import Core, parse_model
 from jet_orderhive.jet._effects import ApiCall, Flow, HttpRequest, Sleep
 from jet_orderhive.jet._retry import Safety
-from jet_orderhive.jet._urls import check_upload_url, jet_path
+from jet_orderhive.jet._urls import check_query_value, check_upload_url, jet_path
 from jet_orderhive.jet.enums import FileStatus, FileType, OrderStatus, ReturnStatus
 from jet_orderhive.jet.errors import (
     JetAuthError,
     JetError,
+    JetInputError,
     JetRateLimited,
     JetTransportError,
 )
@@ -99,7 +100,7 @@ _PENDING_FILE = frozenset(
 
 def _status_text(status: str) -> str:
     if not isinstance(status, str) or not status:
-        raise ValueError(f"expected a Jet status, got {status!r}")
+        raise JetInputError(f"expected a Jet status, got {ascii(status)[:40]}; nothing was sent")
     return str(status)  # a JetEnum member's str() is its wire value
 
 
@@ -118,7 +119,7 @@ def list_order_ids(
     if cancelled is not None:
         query.append(("isCancelled", "true" if cancelled else "false"))
     if node is not None:
-        query.append(("fulfillment_node", node))
+        query.append(("fulfillment_node", check_query_value(node, "fulfillment node id")))
     call = ApiCall(
         operation="list_order_ids",
         method="GET",
@@ -169,8 +170,8 @@ class OrderFetch:
 
 def fetch_order(core: Core, order_id: str) -> Flow[OrderFetch]:
     """Fetch one order for a batch; per-order failures come back inside the result."""
-    call = _order_call(order_id)
     try:
+        call = _order_call(order_id)
         response = yield from core.call(call)
     except SYSTEMIC_ERRORS:
         raise
@@ -276,6 +277,7 @@ def update_inventory(
     core: Core, sku: str, quantities: Sequence[NodeQuantity] | InventoryUpdate
 ) -> Flow[None]:
     """``PATCH /merchant-skus/{sku}/inventory``: Jet's current form, which touches listed nodes."""
+    path = jet_path("/merchant-skus/{}/inventory", sku)
     body = (
         quantities
         if isinstance(quantities, InventoryUpdate)
@@ -284,7 +286,7 @@ def update_inventory(
     call = ApiCall(
         operation="update_inventory",
         method="PATCH",
-        path=jet_path("/merchant-skus/{}/inventory", sku),
+        path=path,
         body=body.to_dict(),
     )
     yield from core.call(call)
@@ -294,13 +296,14 @@ def update_price(
     core: Core, sku: str, price: Decimal, node_prices: Sequence[NodePrice] | None = None
 ) -> Flow[None]:
     """``PUT /merchant-skus/{sku}/price``, optionally with per-node prices."""
+    path = jet_path("/merchant-skus/{}/price", sku)
     body = PriceUpdate(
         price=price, fulfillment_nodes=tuple(node_prices) if node_prices is not None else None
     )
     call = ApiCall(
         operation="update_price",
         method="PUT",
-        path=jet_path("/merchant-skus/{}/price", sku),
+        path=path,
         body=body.to_dict(),
     )
     yield from core.call(call)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from jet_orderhive import _json
 from jet_orderhive.jet._effects import ApiCall, RawResponse
+from jet_orderhive.jet._wire_json import read_json
 from jet_orderhive.jet.errors import (
     JetAuthError,
     JetConflict,
@@ -25,7 +25,7 @@ __all__ = ["error_for_response"]
 def _jet_messages(body: bytes) -> tuple[str, ...]:
     """Jet's error texts from its `errors` list, or a single `error` or `Message` string."""
     try:
-        data = _json.loads(body) if body.strip() else None
+        data = read_json(body) if body.strip() else None
     except ValueError:
         return ()
     if not isinstance(data, Mapping):

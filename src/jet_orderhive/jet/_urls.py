@@ -6,22 +6,77 @@ Everything here is a pure check or encoding; the clients call it before any requ
 from __future__ import annotations
 
 import ipaddress
+import unicodedata
 from typing import Final
 from urllib.parse import quote, urlsplit
 
+from jet_orderhive.jet.errors import JetInputError
+
 __all__ = [
     "DEFAULT_BASE_URL",
+    "MAX_SEGMENT_CHARS",
     "check_base_url",
+    "check_query_value",
+    "check_segment",
     "check_upload_url",
     "encode_segment",
     "jet_path",
 ]
 
 DEFAULT_BASE_URL: Final = "https://merchant-api.jet.com/api"
+#: The longest id, SKU or query value the client sends. Jet's own ids are 32 characters and Jet
+#: never published a SKU limit; 255 leaves room for any real SKU while keeping URLs short.
+MAX_SEGMENT_CHARS: Final = 255
 _LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
-def encode_segment(value: str) -> str:
+def _preview(value: str) -> str:
+    """A short, printable, single-line rendering of a refused value for an error message."""
+    shown = ascii(value[:24])
+    return shown if len(value) <= 24 else f"{shown}... ({len(value)} characters)"
+
+
+def _refusal(value: object, what: str, *, empty_ok: bool) -> str | None:
+    """Why ``value`` cannot be sent as an id, SKU or query value; None when it can."""
+    if not isinstance(value, str):
+        return f"{what} must be a string, got {type(value).__name__}"
+    if not value:
+        return None if empty_ok else f"{what} must not be empty"
+    if len(value) > MAX_SEGMENT_CHARS:
+        return f"{what} is longer than {MAX_SEGMENT_CHARS} characters ({len(value)})"
+    for index, char in enumerate(value):
+        code = ord(char)
+        if 0xD800 <= code <= 0xDFFF:
+            # Cannot be encoded as UTF-8, so it can form no URL at all.
+            return f"{what} holds a lone surrogate U+{code:04X} at index {index}"
+        if unicodedata.category(char) == "Cc":
+            return f"{what} holds the control character U+{code:04X} at index {index}"
+    return None
+
+
+def check_segment(value: str, what: str = "id or SKU") -> str:
+    """``value`` if it can be sent as one path segment; raise :class:`JetInputError` if not.
+
+    Refused: non-strings, the empty string, more than :data:`MAX_SEGMENT_CHARS` characters,
+    lone surrogates (no UTF-8 form) and control characters (U+0000-U+001F, U+007F-U+009F).
+    """
+    reason = _refusal(value, what, empty_ok=False)
+    if reason is not None:
+        shown = f" ({_preview(value)})" if isinstance(value, str) and value else ""
+        raise JetInputError(f"{reason}{shown}; nothing was sent to Jet")
+    return value
+
+
+def check_query_value(value: str, what: str) -> str:
+    """Like :func:`check_segment` for a query-string value, where empty is allowed."""
+    reason = _refusal(value, what, empty_ok=True)
+    if reason is not None:
+        shown = f" ({_preview(value)})" if isinstance(value, str) and value else ""
+        raise JetInputError(f"{reason}{shown}; nothing was sent to Jet")
+    return value
+
+
+def encode_segment(value: str, what: str = "id or SKU") -> str:
     """Percent-encode one path segment so that it stays exactly one segment on the wire.
 
     Nothing is left unescaped except RFC 3986 unreserved characters, so ``/``, ``?``, ``#``,
@@ -29,8 +84,7 @@ def encode_segment(value: str) -> str:
     with ``../`` or ``./``) has its dots escaped too, because URL normalisation would otherwise
     remove it and send the request to another resource.
     """
-    if not value:
-        raise ValueError("an id or SKU in a Jet path must not be empty")
+    check_segment(value, what)
     encoded = quote(value, safe="")
     if set(value) == {"."} or value.startswith(("../", "./")):
         encoded = encoded.replace(".", "%2E")
@@ -38,8 +92,14 @@ def encode_segment(value: str) -> str:
 
 
 def jet_path(template: str, *values: str) -> str:
-    """Fill each ``{}`` of a path template with an encoded segment: ``jet_path("/x/{}", sku)``."""
-    return template.format(*(encode_segment(value) for value in values))
+    """Fill each ``{}`` of a path template with an encoded segment: ``jet_path("/x/{}", sku)``.
+
+    Raises :class:`JetInputError` naming the template for a value no request can carry.
+    """
+    try:
+        return template.format(*(encode_segment(value) for value in values))
+    except JetInputError as error:
+        raise JetInputError(error.message, path=template) from None
 
 
 def _is_loopback(host: str) -> bool:

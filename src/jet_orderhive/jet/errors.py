@@ -12,6 +12,7 @@ __all__ = [
     "JetAuthError",
     "JetConflict",
     "JetError",
+    "JetInputError",
     "JetNotFound",
     "JetPayloadError",
     "JetRateLimited",
@@ -53,6 +54,14 @@ class JetError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
+
+
+class JetInputError(JetError, ValueError):
+    """A value given to the client cannot be sent to Jet; raised before any request.
+
+    For example an order id or SKU with a control character or a lone surrogate, or one longer
+    than :data:`~jet_orderhive.jet._urls.MAX_SEGMENT_CHARS`. It is also a ``ValueError``.
+    """
 
 
 class JetAuthError(JetError):

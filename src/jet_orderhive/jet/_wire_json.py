@@ -1,0 +1,158 @@
+"""Jet's JSON as the client accepts it: UTF-8 text, one value per key, finite numbers, bounded
+nesting, and strings that every store can keep.
+
+``json.loads`` alone takes a last duplicate key silently, reads ``NaN`` and ``Infinity``, keeps
+a ``"\\udc80"`` escape as a lone surrogate (which no UTF-8 store can write) and raises
+``RecursionError`` on deep nesting. :func:`read_json` turns each of those into a problem naming
+its JSON path, such as ``buyer.name: lone surrogate U+DC80 at index 0``, and reports them all
+together in one :class:`JsonProblems` (a ``ValueError``).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Final, cast
+
+from jet_orderhive._json import JsonValue
+
+__all__ = ["MAX_DEPTH", "JsonProblems", "read_json"]
+
+#: How deeply arrays and objects may nest. Jet's deepest real payload (an order's
+#: ``order_items[].tax_info.taxable_amounts.tax_districts[]``) is 6 levels; 64 is generous, and
+#: shallow enough that nothing downstream (storage, logging, ``copy``) recurses too deeply.
+MAX_DEPTH: Final = 64
+#: How many problems one error lists; a body with thousands of bad strings gives a short error.
+_MAX_PROBLEMS: Final = 20
+
+
+class JsonProblems(ValueError):
+    """The text is not acceptable JSON; ``errors`` holds each problem with its JSON path."""
+
+    def __init__(self, errors: list[str], total: int | None = None) -> None:
+        self.errors = tuple(errors)
+        more = (total or len(errors)) - len(errors)
+        text = "; ".join(errors) + (f"; and {more} more problems" if more > 0 else "")
+        super().__init__(text)
+
+
+class _NonFinite:
+    """Stands for ``NaN``/``Infinity`` until the walk reports it with its path."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Duplicated(dict[str, object]):
+    """An object whose text named some keys more than once (the last value won)."""
+
+    __slots__ = ("duplicates",)
+
+    def __init__(self, pairs: list[tuple[str, object]], duplicates: list[str]) -> None:
+        super().__init__(pairs)
+        self.duplicates = duplicates
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    duplicates: list[str] = []
+    for key, _ in pairs:
+        if key in seen and key not in duplicates:
+            duplicates.append(key)
+        seen.add(key)
+    return _Duplicated(pairs, duplicates)
+
+
+def _key_path(path: str, key: str) -> str:
+    if key.isascii() and key.isidentifier():
+        return f"{path}.{key}" if path else key
+    return f"{path}[{key!a}]"
+
+
+def _string_problem(text: str) -> str | None:
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"lone surrogate U+{ord(text[exc.start]):04X} at index {exc.start}"
+    return None
+
+
+def _decode(data: str | bytes | bytearray) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        text = bytes(data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = bytes(data)[exc.start]
+        raise JsonProblems(
+            [f"the payload is not UTF-8: byte 0x{bad:02x} at offset {exc.start}"]
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _parse(text: str) -> object:
+    try:
+        return json.loads(
+            text, parse_float=Decimal, parse_constant=_NonFinite, object_pairs_hook=_object
+        )
+    except RecursionError:
+        raise JsonProblems(
+            [f"the payload nests arrays or objects far more than {MAX_DEPTH} levels deep"]
+        ) from None
+    except ValueError as exc:
+        raise JsonProblems([f"the payload is not valid JSON: {exc}"]) from None
+
+
+def read_json(data: str | bytes | bytearray) -> JsonValue:
+    """Parse Jet's JSON (fractions as exact ``Decimal``); raise :class:`JsonProblems` if it is
+    not UTF-8, not JSON, nests deeper than :data:`MAX_DEPTH`, repeats a key, holds ``NaN`` or
+    ``Infinity``, or holds a string (or key) with a lone surrogate."""
+    value = _parse(_decode(data))
+    problems: list[str] = []
+    total = 0
+
+    def problem(path: str, message: str) -> None:
+        nonlocal total
+        total += 1
+        if len(problems) < _MAX_PROBLEMS:
+            problems.append(f"{path}: {message}" if path else message)
+
+    # Iterative, so a payload can never exhaust the stack here either.
+    stack: list[tuple[object, str, int]] = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            found = _string_problem(item)
+            if found is not None:
+                problem(path, found)
+        elif isinstance(item, _NonFinite):
+            problem(path, f"{item.name} is not a JSON number")
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_DEPTH:
+                problem(path, f"nests more than {MAX_DEPTH} levels deep")
+                continue
+            if isinstance(item, _Duplicated):
+                for key in item.duplicates:
+                    problem(_key_path(path, key), "the key appears more than once")
+            if isinstance(item, dict):
+                children = [
+                    (child, _key_path(path, key), key) for key, child in reversed(item.items())
+                ]
+                for child, child_path, key in children:
+                    found = _string_problem(key)
+                    if found is not None:
+                        problem(child_path, f"the key has a {found}")
+                    stack.append((child, child_path, depth + 1))
+            else:
+                for index in range(len(item) - 1, -1, -1):
+                    stack.append((item[index], f"{path}[{index}]", depth + 1))
+    if problems:
+        raise JsonProblems(problems, total)
+    return cast(JsonValue, value)

@@ -1,0 +1,110 @@
+"""Ids, SKUs and query values that cannot form a valid request are refused before any request.
+
+Every refusal is a :class:`JetInputError`, which is both a ``JetError`` and a ``ValueError``; no
+``UnicodeEncodeError`` or ``httpx.InvalidURL`` escapes, and Jet never sees a request.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from client_fixtures import both_clients, harness, order_id
+
+from jet_orderhive.jet._urls import MAX_SEGMENT_CHARS, check_segment
+from jet_orderhive.jet.errors import JetError, JetInputError
+
+BAD_VALUES = {
+    "lone surrogate": "A\udc80B",
+    "high surrogate": "\ud800",
+    "newline": "SKU\n1",
+    "carriage return and line feed": "SKU\r\nX-Evil: 1",
+    "NUL": "SKU\x00",
+    "DEL": "SKU\x7f",
+    "C1 control": "SKU\x85",
+    "over the length cap": "A" * (MAX_SEGMENT_CHARS + 1),
+    "64 KB": "B" * 65_536,
+    "empty": "",
+}
+
+
+class _Body:
+    """Stands in for any request body: the refusal must come before the body is even read."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {}
+
+
+BODY: Any = _Body()
+
+
+def _calls(bad: str) -> dict[str, tuple[str, tuple[Any, ...], dict[str, Any]]]:
+    return {
+        "get_order": ("get_order", (bad,), {}),
+        "acknowledge_order": ("acknowledge_order", (bad, BODY), {}),
+        "ship_order": ("ship_order", (bad, BODY), {}),
+        "get_sku": ("get_sku", (bad,), {}),
+        "update_inventory": ("update_inventory", (bad, []), {}),
+        "update_price": ("update_price", (bad, Decimal("1.00")), {}),
+        "archive_sku": ("archive_sku", (bad,), {}),
+        "get_return": ("get_return", (bad,), {}),
+        "complete_return": ("complete_return", (bad, BODY), {}),
+        "create_refund": ("create_refund", (order_id(1), bad, BODY), {}),
+        "get_refund": ("get_refund", (bad,), {}),
+        "get_file": ("get_file", (bad,), {}),
+        "list_order_ids status": ("list_order_ids", (bad,), {}),
+        "list_order_ids node": ("list_order_ids", ("ready",), {"node": bad}),
+        "list_return_ids": ("list_return_ids", (bad,), {}),
+    }
+
+
+OPERATIONS = sorted(_calls("x"))
+
+
+@both_clients
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("what", sorted(BAD_VALUES))
+async def test_a_value_that_cannot_form_a_request_is_refused_before_any_request(
+    kind: str, operation: str, what: str
+) -> None:
+    if what == "empty" and operation == "list_order_ids node":
+        pytest.skip("an empty node is a legitimate filter value")
+    name, args, kwargs = _calls(BAD_VALUES[what])[operation]
+    async with harness(kind, rate_limit=None) as h:
+        with pytest.raises(JetInputError) as caught:
+            await h.call(name, *args, **kwargs)
+        assert h.jet.requests == []
+    error = caught.value
+    assert isinstance(error, JetError)
+    assert isinstance(error, ValueError)
+    text = str(error)
+    assert len(text) < 400, "the error must not quote a huge value whole"
+    assert text.isprintable()
+    text.encode("utf-8")  # never a lone surrogate in the message either
+
+
+@both_clients
+async def test_one_bad_id_in_a_batch_fails_alone(kind: str) -> None:
+    ids = [order_id(1), "bad\udc80id", order_id(2)]
+    async with harness(kind, rate_limit=None) as h:
+        fetched = await h.collect("fetch_orders", ids, concurrency=2)
+    assert [f.order_id for f in fetched] == ids
+    assert [f.ok for f in fetched] == [True, False, True]
+    assert isinstance(fetched[1].error, JetInputError)
+    assert fetched[1].raw is None
+
+
+@pytest.mark.parametrize("value", ["A/B 1", "café", "x" * MAX_SEGMENT_CHARS, "Ωmega-SKU", "  "])
+def test_ordinary_skus_pass_the_check(value: str) -> None:
+    assert check_segment(value, "SKU") == value
+
+
+def test_the_error_names_the_offending_character_and_where_it_is() -> None:
+    with pytest.raises(JetInputError, match=r"U\+000A at index 3") as caught:
+        check_segment("SKU\n1", "SKU")
+    assert "SKU" in str(caught.value)
+    with pytest.raises(JetInputError, match=r"lone surrogate U\+DC80 at index 1"):
+        check_segment("A\udc80B", "order id")
+    with pytest.raises(JetInputError, match=f"longer than {MAX_SEGMENT_CHARS}"):
+        check_segment("A" * 70_000, "order id")
