@@ -292,6 +292,28 @@ def _tuple_factory(tp: Any) -> Callable[[object, object], tuple[Any, ...]]:
     return _tuple_hook(tp)
 
 
+def _is_plain_optional(tp: object) -> bool:
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return False
+    members = typing.get_args(tp)
+    return len(members) == 2 and type(None) in members
+
+
+def _optional_factory(tp: Any) -> Callable[[object, object], object]:
+    """``X | None``: the hook for ``X`` is looked up once, not dispatched again per value."""
+    inner = next(member for member in typing.get_args(tp) if member is not type(None))
+    found: list[Callable[[Any, Any], object]] = []
+
+    def hook(value: object, _: object) -> object:
+        if value is None:
+            return None
+        if not found:  # resolved lazily: a model's hook may still be under construction
+            found.append(_converter.get_structure_hook(inner))
+        return found[0](value, inner)
+
+    return hook
+
+
 def _is_model_or_number_union(tp: object) -> bool:
     if typing.get_origin(tp) not in (typing.Union, types.UnionType):
         return False
@@ -436,6 +458,7 @@ def _make_converter() -> cattrs.Converter:
         lambda tp: tp is tuple or _is_homogeneous_tuple(tp),
         lambda value: [_converter.unstructure(item) for item in value],
     )
+    converter.register_structure_hook_factory(_is_plain_optional, _optional_factory)
     converter.register_structure_hook_factory(_is_model_or_number_union, _model_or_number_factory)
     converter.register_structure_hook_factory(_is_model, _model_structure_factory)
     converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)
