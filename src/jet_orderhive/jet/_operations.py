@@ -14,7 +14,7 @@ re-register the same file, so those repeat freely.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TypeAlias
 from urllib.parse import urlsplit, urlunsplit
@@ -22,16 +22,24 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 
 from jet_orderhive import _json
+from jet_orderhive.jet import _logging
 from jet_orderhive.jet._convert import JetModel
 from jet_orderhive.jet._core import Core, parse_model
-from jet_orderhive.jet._effects import ApiCall, Flow, HttpRequest, Sleep
+from jet_orderhive.jet._effects import ApiCall, Flow, HttpRequest, RawResponse, Sleep
 from jet_orderhive.jet._retry import Safety
-from jet_orderhive.jet._urls import check_query_value, check_upload_url, jet_path
+from jet_orderhive.jet._urls import (
+    check_query_value,
+    check_upload_url,
+    is_plain_id,
+    is_sendable,
+    jet_path,
+)
 from jet_orderhive.jet.enums import FileStatus, FileType, OrderStatus, ReturnStatus
 from jet_orderhive.jet.errors import (
     JetAuthError,
     JetError,
     JetInputError,
+    JetPayloadError,
     JetRateLimited,
     JetTransportError,
 )
@@ -104,6 +112,25 @@ def _status_text(status: str) -> str:
     return str(status)  # a JetEnum member's str() is its wire value
 
 
+def _usable(operation: str, listed: Sequence[str], usable: Callable[[str], bool]) -> list[str]:
+    """The listed entries the client can use; the others are logged (not quoted) and left out.
+
+    A list entry such as ``<id>?x=1`` or ``a%2Fb`` would otherwise become an id that names
+    another resource, or one that no request can carry.
+    """
+    kept = [entry for entry in listed if usable(entry)]
+    left_out = len(listed) - len(kept)
+    if left_out:
+        _logging.logger.warning(
+            "%s: Jet listed %d %s that %s not plain ids; left out",
+            operation,
+            left_out,
+            "entry" if left_out == 1 else "entries",
+            "is" if left_out == 1 else "are",
+        )
+    return kept
+
+
 # -- orders ------------------------------------------------------------------------------------
 
 
@@ -127,7 +154,7 @@ def list_order_ids(
         query=tuple(query),
     )
     response = yield from core.call(call)
-    return list(parse_model(call, response, OrderUrls).order_ids)
+    return _usable(call.operation, parse_model(call, response, OrderUrls).order_ids, is_plain_id)
 
 
 def _order_call(order_id: str) -> ApiCall:
@@ -138,11 +165,30 @@ def _order_call(order_id: str) -> ApiCall:
     )
 
 
+def _read_order(call: ApiCall, response: RawResponse, order_id: str) -> JetOrder:
+    """The order in ``response``, which must be the order ``order_id`` it was fetched as."""
+    order = parse_model(call, response, JetOrder)
+    if order.merchant_order_id != order_id:
+        # Taken as is, it would overwrite the order it names, and the listed one would vanish.
+        raise JetPayloadError(
+            f"Jet's answer for order {order_id} describes another order",
+            errors=[
+                f"merchant_order_id: expected {order_id}, the id the order was fetched under, "
+                f"got {order.merchant_order_id[:64]!a}"
+            ],
+            model="JetOrder",
+            method=call.method,
+            path=call.path,
+            status=response.status,
+        )
+    return order
+
+
 def get_order(core: Core, order_id: str) -> Flow[JetOrder]:
-    """``GET /orders/withoutShipmentDetail/{id}``."""
+    """``GET /orders/withoutShipmentDetail/{id}``; the body must carry that very id."""
     call = _order_call(order_id)
     response = yield from core.call(call)
-    return parse_model(call, response, JetOrder)
+    return _read_order(call, response, order_id)
 
 
 def _raw_repr(raw: bytes | None) -> str:
@@ -178,7 +224,7 @@ def fetch_order(core: Core, order_id: str) -> Flow[OrderFetch]:
     except JetError as error:
         return OrderFetch(order_id=order_id, error=error)
     try:
-        order = parse_model(call, response, JetOrder)
+        order = _read_order(call, response, order_id)
     except JetError as error:
         return OrderFetch(order_id=order_id, error=error, raw=response.body)
     return OrderFetch(order_id=order_id, order=order, raw=response.body)
@@ -237,7 +283,7 @@ def sku_page(core: Core, offset: int, limit: int) -> Flow[list[str]]:
         query=(("offset", str(offset)), ("limit", str(limit))),
     )
     response = yield from core.call(call)
-    return list(parse_model(call, response, SkuUrls).skus)
+    return _usable(call.operation, parse_model(call, response, SkuUrls).skus, is_sendable)
 
 
 class SkuPager:
@@ -331,7 +377,8 @@ def list_return_ids(core: Core, status: ReturnStatus | str) -> Flow[list[str]]:
         path=jet_path("/returns/{}", _status_text(status)),
     )
     response = yield from core.call(call)
-    return list(parse_model(call, response, ReturnUrls).return_ids)
+    listed = parse_model(call, response, ReturnUrls).return_ids
+    return _usable(call.operation, listed, is_plain_id)
 
 
 def get_return(core: Core, return_id: str) -> Flow[JetReturn]:

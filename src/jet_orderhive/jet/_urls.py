@@ -6,6 +6,7 @@ Everything here is a pure check or encoding; the clients call it before any requ
 from __future__ import annotations
 
 import ipaddress
+import re
 import unicodedata
 from typing import Final
 from urllib.parse import quote, urlsplit
@@ -20,6 +21,8 @@ __all__ = [
     "check_segment",
     "check_upload_url",
     "encode_segment",
+    "is_plain_id",
+    "is_sendable",
     "jet_path",
 ]
 
@@ -27,6 +30,9 @@ DEFAULT_BASE_URL: Final = "https://merchant-api.jet.com/api"
 #: The longest id, SKU or query value the client sends. Jet's own ids are 32 characters and Jet
 #: never published a SKU limit; 255 leaves room for any real SKU while keeping URLs short.
 MAX_SEGMENT_CHARS: Final = 255
+# RFC 3986 unreserved characters only: Jet's ids are 32 hex digits, and nothing that could be a
+# path, query or fragment delimiter (or need escaping at all) is an id.
+_PLAIN_ID: Final = re.compile(rf"[A-Za-z0-9._~-]{{1,{MAX_SEGMENT_CHARS}}}")
 _LOOPBACK_NAMES: Final = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
@@ -74,6 +80,17 @@ def check_query_value(value: str, what: str) -> str:
         shown = f" ({_preview(value)})" if isinstance(value, str) and value else ""
         raise JetInputError(f"{reason}{shown}; nothing was sent to Jet")
     return value
+
+
+def is_plain_id(value: str) -> bool:
+    """Whether ``value`` (from a list Jet returned) is an id the client may use: 1 to
+    :data:`MAX_SEGMENT_CHARS` unreserved URL characters, and not ``.`` or ``..``."""
+    return _PLAIN_ID.fullmatch(value) is not None and value not in (".", "..")
+
+
+def is_sendable(value: str) -> bool:
+    """Whether :func:`check_segment` accepts ``value`` (a SKU Jet listed, for instance)."""
+    return _refusal(value, "value", empty_ok=False) is None
 
 
 def encode_segment(value: str, what: str = "id or SKU") -> str:
