@@ -514,7 +514,8 @@ class JetClient(_ClientBase):
     def wait_for_file(
         self, jet_file_id: str, *, timeout: float = 600.0, poll_interval: float = 5.0
     ) -> JetFile:
-        """Poll a bulk file until processed; ``TimeoutError`` after ``timeout`` seconds."""
+        """Poll a bulk file until processed, first after 0.25 s, then at doubling waits up to
+        ``poll_interval``; ``TimeoutError`` after ``timeout`` seconds."""
         return self._drive(
             ops.wait_for_file(self._core, jet_file_id, timeout=timeout, poll_interval=poll_interval)
         )
@@ -743,7 +744,8 @@ class AsyncJetClient(_ClientBase):
     async def wait_for_file(
         self, jet_file_id: str, *, timeout: float = 600.0, poll_interval: float = 5.0
     ) -> JetFile:
-        """Poll a bulk file until processed; ``TimeoutError`` after ``timeout`` seconds."""
+        """Poll a bulk file until processed, first after 0.25 s, then at doubling waits up to
+        ``poll_interval``; ``TimeoutError`` after ``timeout`` seconds."""
         flow = ops.wait_for_file(
             self._core, jet_file_id, timeout=timeout, poll_interval=poll_interval
         )
