@@ -200,6 +200,8 @@ def _kind(value: object) -> str:
 
 
 def _structure_decimal(value: object, _: object) -> Decimal:
+    if type(value) is Decimal and value.is_finite():
+        return value  # what the reader made from the text: already exact, immutable, final
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         if isinstance(value, float):
             raise TypeError(
@@ -267,17 +269,21 @@ def _is_homogeneous_tuple(tp: object) -> bool:
 
 def _tuple_hook(tp: Any, one_or_many: bool = False) -> Callable[[object, object], tuple[Any, ...]]:
     element = typing.get_args(tp)[0]
+    found: list[Callable[[Any, Any], Any]] = []
 
     def hook(value: object, _: object) -> tuple[Any, ...]:
         if one_or_many and isinstance(value, Mapping):
             value = [value]
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"expected an array, got {_kind(value)}")
+        if not found:  # resolved lazily: a model's hook may still be under construction
+            found.append(_converter.get_structure_hook(element))
+        structure_item = found[0]
         items: list[Any] = []
         errors: list[Exception] = []
         for index, item in enumerate(value):
             try:
-                items.append(_converter.structure(item, element))
+                items.append(structure_item(item, element))
             except Exception as exc:
                 exc.add_note(IterableValidationNote(f"@ index {index}", index, element))
                 errors.append(exc)
@@ -374,7 +380,7 @@ def _model_structure_factory(cls: Any) -> Callable[[object, object], object]:
     def structure_model(value: object, _: object) -> object:
         if normalise is not None:
             value = normalise(value)
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise TypeError(f"expected a JSON object, got {_kind(value)}")
         if aliases:
             value = dict(value)
@@ -388,7 +394,9 @@ def _model_structure_factory(cls: Any) -> Callable[[object, object], object]:
         if keeps_extra:
             extra = {key: item for key, item in value.items() if key not in known}
             if extra:
-                obj = attrs.evolve(obj, extra=extra)
+                # Set on the instance just built, before anyone holds it: evolve() would run
+                # every field's validator a second time.
+                object.__setattr__(obj, "extra", extra)
         return obj
 
     return structure_model
