@@ -34,7 +34,7 @@ import attrs
 import httpx
 
 from jet_orderhive.jet import _operations as ops
-from jet_orderhive.jet._asyncio_speedup import remember_missing_sniffio
+from jet_orderhive.jet._asyncio_speedup import cache_stream_sockets, remember_missing_sniffio
 from jet_orderhive.jet._auth import TokenStore
 from jet_orderhive.jet._core import Core
 from jet_orderhive.jet._effects import (
@@ -543,6 +543,8 @@ class AsyncJetClient(_ClientBase):
         self._sleep = sleep or asyncio.sleep
         self._auth_lock = asyncio.Lock()
         remember_missing_sniffio()
+        if self._owns_http:
+            cache_stream_sockets(self._http)
 
     @classmethod
     def from_env(
