@@ -284,7 +284,7 @@ async def test_upload_to_a_plain_http_blob_url_is_refused(kind: str) -> None:
                 200, {"url": "http://evil.example/blob?sig=x", "jet_file_id": order_id(1)}
             ),
         )
-        with pytest.raises(ValueError, match="refusing plain http"):
+        with pytest.raises(JetPayloadError, match="refusing plain http"):
             await h.call("upload_file", FileType.PRICE, {"SKU1": {"price": Decimal(1)}})
 
 

@@ -6,14 +6,17 @@ Every refusal is a :class:`JetInputError`, which is both a ``JetError`` and a ``
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from client_fixtures import both_clients, harness, order_id
 
 from jet_orderhive.jet._urls import MAX_SEGMENT_CHARS, check_segment
-from jet_orderhive.jet.errors import JetError, JetInputError
+from jet_orderhive.jet.enums import FileType
+from jet_orderhive.jet.errors import JetError, JetInputError, JetPayloadError
 
 BAD_VALUES = {
     "lone surrogate": "A\udc80B",
@@ -108,3 +111,32 @@ def test_the_error_names_the_offending_character_and_where_it_is() -> None:
         check_segment("A\udc80B", "order id")
     with pytest.raises(JetInputError, match=f"longer than {MAX_SEGMENT_CHARS}"):
         check_segment("A" * 70_000, "order id")
+
+
+@both_clients
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://jetupload.blob.core.windows.net/merchant-files/x\udc80?sig=abc",
+        "https://jetupload.blob.core.windows.net/merchant-files/x\n?sig=abc",
+        "https://jetupload.blob.core.windows.net/merchant-files/" + "a" * 70_000 + "?sig=abc",
+        "http://evil.example/blob?sig=abc",
+        "not a url",
+    ],
+    ids=["surrogate", "newline", "70 KB", "plain http", "not a url"],
+)
+async def test_an_upload_url_from_jet_that_cannot_be_used_is_a_payload_error(
+    kind: str, url: str
+) -> None:
+    async with harness(kind, rate_limit=None) as h:
+        h.jet.script(
+            "GET",
+            "/api/files/uploadToken",
+            # json.dumps escapes a lone surrogate as JSON allows: "\udc80".
+            httpx.Response(200, content=json.dumps({"url": url, "jet_file_id": order_id(1)})),
+        )
+        with pytest.raises(JetPayloadError) as caught:
+            await h.call("upload_file", FileType.PRICE, {"SKU1": {"price": Decimal(1)}})
+        assert [r.url.path for r in h.jet.requests] == ["/api/token", "/api/files/uploadToken"]
+    assert "sig=abc" not in str(caught.value)
+    assert len(str(caught.value)) < 500

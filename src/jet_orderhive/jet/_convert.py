@@ -27,7 +27,7 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar, Self, TypeVar, cast
+from typing import Any, ClassVar, Final, Self, TypeVar, cast
 
 import attrs
 import cattrs
@@ -51,6 +51,9 @@ from jet_orderhive.jet.errors import JetPayloadError
 
 __all__ = [
     "ALIASES",
+    "MAX_AMOUNT",
+    "MAX_INTEGER",
+    "MAX_QUANTITY",
     "ONE_OR_MANY",
     "WIRE",
     "JetModel",
@@ -60,6 +63,17 @@ __all__ = [
     "to_json",
     "unstructure",
 ]
+
+#: The largest quantity a response may carry (units on a line, shipped, cancelled, returned, in
+#: stock at a node): a million units is far beyond any real Jet order line or node.
+MAX_QUANTITY: Final = 1_000_000
+#: The largest magnitude of any decimal number read (money, weights, rates): a billion dollars.
+MAX_AMOUNT: Final = 1_000_000_000
+#: Decimal places a decimal number may have; Jet wrote money with 2 and rates with a few more.
+MAX_DECIMAL_PLACES: Final = 12
+#: The largest magnitude of any other integer read: 2**53 - 1, the largest integer every JSON
+#: reader (and a 64-bit store) keeps exactly.
+MAX_INTEGER: Final = 2**53 - 1
 
 WIRE = "jet_wire"
 ALIASES = "jet_aliases"
@@ -190,6 +204,11 @@ def _kind(value: object) -> str:
         return "a boolean"
     if isinstance(value, str):
         return f"the string {value!r}"
+    if isinstance(value, int) and abs(value) >= 10**30:
+        return f"a {len(str(abs(value)))}-digit number"
+    if isinstance(value, Decimal) and value.is_finite() and len(value.as_tuple().digits) > 30:
+        parts = value.as_tuple()
+        return f"a number of {len(parts.digits)} digits (exponent {parts.exponent})"
     if isinstance(value, (int, Decimal, float)):
         return f"the number {value}"
     if isinstance(value, Mapping):
@@ -200,8 +219,6 @@ def _kind(value: object) -> str:
 
 
 def _structure_decimal(value: object, _: object) -> Decimal:
-    if type(value) is Decimal and value.is_finite():
-        return value  # what the reader made from the text: already exact, immutable, final
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         if isinstance(value, float):
             raise TypeError(
@@ -209,16 +226,49 @@ def _structure_decimal(value: object, _: object) -> Decimal:
                 "exactness; read the JSON with jet_orderhive._json.loads (parse_float=Decimal)"
             )
         raise TypeError(f"expected a number, got {_kind(value)}")
-    result = Decimal(value)
+    # A Decimal the reader made from the text is already exact and immutable: no copy.
+    result = value if type(value) is Decimal else Decimal(value)
     if not result.is_finite():
         raise ValueError(f"expected a finite number, got {value}")
+    exponent = result.as_tuple().exponent
+    assert isinstance(exponent, int)
+    # Compare by digit count first: abs() of a number like 1e999999999 is cheap, but
+    # formatting or quantizing it later is not.
+    if result.adjusted() >= 10 or abs(result) > MAX_AMOUNT:
+        raise ValueError(
+            f"expected a number between -{MAX_AMOUNT} and {MAX_AMOUNT}, got {_kind(value)}"
+        )
+    if -exponent > MAX_DECIMAL_PLACES and result != result.quantize(Decimal(1).scaleb(-12)):
+        raise ValueError(
+            f"expected at most {MAX_DECIMAL_PLACES} decimal places, got {_kind(value)}"
+        )
     return result
 
 
 def _structure_int(value: object, _: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"expected an integer, got {_kind(value)}")
+    if abs(value) > MAX_INTEGER:
+        raise ValueError(
+            f"expected an integer between -{MAX_INTEGER} and {MAX_INTEGER}, got {_kind(value)}"
+        )
     return value
+
+
+def _is_quantity(name: str) -> bool:
+    """Jet names every count of units ``…quantity…`` or ``…_qty``."""
+    return "quantity" in name or name.endswith("_qty")
+
+
+def _structure_quantity(value: object, _: object) -> int:
+    number = _structure_int(value, int)
+    if not 0 <= number <= MAX_QUANTITY:
+        raise ValueError(f"expected a quantity from 0 to {MAX_QUANTITY}, got {_kind(number)}")
+    return number
+
+
+def _structure_optional_quantity(value: object, _: object) -> int | None:
+    return None if value is None else _structure_quantity(value, int)
 
 
 def _structure_str(value: object, _: object) -> str:
@@ -370,6 +420,10 @@ def _model_structure_factory(cls: Any) -> Callable[[object, object], object]:
         field_hook: Callable[[object, object], object] | None = None
         if field.metadata.get(ONE_OR_MANY):
             field_hook = _one_or_many_hook(field.type)
+        elif _is_quantity(field.name) and field.type is int:
+            field_hook = _structure_quantity
+        elif _is_quantity(field.name) and field.type == int | None:
+            field_hook = _structure_optional_quantity
         if wire != field.name or field_hook is not None:
             overrides[field.name] = override(rename=wire, struct_hook=field_hook)
     # Jet rejected unknown keys in request bodies, so reading one back is just as strict.

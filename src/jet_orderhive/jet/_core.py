@@ -20,6 +20,7 @@ from urllib.parse import quote
 from jet_orderhive import _json
 from jet_orderhive.jet import _logging
 from jet_orderhive.jet._auth import Credential, TokenCache, TokenStore, with_expiry
+from jet_orderhive.jet._body import ACCEPT_ENCODING, BodyLimits, BodyReader
 from jet_orderhive.jet._convert import from_json
 from jet_orderhive.jet._effects import (
     ApiCall,
@@ -67,6 +68,15 @@ _USER_AGENT: Final = "jet-orderhive"
 
 def parse_model(call: ApiCall, response: RawResponse, cls: type[T]) -> T:
     """Build ``cls`` from the body, or raise ``JetPayloadError`` naming the call and JSON paths."""
+    if response.problem is not None:
+        name = getattr(cls, "__name__", str(cls))
+        raise JetPayloadError(
+            f"cannot read {name}: Jet's answer to {call.operation} {response.problem}",
+            model=name,
+            method=call.method,
+            path=call.path,
+            status=response.status,
+        )
     try:
         return from_json(response.body, cls)
     except JetPayloadError as error:
@@ -111,6 +121,7 @@ class Core:
         "__weakref__",
         "_forget",
         "_limiter",
+        "_limits",
         "_monotonic",
         "_now",
         "_remembered",
@@ -139,6 +150,7 @@ class Core:
         clock: Callable[[], datetime] | None,
         paced_by_clock: bool,
         rng: random.Random | None,
+        limits: BodyLimits | None = None,
     ) -> None:
         if not user:
             raise ValueError("user must be the Jet API user (JET_API_USER), not empty")
@@ -164,6 +176,7 @@ class Core:
             else time.monotonic
         )
         self._rng = rng or random.Random()
+        self._limits = limits or BodyLimits()
         # The secret and the live token stay redacted from the logs (the library's, httpx's and
         # httpcore's) until the client is closed or garbage-collected, whichever comes first.
         self._remembered: list[str] = [secret]
@@ -175,6 +188,14 @@ class Core:
         """Stop redacting this client's secret and tokens from the logs (the client is done)."""
         self._forget()
 
+    @property
+    def limits(self) -> BodyLimits:
+        return self._limits
+
+    def body_reader(self) -> BodyReader:
+        """A reader for one attempt's answer; its deadline starts now."""
+        return BodyReader(self._limits, self.monotonic)
+
     def now(self) -> datetime:
         return self._now()
 
@@ -184,7 +205,11 @@ class Core:
     # -- the request loop --------------------------------------------------------------------
 
     def _build(self, call: ApiCall, token: str | None) -> HttpRequest:
-        headers = [("Accept", "application/json"), ("User-Agent", _USER_AGENT)]
+        headers = [
+            ("Accept", "application/json"),
+            ("Accept-Encoding", ACCEPT_ENCODING),
+            ("User-Agent", _USER_AGENT),
+        ]
         content: bytes | None = None
         if call.body is not None:
             content = _json.dumps(call.body).encode()
@@ -452,23 +477,19 @@ class Core:
             parsed = parse_model(call, response, Token)
         except JetPayloadError as error:
             # Only the JSON paths: a value next to one may be (part of) a token.
-            fields = sorted({line.split(":", 1)[0] for line in error.errors})
+            fields = ", ".join(sorted({line.split(":", 1)[0] for line in error.errors}))
+            problem: str | None = f"the answer cannot be read (fields: {fields or 'none'})"
+        else:
+            problem = _token_problem(parsed.id_token)
+            if problem is not None:
+                problem = f"its id_token cannot be sent: {problem}"
+        if problem is not None:
             raise JetAuthError(
-                f"Jet's token answer cannot be read (fields: {', '.join(fields) or 'none'}); "
-                "no token was taken",
+                f"Jet's token endpoint gave no usable token ({problem}); nothing was kept",
                 method=call.method,
                 path=call.path,
                 status=response.status,
             ) from None
-        problem = _token_problem(parsed.id_token)
-        if problem is not None:
-            raise JetAuthError(
-                f"Jet's token endpoint returned an id_token that cannot be sent ({problem}); "
-                "the token was refused and not used",
-                method=call.method,
-                path=call.path,
-                status=response.status,
-            )
         token = with_expiry(parsed, fetched_at)
         self.stats.add("token_fetches")
         self._adopt(token, fetched_at)

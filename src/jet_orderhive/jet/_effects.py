@@ -84,14 +84,26 @@ class HttpRequest:
 
 @attrs.frozen(kw_only=True, repr=False)
 class RawResponse:
-    """What came back: status, headers (lower-case names) and the undecoded body."""
+    """What came back: status, headers (lower-case names) and the body, decoded and as sent.
+
+    ``body`` is the decompressed body the models read; ``wire`` the bytes exactly as they
+    arrived (None: the same as ``body``). ``problem`` says why the body could not be read in
+    full (over the size cap, undecodable); ``body`` is then empty.
+    """
 
     status: int
     headers: Mapping[str, str]
     body: bytes
+    wire: bytes | None = None
+    problem: str | None = None
+
+    @property
+    def raw(self) -> bytes:
+        """The body as Jet sent it on the wire (compressed if Jet compressed it)."""
+        return self.body if self.wire is None else self.wire
 
     def __repr__(self) -> str:
-        return f"RawResponse(status={self.status}, {len(self.body)} bytes)"
+        return f"RawResponse(status={self.status}, {len(self.raw)} bytes)"
 
 
 @attrs.frozen(kw_only=True)

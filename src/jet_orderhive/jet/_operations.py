@@ -23,6 +23,7 @@ import attrs
 
 from jet_orderhive import _json
 from jet_orderhive.jet import _logging
+from jet_orderhive.jet._body import ACCEPT_ENCODING
 from jet_orderhive.jet._convert import JetModel
 from jet_orderhive.jet._core import Core, parse_model
 from jet_orderhive.jet._effects import ApiCall, Flow, HttpRequest, RawResponse, Sleep
@@ -203,8 +204,10 @@ def _raw_repr(raw: bytes | None) -> str:
 class OrderFetch:
     """The outcome of fetching one order in a batch: the order, or the error and raw bytes.
 
-    ``raw`` is Jet's exact response body whenever a 2xx answer arrived, so a payload that fails
-    to parse can be quarantined byte for byte. The repr shows its size, never its content.
+    ``raw`` is Jet's response body exactly as it came over the wire whenever a 2xx answer
+    arrived (still gzip-compressed if Jet compressed it; cut at ``max_response_bytes`` if the
+    answer was larger), so a payload that fails to parse can be quarantined byte for byte. The
+    repr shows its size, never its content.
     """
 
     order_id: str
@@ -230,8 +233,8 @@ def fetch_order(core: Core, order_id: str) -> Flow[OrderFetch]:
     try:
         order = _read_order(call, response, order_id)
     except JetError as error:
-        return OrderFetch(order_id=order_id, error=error, raw=response.body)
-    return OrderFetch(order_id=order_id, order=order, raw=response.body)
+        return OrderFetch(order_id=order_id, error=error, raw=response.raw)
+    return OrderFetch(order_id=order_id, order=order, raw=response.raw)
 
 
 def order_or_raise(fetched: OrderFetch) -> JetOrder:
@@ -460,7 +463,16 @@ def upload_file(
     token_call = ApiCall(operation="upload_token", method="GET", path="/files/uploadToken")
     response = yield from core.call(token_call)
     upload = parse_model(token_call, response, UploadToken)
-    check_upload_url(upload.url)
+    try:
+        check_upload_url(upload.url)
+    except ValueError as exc:
+        raise JetPayloadError(
+            f"Jet's upload URL cannot be used: {exc}",
+            model="UploadToken",
+            method=token_call.method,
+            path=token_call.path,
+            status=response.status,
+        ) from None
     parts = urlsplit(upload.url)
     # The path names the blob; the query is the signature, which must stay out of logs/errors.
     shown = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
@@ -473,6 +485,7 @@ def upload_file(
             method="PUT",
             url=upload.url,
             headers=(
+                ("Accept-Encoding", ACCEPT_ENCODING),
                 ("x-ms-blob-type", "BlockBlob"),
                 ("Content-Type", "application/octet-stream"),
             ),

@@ -132,7 +132,9 @@ def _check_secure(url: str, what: str) -> str:
     """The host of ``url``; refuse anything but https, or http to a loopback host."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError(f"{what} must be an absolute https:// URL, got {parts.scheme or url!r}")
+        # Not the URL itself: a signed upload URL carries its credential in the query.
+        got = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+        raise ValueError(f"{what} must be an absolute https:// URL, got {got}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ValueError(
             f"refusing plain http:// to {parts.hostname!r} for the {what}: credentials and data "
@@ -156,6 +158,17 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+#: The longest upload URL taken from Jet; Azure's signed blob URLs are a few hundred characters.
+MAX_UPLOAD_URL_CHARS: Final = 4096
+
+
 def check_upload_url(url: str) -> None:
-    """Refuse a bulk-file upload URL that is not https (or loopback http, for the sandbox)."""
+    """Refuse a bulk-file upload URL that is not https (or loopback http, for the sandbox), is
+    longer than :data:`MAX_UPLOAD_URL_CHARS`, or holds anything but visible ASCII; the
+    ``ValueError`` never quotes the URL (its query is a credential)."""
+    if len(url) > MAX_UPLOAD_URL_CHARS:
+        raise ValueError(f"upload URL is {len(url)} characters long, over {MAX_UPLOAD_URL_CHARS}")
+    for index, char in enumerate(url):
+        if not "\x21" <= char <= "\x7e":
+            raise ValueError(f"upload URL holds U+{ord(char):04X} at index {index}")
     _check_secure(url, "upload URL")

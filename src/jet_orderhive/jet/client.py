@@ -36,6 +36,7 @@ import httpx
 from jet_orderhive.jet import _operations as ops
 from jet_orderhive.jet._asyncio_speedup import cache_stream_sockets, remember_missing_sniffio
 from jet_orderhive.jet._auth import TokenStore
+from jet_orderhive.jet._body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, BodyLimits
 from jet_orderhive.jet._core import Core
 from jet_orderhive.jet._effects import (
     Flow,
@@ -160,14 +161,6 @@ def _outgoing(
     )
 
 
-def _response(response: httpx.Response) -> RawResponse:
-    return RawResponse(
-        status=response.status_code,
-        headers={key.lower(): value for key, value in response.headers.items()},
-        body=response.content,
-    )
-
-
 class ClientOptions(TypedDict, total=False):
     """Keyword options both clients take (defaults in brackets).
 
@@ -184,6 +177,10 @@ class ClientOptions(TypedDict, total=False):
       ``Retry-After`` dates; when ``sleep`` is injected too, it also times waits and pacing.
     - ``rng`` [a fresh ``random.Random``]: the source of backoff jitter.
     - ``concurrency`` [8]: default fan-out of :meth:`JetClient.fetch_orders` and ``iter_orders``.
+    - ``max_response_bytes`` [8 MiB]: the largest answer read, on the wire and decompressed;
+      a larger one is a ``JetPayloadError``.
+    - ``deadline`` [120 s]: the longest one attempt may take, request sent to last byte read;
+      past it the attempt fails as a timeout.
     """
 
     base_url: str
@@ -197,6 +194,8 @@ class ClientOptions(TypedDict, total=False):
     clock: Callable[[], datetime] | None
     rng: random.Random | None
     concurrency: int
+    max_response_bytes: int
+    deadline: float
 
 
 class JetClientOptions(ClientOptions, total=False):
@@ -234,6 +233,8 @@ class _ClientBase:
         clock: Callable[[], datetime] | None = None,
         rng: random.Random | None = None,
         concurrency: int = _DEFAULT_CONCURRENCY,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float = DEFAULT_DEADLINE,
         _paced_by_clock: bool = False,
     ) -> None:
         policy = retry or RetryPolicy()
@@ -243,7 +244,8 @@ class _ClientBase:
             policy = attrs.evolve(policy, max_attempts=max_retries + 1)
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        self._timeout = check_timeout(timeout)
+        limits = BodyLimits(max_bytes=max_response_bytes, deadline=deadline)
+        self._timeout = limits.clamp(check_timeout(timeout))
         self._concurrency = concurrency
         self._core = Core(
             user=user,
@@ -257,6 +259,7 @@ class _ClientBase:
             clock=clock,
             paced_by_clock=_paced_by_clock,
             rng=rng,
+            limits=limits,
         )
         self._closed = False
 
@@ -358,13 +361,24 @@ class JetClient(_ClientBase):
                 reply = self._token(effect)
 
     def _send(self, request: HttpRequest) -> RawResponse | TransportFailure:
+        reader = self._core.body_reader()
         try:
             outgoing = _outgoing(self._http, request, self._timeout)
             # Even an injected client must not carry a body on to another (plain-http) host.
-            response = self._http.send(outgoing, follow_redirects=False)
+            response = self._http.send(outgoing, follow_redirects=False, stream=True)
+            try:
+                # The stream itself, not iter_raw(): the bytes as sent, even from a response
+                # that httpx has already read (an in-process transport's, for one).
+                stream = response.stream
+                assert isinstance(stream, httpx.SyncByteStream)
+                for chunk in stream:
+                    if not reader.feed(chunk):
+                        break
+            finally:
+                response.close()
         except httpx.RequestError as exc:
             return failure_from_exception(exc)
-        return _response(response)
+        return reader.finish(response.status_code, response.headers)
 
     def _token(self, need: NeedToken) -> str:
         with self._auth_lock:
@@ -586,13 +600,22 @@ class AsyncJetClient(_ClientBase):
                 reply = await self._token(effect)
 
     async def _send(self, request: HttpRequest) -> RawResponse | TransportFailure:
+        reader = self._core.body_reader()
         try:
             outgoing = _outgoing(self._http, request, self._timeout)
             # Even an injected client must not carry a body on to another (plain-http) host.
-            response = await self._http.send(outgoing, follow_redirects=False)
+            response = await self._http.send(outgoing, follow_redirects=False, stream=True)
+            try:
+                stream = response.stream
+                assert isinstance(stream, httpx.AsyncByteStream)
+                async for chunk in stream:
+                    if not reader.feed(chunk):
+                        break
+            finally:
+                await response.aclose()
         except httpx.RequestError as exc:
             return failure_from_exception(exc)
-        return _response(response)
+        return reader.finish(response.status_code, response.headers)
 
     async def _token(self, need: NeedToken) -> str:
         async with self._auth_lock:

@@ -4,8 +4,11 @@ Attribute names are Jet's JSON keys. The few keys that are not Python-style name
 mapped back by the converter: ``pass`` → ``password``, ``RMA_number`` → ``rma_number``, ``ASIN``
 → ``asin``, ``return_merchant_SKUs`` → ``return_merchant_skus``. Response models are tolerant
 (optional keys may be absent or ``null``; unknown keys land in ``extra``; unknown enum values read
-as ``UNKNOWN`` pseudo-members). Request models (subclasses of ``JetRequest``) check at construction
-every rule of Jet's that can be checked locally, so an invalid body is never sent.
+as ``UNKNOWN`` pseudo-members). Numbers read from responses are bounded by the converter:
+quantities (fields named ``…quantity…`` or ``…_qty``) from 0 to 1,000,000, other integers up to
+2**53 - 1 in magnitude, decimals within ±1,000,000,000 and 12 decimal places; anything else is
+a ``JetPayloadError`` at the field's path. Request models (subclasses of ``JetRequest``) check at
+construction every rule of Jet's that can be checked locally, so an invalid body is never sent.
 """
 
 from __future__ import annotations
