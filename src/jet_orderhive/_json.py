@@ -7,6 +7,7 @@ never through ``float``, and a ``Decimal`` is written back as a plain JSON numbe
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -38,9 +39,56 @@ def _decimal_text(value: Decimal) -> str:
 
 def dumps(value: object, *, sort_keys: bool = False) -> str:
     """Write ``value`` as compact JSON; ``Decimal`` becomes a number, ``float`` is refused."""
-    parts: list[str] = []
-    _write(value, parts, sort_keys)
-    return "".join(parts)
+    # The C encoder cannot write a Decimal as a number, so each one travels through it as a
+    # marked string and the marks are taken off afterwards. A NUL in a real string would make
+    # the marks ambiguous; such rare values take the pure-Python writer instead.
+    try:
+        prepared = _prepare(value)
+    except _HasNul:
+        parts: list[str] = []
+        _write(value, parts, sort_keys)
+        return "".join(parts)
+    text = _ENCODER_SORTED.encode(prepared) if sort_keys else _ENCODER.encode(prepared)
+    return _MARKED_NUMBER.sub(r"\1", text) if _MARK in text else text
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_ENCODER_SORTED = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True
+)
+#: How the C encoder writes a marked Decimal: the NUL is escaped, the number text is not.
+_MARK = "\\u0000"
+_MARKED_NUMBER = re.compile(r'"\\u0000(-?[0-9.]+)\\u0000"')
+
+
+class _HasNul(Exception):
+    """A string holds NUL, which the Decimal marks use."""
+
+
+def _prepare(value: object) -> object:
+    """``value`` with each Decimal as ``"\\0<digits>\\0"``, checked as :func:`_write` checks it."""
+    if isinstance(value, str):
+        if "\0" in value:
+            raise _HasNul
+        return value
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, Decimal):
+        return f"\0{_decimal_text(value)}\0"
+    if isinstance(value, float):
+        raise TypeError("refusing to write a float as money; pass a Decimal")
+    if isinstance(value, Mapping):
+        result: dict[str, object] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
+            if "\0" in key:
+                raise _HasNul
+            result[key] = _prepare(item)
+        return result
+    if isinstance(value, (list, tuple)):
+        return [_prepare(item) for item in value]
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def _write(value: object, out: list[str], sort_keys: bool) -> None:

@@ -301,7 +301,18 @@ async def test_wait_for_file_polls_with_the_injected_sleep(kind: str) -> None:
         )
         done = await h.call("wait_for_file", order_id(4), timeout=60, poll_interval=5)
         assert done.status is FileStatus.PROCESSED_SUCCESSFULLY
-        assert h.clock.sleeps == [5, 5]
+        # A short first wait that doubles: a small file is seen done in well under a second.
+        assert h.clock.sleeps == [0.25, 0.5]
+
+
+@both_clients
+async def test_wait_for_file_waits_grow_up_to_the_poll_interval(kind: str) -> None:
+    async with harness(kind, rate_limit=None) as h:
+        pending = [json_response(200, {"status": "Processing"}) for _ in range(8)]
+        done = json_response(200, {"status": "Processed successfully", "total_processed": 2})
+        h.jet.script("GET", "/api/files/" + order_id(4), *pending, done)
+        await h.call("wait_for_file", order_id(4), timeout=60, poll_interval=3)
+        assert h.clock.sleeps == [0.25, 0.5, 1, 2, 3, 3, 3, 3]
 
 
 @both_clients
@@ -312,7 +323,7 @@ async def test_wait_for_file_gives_up_at_the_timeout(kind: str) -> None:
         )
         with pytest.raises(TimeoutError, match=order_id(4)):
             await h.call("wait_for_file", order_id(4), timeout=12, poll_interval=5)
-        assert h.clock.sleeps == [5, 5, 2]
+        assert h.clock.sleeps == [0.25, 0.5, 1, 2, 4, 4.25]
 
 
 @both_clients

@@ -11,6 +11,7 @@ from jet_orderhive.jet._convert import (
     unstructure,
 )
 from jet_orderhive.jet.client import (
+    AdaptiveRateLimit,
     AsyncJetClient,
     AsyncJetClientOptions,
     BulkRecord,
@@ -20,6 +21,7 @@ from jet_orderhive.jet.client import (
     JetClient,
     JetClientOptions,
     OrderFetch,
+    RateChangeEvent,
     RateLimit,
     RequestEvent,
     ResponseEvent,
@@ -121,6 +123,7 @@ from jet_orderhive.jet.models import (
 
 __all__ = [
     "AckStatus",
+    "AdaptiveRateLimit",
     "Acknowledgement",
     "AcknowledgementItem",
     "ArchiveStatus",
@@ -183,6 +186,7 @@ __all__ = [
     "PriceAdjustment",
     "PriceUpdate",
     "ProductStatus",
+    "RateChangeEvent",
     "RateLimit",
     "Recipient",
     "RedirectNotification",

@@ -226,7 +226,8 @@ def _structure_decimal(value: object, _: object) -> Decimal:
                 "exactness; read the JSON with jet_orderhive._json.loads (parse_float=Decimal)"
             )
         raise TypeError(f"expected a number, got {_kind(value)}")
-    result = Decimal(value)
+    # A Decimal the reader made from the text is already exact and immutable: no copy.
+    result = value if type(value) is Decimal else Decimal(value)
     if not result.is_finite():
         raise ValueError(f"expected a finite number, got {value}")
     exponent = result.as_tuple().exponent
@@ -318,17 +319,21 @@ def _is_homogeneous_tuple(tp: object) -> bool:
 
 def _tuple_hook(tp: Any, one_or_many: bool = False) -> Callable[[object, object], tuple[Any, ...]]:
     element = typing.get_args(tp)[0]
+    found: list[Callable[[Any, Any], Any]] = []
 
     def hook(value: object, _: object) -> tuple[Any, ...]:
         if one_or_many and isinstance(value, Mapping):
             value = [value]
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"expected an array, got {_kind(value)}")
+        if not found:  # resolved lazily: a model's hook may still be under construction
+            found.append(_converter.get_structure_hook(element))
+        structure_item = found[0]
         items: list[Any] = []
         errors: list[Exception] = []
         for index, item in enumerate(value):
             try:
-                items.append(_converter.structure(item, element))
+                items.append(structure_item(item, element))
             except Exception as exc:
                 exc.add_note(IterableValidationNote(f"@ index {index}", index, element))
                 errors.append(exc)
@@ -341,6 +346,28 @@ def _tuple_hook(tp: Any, one_or_many: bool = False) -> Callable[[object, object]
 
 def _tuple_factory(tp: Any) -> Callable[[object, object], tuple[Any, ...]]:
     return _tuple_hook(tp)
+
+
+def _is_plain_optional(tp: object) -> bool:
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return False
+    members = typing.get_args(tp)
+    return len(members) == 2 and type(None) in members
+
+
+def _optional_factory(tp: Any) -> Callable[[object, object], object]:
+    """``X | None``: the hook for ``X`` is looked up once, not dispatched again per value."""
+    inner = next(member for member in typing.get_args(tp) if member is not type(None))
+    found: list[Callable[[Any, Any], object]] = []
+
+    def hook(value: object, _: object) -> object:
+        if value is None:
+            return None
+        if not found:  # resolved lazily: a model's hook may still be under construction
+            found.append(_converter.get_structure_hook(inner))
+        return found[0](value, inner)
+
+    return hook
 
 
 def _is_model_or_number_union(tp: object) -> bool:
@@ -407,7 +434,7 @@ def _model_structure_factory(cls: Any) -> Callable[[object, object], object]:
     def structure_model(value: object, _: object) -> object:
         if normalise is not None:
             value = normalise(value)
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise TypeError(f"expected a JSON object, got {_kind(value)}")
         if aliases:
             value = dict(value)
@@ -421,7 +448,9 @@ def _model_structure_factory(cls: Any) -> Callable[[object, object], object]:
         if keeps_extra:
             extra = {key: item for key, item in value.items() if key not in known}
             if extra:
-                obj = attrs.evolve(obj, extra=extra)
+                # Set on the instance just built, before anyone holds it: evolve() would run
+                # every field's validator a second time.
+                object.__setattr__(obj, "extra", extra)
         return obj
 
     return structure_model
@@ -491,6 +520,7 @@ def _make_converter() -> cattrs.Converter:
         lambda tp: tp is tuple or _is_homogeneous_tuple(tp),
         lambda value: [_converter.unstructure(item) for item in value],
     )
+    converter.register_structure_hook_factory(_is_plain_optional, _optional_factory)
     converter.register_structure_hook_factory(_is_model_or_number_union, _model_or_number_factory)
     converter.register_structure_hook_factory(_is_model, _model_structure_factory)
     converter.register_unstructure_hook_factory(_is_model, _model_unstructure_factory)

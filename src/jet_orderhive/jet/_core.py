@@ -34,13 +34,14 @@ from jet_orderhive.jet._effects import (
 )
 from jet_orderhive.jet._hooks import (
     ClientHooks,
+    RateChangeEvent,
     RequestEvent,
     ResponseEvent,
     RetryEvent,
     StatsCounter,
     ThrottleEvent,
 )
-from jet_orderhive.jet._ratelimit import RateLimit, TokenBucket
+from jet_orderhive.jet._ratelimit import AdaptiveRateLimit, Limiter, RateLimit, make_limiter
 from jet_orderhive.jet._retry import (
     Decision,
     RetryPolicy,
@@ -60,7 +61,7 @@ from jet_orderhive.jet.models import Token, TokenRequest
 __all__ = ["Core", "parse_model"]
 
 T = TypeVar("T")
-E = TypeVar("E", RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent)
+E = TypeVar("E", RequestEvent, ResponseEvent, RetryEvent, ThrottleEvent, RateChangeEvent)
 
 _USER_AGENT: Final = "jet-orderhive"
 
@@ -118,8 +119,8 @@ class Core:
 
     __slots__ = (
         "__weakref__",
-        "_bucket",
         "_forget",
+        "_limiter",
         "_limits",
         "_monotonic",
         "_now",
@@ -142,7 +143,7 @@ class Core:
         secret: str,
         base_url: str,
         retry: RetryPolicy,
-        rate_limit: RateLimit | None,
+        rate_limit: RateLimit | AdaptiveRateLimit | None,
         hooks: ClientHooks | None,
         token_store: TokenStore | None,
         token_margin: timedelta,
@@ -159,11 +160,12 @@ class Core:
         self._secret = Credential(secret)
         self.base_url = check_base_url(base_url)
         self.retry = retry
-        self._bucket = TokenBucket(rate_limit) if rate_limit is not None else None
+        limiter: Limiter | None = make_limiter(rate_limit)
+        self._limiter = limiter
         self.hooks = hooks or ClientHooks()
         self.token_store = token_store
         self.tokens = TokenCache(token_margin)
-        self.stats = StatsCounter()
+        self.stats = StatsCounter(rate=(lambda: limiter.rate) if limiter is not None else None)
         self._now: Callable[[], datetime] = clock or _utc_now
         # Waits are measured on the clock that the sleeps advance: the injected clock when the
         # caller injected the sleep as well (a fake pair in tests), the system's otherwise. A
@@ -234,18 +236,62 @@ class Core:
                 event.path,
             )
 
-    def _throttle(self, call: ApiCall) -> Flow[None]:
-        if self._bucket is None:
+    def _throttle(self, limiter: Limiter, call: ApiCall) -> Flow[int]:
+        """Wait for the limiter's slot (and any ``Retry-After`` pause); return its epoch."""
+        epoch = limiter.epoch
+        wait = limiter.reserve(self.monotonic())
+        while wait > 0:
+            self.stats.add("throttle_waits")
+            self._fire(
+                self.hooks.on_throttle,
+                ThrottleEvent(
+                    operation=call.operation,
+                    method=call.method,
+                    path=call.path,
+                    wait=wait,
+                    rate=limiter.rate,
+                ),
+            )
+            yield Sleep(wait)
+            # A Retry-After that arrived while this request slept holds it back as well.
+            wait = limiter.pause_left(self.monotonic())
+        return epoch
+
+    def _learn(
+        self, limiter: Limiter | None, call: ApiCall, answer: RawResponse, epoch: int
+    ) -> None:
+        """Tell the limiter how Jet answered; a 429 (or 503 with Retry-After) is a throttle."""
+        status = answer.status
+        throttled = status == 429 or (status == 503 and "retry-after" in answer.headers)
+        if throttled:
+            self.stats.add("throttled")
+        if limiter is None:
             return
-        wait = self._bucket.reserve(self.monotonic())
-        if wait <= 0:
-            return
-        self.stats.add("throttle_waits")
-        self._fire(
-            self.hooks.on_throttle,
-            ThrottleEvent(operation=call.operation, method=call.method, path=call.path, wait=wait),
+        retry_after = parse_retry_after(answer.headers, self.now()) if throttled else None
+        cut = limiter.observe(
+            self.monotonic(), throttled=throttled, retry_after=retry_after, epoch=epoch
         )
-        yield Sleep(wait)
+        if cut is None:
+            return
+        _logging.logger.info(
+            "%s %s: Jet throttled (HTTP %d); pacing at %.2f requests/s",
+            call.method,
+            call.path,
+            status,
+            cut.rate,
+        )
+        self._fire(
+            self.hooks.on_rate_change,
+            RateChangeEvent(
+                operation=call.operation,
+                method=call.method,
+                path=call.path,
+                status=status,
+                previous=cut.previous,
+                rate=cut.rate,
+                retry_after=retry_after,
+            ),
+        )
 
     def call(self, call: ApiCall) -> Flow[RawResponse]:
         """Send ``call`` until it succeeds (2xx) or the retry policy gives up, then raise."""
@@ -256,9 +302,12 @@ class Core:
         attempt = 0
         waited = 0.0
         refused: str | None = None  # the token Jet answered 401 to, once
+        limiter = self._limiter
+        epoch = 0
         while True:
             attempt += 1
-            yield from self._throttle(call)
+            if limiter is not None:
+                epoch = yield from self._throttle(limiter, call)
             token: str | None = None
             if call.authenticated:
                 token = self.tokens.valid(self.now(), refused)
@@ -282,6 +331,7 @@ class Core:
             assert isinstance(outcome, (RawResponse, TransportFailure))
             elapsed = max(0.0, self.monotonic() - started)
             if isinstance(outcome, RawResponse):
+                self._learn(limiter, call, outcome, epoch)
                 self._log_response(call, outcome, attempt, elapsed)
                 if 200 <= outcome.status < 300:
                     return outcome

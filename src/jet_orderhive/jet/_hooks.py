@@ -14,6 +14,7 @@ import attrs
 __all__ = [
     "ClientHooks",
     "ClientStats",
+    "RateChangeEvent",
     "RequestEvent",
     "ResponseEvent",
     "RetryEvent",
@@ -62,12 +63,30 @@ class RetryEvent:
 
 @attrs.frozen(kw_only=True)
 class ThrottleEvent:
-    """The client's own rate limiter holds a request back for ``wait`` seconds."""
+    """The client's own rate limiter holds a request back for ``wait`` seconds.
+
+    ``rate`` is the requests per second the limiter allows at that moment.
+    """
 
     operation: str
     method: str
     path: str
     wait: float
+    rate: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RateChangeEvent:
+    """Jet throttled a request (``status`` 429, or 503 with ``Retry-After``), and the adaptive
+    limiter lowered its rate from ``previous`` (None: it was off) to ``rate`` requests/s."""
+
+    operation: str
+    method: str
+    path: str
+    status: int
+    previous: float | None
+    rate: float
+    retry_after: float | None
 
 
 @attrs.frozen(kw_only=True)
@@ -80,6 +99,7 @@ class ClientHooks:
     on_response: Callable[[ResponseEvent], None] | None = None
     on_retry: Callable[[RetryEvent], None] | None = None
     on_throttle: Callable[[ThrottleEvent], None] | None = None
+    on_rate_change: Callable[[RateChangeEvent], None] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -94,21 +114,29 @@ class ClientStats:
     throttle_waits: int = 0
     #: Tokens fetched from ``POST /token``.
     token_fetches: int = 0
+    #: Answers in which Jet said to slow down: 429, or 503 with ``Retry-After``.
+    throttled: int = 0
+    #: Requests per second the client allows itself now; None while nothing limits it.
+    rate_limit: float | None = None
 
 
 class StatsCounter:
     """Thread-safe counters behind :class:`ClientStats`."""
 
-    __slots__ = ("_lock", "_values")
+    __slots__ = ("_lock", "_rate", "_values")
 
-    def __init__(self) -> None:
+    def __init__(self, rate: Callable[[], float | None] | None = None) -> None:
         self._lock = threading.Lock()
-        self._values = dict.fromkeys(attrs.fields_dict(ClientStats), 0)
+        counters = attrs.fields_dict(ClientStats)
+        del counters["rate_limit"]  # a gauge, read from the limiter when the snapshot is taken
+        self._values = dict.fromkeys(counters, 0)
+        self._rate = rate
 
     def add(self, name: str) -> None:
         with self._lock:
             self._values[name] += 1
 
     def snapshot(self) -> ClientStats:
+        rate = self._rate() if self._rate is not None else None
         with self._lock:
-            return ClientStats(**self._values)
+            return ClientStats(**self._values, rate_limit=rate)

@@ -70,6 +70,7 @@ from jet_orderhive.jet.models import (
 )
 
 __all__ = [
+    "FIRST_FILE_POLL",
     "SYSTEMIC_ERRORS",
     "BulkRecord",
     "OrderFetch",
@@ -101,6 +102,9 @@ SYSTEMIC_ERRORS = (JetAuthError, JetTransportError, JetRateLimited)
 
 #: One record of a bulk file: a request model or the JSON object it stands for.
 BulkRecord: TypeAlias = JetModel | Mapping[str, _json.JsonValue]
+
+#: Seconds before the first re-poll of a bulk file; later waits double up to the poll interval.
+FIRST_FILE_POLL = 0.25
 
 _PENDING_FILE = frozenset(
     {FileStatus.ACKNOWLEDGED, FileStatus.PROCESSING, FileStatus.MERCHANT_ACKNOWLEDGED}
@@ -510,10 +514,15 @@ def get_file(core: Core, jet_file_id: str) -> Flow[JetFile]:
 def wait_for_file(
     core: Core, jet_file_id: str, *, timeout: float, poll_interval: float
 ) -> Flow[JetFile]:
-    """Poll :func:`get_file` until Jet has processed the file; ``TimeoutError`` past ``timeout``."""
+    """Poll :func:`get_file` until Jet has processed the file; ``TimeoutError`` past ``timeout``.
+
+    The first wait is short (:data:`FIRST_FILE_POLL`) and each one doubles up to
+    ``poll_interval``, so a small file costs a fraction of a second and a large one few polls.
+    """
     if poll_interval <= 0 or timeout < 0:
         raise ValueError("poll_interval must be positive and timeout not negative")
     deadline = core.monotonic() + timeout
+    wait = min(FIRST_FILE_POLL, poll_interval)
     while True:
         status = yield from get_file(core, jet_file_id)
         if status.status not in _PENDING_FILE:
@@ -524,4 +533,5 @@ def wait_for_file(
                 f"Jet file {jet_file_id} is still {status.status!s} after {timeout:g}s; "
                 "poll again later with get_file()"
             )
-        yield Sleep(min(poll_interval, remaining))
+        yield Sleep(min(wait, remaining))
+        wait = min(wait * 2, poll_interval)

@@ -11,6 +11,7 @@ together in one :class:`JsonProblems` (a ``ValueError``).
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Final, cast
 
@@ -24,6 +25,8 @@ __all__ = ["MAX_DEPTH", "JsonProblems", "read_json"]
 MAX_DEPTH: Final = 64
 #: How many problems one error lists; a body with thousands of bad strings gives a short error.
 _MAX_PROBLEMS: Final = 20
+#: A ``\uD800``-``\uDFFF`` escape: the only way a lone surrogate gets into UTF-8 JSON text.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class JsonProblems(ValueError):
@@ -97,10 +100,23 @@ def _decode(data: str | bytes | bytearray) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _parse(text: str) -> object:
+def _parse(text: str, marks: list[str]) -> object:
+    """``json.loads`` that notes in ``marks`` when it met a repeated key or a non-number."""
+
+    def constant(name: str) -> _NonFinite:
+        marks.append(name)
+        return _NonFinite(name)
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        result = dict(items)
+        if len(result) == len(items):
+            return result
+        marks.append("duplicate")
+        return _object(items)
+
     try:
         return json.loads(
-            text, parse_float=Decimal, parse_constant=_NonFinite, object_pairs_hook=_object
+            text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=pairs
         )
     except RecursionError:
         raise JsonProblems(
@@ -110,11 +126,29 @@ def _parse(text: str) -> object:
         raise JsonProblems([f"the payload is not valid JSON: {exc}"]) from None
 
 
+def _plainly_fine(text: str, *, from_bytes: bool) -> bool:
+    """Whether the text alone rules out lone surrogates and deep nesting, so the walk that
+    names their paths (most of the cost of reading) can be skipped."""
+    if not from_bytes and not text.isascii():
+        try:
+            text.encode("utf-8")  # strict UTF-8 bytes can never decode to a lone surrogate
+        except UnicodeEncodeError:
+            return False
+    if _SURROGATE_ESCAPE.search(text) is not None:
+        return False
+    # Nesting can be no deeper than the number of brackets that open it.
+    return text.count("{") + text.count("[") <= MAX_DEPTH
+
+
 def read_json(data: str | bytes | bytearray) -> JsonValue:
     """Parse Jet's JSON (fractions as exact ``Decimal``); raise :class:`JsonProblems` if it is
     not UTF-8, not JSON, nests deeper than :data:`MAX_DEPTH`, repeats a key, holds ``NaN`` or
     ``Infinity``, or holds a string (or key) with a lone surrogate."""
-    value = _parse(_decode(data))
+    text = _decode(data)
+    marks: list[str] = []
+    value = _parse(text, marks)
+    if not marks and _plainly_fine(text, from_bytes=not isinstance(data, str)):
+        return cast(JsonValue, value)
     problems: list[str] = []
     total = 0
 

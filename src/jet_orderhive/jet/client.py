@@ -34,6 +34,7 @@ import attrs
 import httpx
 
 from jet_orderhive.jet import _operations as ops
+from jet_orderhive.jet._asyncio_speedup import cache_stream_sockets, remember_missing_sniffio
 from jet_orderhive.jet._auth import TokenStore
 from jet_orderhive.jet._body import DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, BodyLimits
 from jet_orderhive.jet._core import Core
@@ -51,13 +52,14 @@ from jet_orderhive.jet._effects import (
 from jet_orderhive.jet._hooks import (
     ClientHooks,
     ClientStats,
+    RateChangeEvent,
     RequestEvent,
     ResponseEvent,
     RetryEvent,
     ThrottleEvent,
 )
 from jet_orderhive.jet._operations import BulkRecord, OrderFetch
-from jet_orderhive.jet._ratelimit import RateLimit
+from jet_orderhive.jet._ratelimit import AdaptiveRateLimit, RateLimit
 from jet_orderhive.jet._retry import RetryPolicy
 from jet_orderhive.jet._urls import DEFAULT_BASE_URL
 from jet_orderhive.jet.enums import FileType, OrderStatus, ReturnStatus
@@ -88,6 +90,8 @@ __all__ = [
     "JetClient",
     "JetClientOptions",
     "OrderFetch",
+    "AdaptiveRateLimit",
+    "RateChangeEvent",
     "RateLimit",
     "RequestEvent",
     "ResponseEvent",
@@ -103,7 +107,7 @@ _ENV_USER = "JET_API_USER"
 _ENV_SECRET = "JET_API_SECRET"  # noqa: S105 - the variable name, not a secret
 _ENV_BASE_URL = "JET_API_BASE_URL"
 _DEFAULT_CONCURRENCY = 8
-_DEFAULT_RATE_LIMIT = RateLimit()
+_DEFAULT_RATE_LIMIT = AdaptiveRateLimit()
 
 
 def _env_settings(environ: Mapping[str, str] | None, options: ClientOptions) -> tuple[str, str]:
@@ -164,7 +168,8 @@ class ClientOptions(TypedDict, total=False):
     - ``timeout`` [30 s]: seconds, or an ``httpx.Timeout`` whose every phase is finite.
     - ``max_retries`` [from ``retry``]: shorthand for ``retry.max_attempts - 1``.
     - ``retry`` [``RetryPolicy()``]: attempts, backoff, jitter, ``Retry-After`` cap, wait budget.
-    - ``rate_limit`` [10 req/s, burst 20]: the client-side token bucket; None turns it off.
+    - ``rate_limit`` [``AdaptiveRateLimit()``]: no cap until Jet throttles, then adaptive
+      pacing; a ``RateLimit`` sets a fixed token bucket instead; None turns both off.
     - ``token_store`` [None]: shares the bearer token between processes.
     - ``token_refresh_margin`` [5 min]: refresh a token this long before it expires.
     - ``hooks`` [None]: metrics callbacks (:class:`ClientHooks`).
@@ -182,7 +187,7 @@ class ClientOptions(TypedDict, total=False):
     timeout: float | httpx.Timeout
     max_retries: int | None
     retry: RetryPolicy | None
-    rate_limit: RateLimit | None
+    rate_limit: RateLimit | AdaptiveRateLimit | None
     token_store: TokenStore | None
     token_refresh_margin: timedelta
     hooks: ClientHooks | None
@@ -221,7 +226,7 @@ class _ClientBase:
         timeout: float | httpx.Timeout = 30.0,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | None = _DEFAULT_RATE_LIMIT,
+        rate_limit: RateLimit | AdaptiveRateLimit | None = _DEFAULT_RATE_LIMIT,
         token_store: TokenStore | None = None,
         token_refresh_margin: timedelta = timedelta(minutes=5),
         hooks: ClientHooks | None = None,
@@ -289,7 +294,7 @@ class _ClientBase:
 class JetClient(_ClientBase):
     """Synchronous client for Jet's Merchant API; safe to share between threads.
 
-    Retries transient failures, refreshes the bearer token, paces itself with a token bucket
+    Retries transient failures, refreshes the bearer token, paces itself once Jet throttles it
     and raises :class:`~jet_orderhive.jet.errors.JetError` subclasses for everything else.
     An ``http_client`` passed in is used as is and left open on :meth:`close`.
     """
@@ -523,7 +528,8 @@ class JetClient(_ClientBase):
     def wait_for_file(
         self, jet_file_id: str, *, timeout: float = 600.0, poll_interval: float = 5.0
     ) -> JetFile:
-        """Poll a bulk file until processed; ``TimeoutError`` after ``timeout`` seconds."""
+        """Poll a bulk file until processed, first after 0.25 s, then at doubling waits up to
+        ``poll_interval``; ``TimeoutError`` after ``timeout`` seconds."""
         return self._drive(
             ops.wait_for_file(self._core, jet_file_id, timeout=timeout, poll_interval=poll_interval)
         )
@@ -550,6 +556,9 @@ class AsyncJetClient(_ClientBase):
         )
         self._sleep = sleep or asyncio.sleep
         self._auth_lock = asyncio.Lock()
+        remember_missing_sniffio()
+        if self._owns_http:
+            cache_stream_sockets(self._http)
 
     @classmethod
     def from_env(
@@ -760,7 +769,8 @@ class AsyncJetClient(_ClientBase):
     async def wait_for_file(
         self, jet_file_id: str, *, timeout: float = 600.0, poll_interval: float = 5.0
     ) -> JetFile:
-        """Poll a bulk file until processed; ``TimeoutError`` after ``timeout`` seconds."""
+        """Poll a bulk file until processed, first after 0.25 s, then at doubling waits up to
+        ``poll_interval``; ``TimeoutError`` after ``timeout`` seconds."""
         flow = ops.wait_for_file(
             self._core, jet_file_id, timeout=timeout, poll_interval=poll_interval
         )

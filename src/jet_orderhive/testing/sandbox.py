@@ -160,8 +160,9 @@ class JetSandbox:
     def client(self, **kwargs: Unpack[JetClientOptions]) -> JetClient:
         """A :class:`JetClient` wired to this sandbox in-process; ``kwargs`` go to the client.
 
-        The client's rate limit is off unless ``rate_limit=`` is passed: the sandbox answers
-        in-process, and real pacing would only slow the caller's tests down.
+        The client's rate limiting is off unless ``rate_limit=`` is passed: the sandbox answers
+        in-process, and real pacing would only slow the caller's tests down. Pass
+        ``rate_limit=AdaptiveRateLimit()`` to test against the default client's rate control.
         """
         kwargs.setdefault("base_url", self.base_url)
         kwargs.setdefault("transport", self.transport())
@@ -480,6 +481,28 @@ class JetSandbox:
         """Answer every ``every``-th matching request with 429 and ``Retry-After``."""
         with self._app.lock:
             self._app.faults.throttle(every=every, retry_after=retry_after, scope=kind)
+
+    def limit_rate(
+        self,
+        per_second: float,
+        *,
+        burst: int | None = None,
+        kind: str | None = None,
+        retry_after: float | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        """Serve at most ``per_second`` matching requests a second; answer the rest 429.
+
+        A token bucket of ``burst`` tokens (default: one second's worth) refilled at
+        ``per_second``: a request that finds it empty takes no token and gets 429 with
+        ``Retry-After`` (the wait for the next token in whole seconds, or ``retry_after``).
+        ``clock`` returns monotonic seconds (default ``time.monotonic``); inject one to make a
+        test deterministic. Beside :meth:`throttle`, which refuses every n-th request.
+        """
+        with self._app.lock:
+            self._app.faults.limit_rate(
+                per_second, burst=burst, scope=kind, retry_after=retry_after, clock=clock
+            )
 
     def latency(self, seconds: float, *, kind: str | None = None) -> None:
         """Delay matching responses (slept through ``sleep``/``async_sleep`` when given)."""

@@ -7,12 +7,15 @@ with the same seed and the same calls fail the same requests.
 
 from __future__ import annotations
 
+import math
 import random
+import time
+from collections.abc import Callable
 from typing import Literal
 
 import attrs
 
-__all__ = ["Decision", "DropWhen", "FaultPlan"]
+__all__ = ["Decision", "DropWhen", "FaultPlan", "RateRule"]
 
 DropWhen = Literal["before", "after"]
 
@@ -48,6 +51,53 @@ class _Rule:
         return kind == self.scope
 
 
+class RateRule:
+    """A server-side token bucket: ``rate`` requests per second, ``burst`` at once, else 429.
+
+    A request that finds the bucket empty is answered 429 and takes no token; its
+    ``Retry-After`` is the time until the next token, rounded up to whole seconds as HTTP's
+    delay-seconds are, unless a fixed ``retry_after`` is given.
+    """
+
+    def __init__(
+        self,
+        *,
+        rate: float,
+        burst: int,
+        scope: str | None,
+        retry_after: float | None,
+        clock: Callable[[], float],
+    ) -> None:
+        self.scope = scope
+        self.rate = rate
+        self.burst = burst
+        self.retry_after = retry_after
+        self.clock = clock
+        self.tokens = float(burst)
+        self.last: float | None = None
+        self.accepted = 0
+        self.refused = 0
+
+    def matches(self, kind: str, path: str) -> bool:
+        return _Rule(scope=self.scope).matches(kind, path)
+
+    def take(self) -> float | None:
+        """Take a token; None when one was free, else the ``Retry-After`` seconds to answer."""
+        now = self.clock()
+        if self.last is not None and now > self.last:
+            self.tokens = min(float(self.burst), self.tokens + (now - self.last) * self.rate)
+        if self.last is None or now > self.last:
+            self.last = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            self.accepted += 1
+            return None
+        self.refused += 1
+        if self.retry_after is not None:
+            return self.retry_after
+        return float(max(1, math.ceil((1.0 - self.tokens) / self.rate)))
+
+
 class FaultPlan:
     """The active faults of one sandbox; not thread-safe on its own (the sandbox lock guards it)."""
 
@@ -62,6 +112,7 @@ class FaultPlan:
         self._random: list[_Rule] = []
         self._throttles: list[_Rule] = []
         self._latencies: list[_Rule] = []
+        self._rates: list[RateRule] = []
 
     def fail_next(
         self, count: int, *, status: int, scope: str | None, retry_after: float | None
@@ -88,6 +139,31 @@ class FaultPlan:
         if every < 1:
             raise ValueError(f"every must be at least 1, got {every}")
         self._throttles.append(_Rule(scope=scope, every=every, status=429, retry_after=retry_after))
+
+    def limit_rate(
+        self,
+        rate: float,
+        *,
+        burst: int | None,
+        scope: str | None,
+        retry_after: float | None,
+        clock: Callable[[], float] | None,
+    ) -> RateRule:
+        """Serve at most ``rate`` matching requests per second (a token bucket), 429 beyond."""
+        if not rate > 0 or not math.isfinite(rate):
+            raise ValueError(f"rate must be a positive number of requests per second, got {rate}")
+        size = max(1, math.ceil(rate)) if burst is None else burst
+        if size < 1:
+            raise ValueError(f"burst must be at least 1, got {burst}")
+        rule = RateRule(
+            rate=rate,
+            burst=size,
+            scope=scope,
+            retry_after=retry_after,
+            clock=clock or time.monotonic,
+        )
+        self._rates.append(rule)
+        return rule
 
     def latency(self, seconds: float, *, scope: str | None) -> None:
         """Delay every matching response by ``seconds``."""
@@ -127,6 +203,11 @@ class FaultPlan:
                 rule.seen += 1
                 if rule.seen % rule.every == 0:
                     return self._fail(rule, "throttle", delay)
+        for rate_rule in self._rates:
+            if rate_rule.matches(kind, path):
+                wait = rate_rule.take()
+                if wait is not None:
+                    return Decision(status=429, retry_after=wait, label="rate_limit", delay=delay)
         return Decision(delay=delay)
 
     @staticmethod

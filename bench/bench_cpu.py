@@ -1,0 +1,75 @@
+"""CPU per order: parsing Jet's order JSON into ``JetOrder``, parsing and mapping it to a
+``SalesOrder``, and writing canonical (sorted) JSON, each as a multiple of the stdlib doing the
+nearest plain job on the same data in the same run (``json.loads`` / ``json.dumps``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from jet_orderhive._json import dumps, loads
+from jet_orderhive.jet import JetOrder, from_json
+from jet_orderhive.mapping import MappingContext, Mappings
+from jet_orderhive.testing.factories import OrderFactory
+
+
+def _interleaved(rounds: int, **work: Callable[[], object]) -> dict[str, float]:
+    """The least CPU time of each piece of work over ``rounds`` rounds that run them in turn,
+    so a neighbour's load on a shared machine falls on every one of them alike."""
+    best = dict.fromkeys(work, float("inf"))
+    for _ in range(rounds):
+        for name, run in work.items():
+            started = time.process_time()
+            run()
+            best[name] = min(best[name], time.process_time() - started)
+    return best
+
+
+def bench_cpu(orders: int, repeats: int) -> None:
+    factory = OrderFactory(seed=2)
+    now = datetime.now(UTC)
+    payloads = [dumps(factory.order(placed_at=now)).encode() for _ in range(orders)]
+    mappings = Mappings.default()
+    ctx = MappingContext()
+    trees = [loads(p) for p in payloads]
+
+    def parse_and_map() -> None:
+        for payload in payloads:
+            mappings.map_order(from_json(payload, JetOrder), ctx)
+
+    times = _interleaved(
+        repeats,
+        loads=lambda: [json.loads(p) for p in payloads],
+        parse=lambda: [from_json(p, JetOrder) for p in payloads],
+        mapped=parse_and_map,
+        plain_dump=lambda: [json.dumps(t, sort_keys=True, default=str) for t in trees],
+        canonical=lambda: [dumps(t, sort_keys=True) for t in trees],
+    )
+    baseline, parse, mapped = times["loads"], times["parse"], times["mapped"]
+    plain_dump, canonical = times["plain_dump"], times["canonical"]
+
+    def per(seconds: float) -> str:
+        return f"{seconds / orders * 1e6:.0f} us/order"
+
+    print(f"cpu    {orders} orders: json.loads {per(baseline)}")
+    print(f"cpu    parse       {per(parse)} -> {parse / baseline:.1f}x json.loads")
+    print(f"cpu    parse+map   {per(mapped)} -> {mapped / baseline:.1f}x json.loads")
+    print(
+        f"cpu    canonical JSON {per(canonical)} -> {canonical / plain_dump:.1f}x"
+        f" json.dumps(sort_keys=True) ({per(plain_dump)})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    bench_cpu(args.orders, args.repeats)
+
+
+if __name__ == "__main__":
+    main()
