@@ -11,7 +11,9 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TypeVar
 
 import attrs
 
@@ -74,6 +76,74 @@ class _Try(enum.Enum):
     """Failed in a way Jet may or may not have applied: re-read and retried in this run."""
 
 
+_T = TypeVar("_T")
+
+
+def _one_per_order(
+    pending: list[tuple[OutboxEntry, bool]],
+) -> tuple[list[tuple[OutboxEntry, bool]], list[tuple[OutboxEntry, bool]]]:
+    """Split off the first entry of each order, keeping the queue's order; the rest wait."""
+    seen: set[str] = set()
+    batch: list[tuple[OutboxEntry, bool]] = []
+    rest: list[tuple[OutboxEntry, bool]] = []
+    for item in pending:
+        (batch if item[0].target not in seen else rest).append(item)
+        seen.add(item[0].target)
+    return batch, rest
+
+
+class _Pool:
+    """Jet requests of one flush, at most ``width`` at once; inline when the width is one."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._executor: ThreadPoolExecutor | None = None
+
+    def run(
+        self,
+        entries: list[OutboxEntry],
+        work: Callable[[OutboxEntry], _T],
+        *,
+        admit: Callable[[OutboxEntry], bool] | None = None,
+    ) -> Iterator[tuple[str, _T | BaseException]]:
+        """Yield ``(key, result or exception)`` per entry ``admit`` lets through.
+
+        ``admit`` runs on the calling thread right before the entry's request starts.
+        """
+
+        def call(entry: OutboxEntry) -> _T | BaseException:
+            try:
+                return work(entry)
+            except Exception as error:  # handed back to the calling thread to decide
+                return error
+
+        if self.width == 1 or len(entries) <= 1:
+            for entry in entries:
+                if admit is None or admit(entry):
+                    yield entry.key, call(entry)
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.width, thread_name_prefix="jet-push")
+        running: dict[Future[_T | BaseException], OutboxEntry] = {}
+        queue = iter(entries)
+        while True:
+            for entry in queue:
+                if admit is None or admit(entry):
+                    running[self._executor.submit(call, entry)] = entry
+                if len(running) >= self.width:
+                    break
+            if not running:
+                return
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield running.pop(future).key, future.result()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+
 def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
@@ -89,6 +159,8 @@ class _Flush:
         self.owner = uuid.uuid4().hex
         self.ttl = engine.settings.claim_ttl
         self.last_errors: dict[str, str] = {}
+        self.held: dict[str, OutboxEntry] = {}
+        self.pool = _Pool(engine.settings.concurrency)
 
     def outcome(self, entry: OutboxEntry, result: PushResult, reason: str | None = None) -> None:
         self.report.push(
@@ -101,8 +173,21 @@ class _Flush:
             return entry
         return self.storage.claim(entry.key, self.owner, self.ttl, account=self.account)
 
-    def one(self, entry: OutboxEntry, *, reread: bool = False) -> _Try:
-        """One attempt at a claimed entry; ``reread`` forces a fresh read of the order first."""
+    def needs_read(self, entry: OutboxEntry, reread: bool) -> bool:
+        """Whether Jet's copy of the order must be read before deciding on this entry.
+
+        An acknowledgement not sent right after its import is checked against Jet first (Jet
+        may have asked to cancel the order since), and so is anything an earlier try may have
+        sent: "already done" must be recognised, never sent twice.
+        """
+        if reread:
+            return True
+        if entry.target in self.fresh:
+            return False
+        return entry.kind == PushKind.ACKNOWLEDGE or entry.may_have_been_sent
+
+    def decide(self, entry: OutboxEntry, read: JetOrder | JetError | None) -> _Try | None:
+        """Settle the entry from what Jet shows; ``None`` means it is owed and must be sent."""
         engine = self.engine
         order_id = entry.target
         if not isinstance(entry.payload.get("body"), Mapping):
@@ -110,21 +195,14 @@ class _Flush:
             # not stop the pushes queued after it.
             self.give_up(entry, "the outbox entry has no request body")
             return _Try.SETTLED
-        current = None if reread else self.fresh.get(order_id)
-        # An acknowledgement not sent right after its import is checked against Jet first: Jet
-        # may have asked to cancel the order since, and then it must not be accepted.
-        stale_ack = entry.kind == PushKind.ACKNOWLEDGE
-        if current is None and (reread or stale_ack or entry.may_have_been_sent):
-            try:
-                current = engine.client.get_order(order_id)
-            except JetNotFound as error:
-                self.give_up(entry, f"Jet no longer knows the order: {error}")
-                return _Try.SETTLED
-            except JetAuthError:
-                raise
-            except JetError as error:
-                return self.ambiguous(entry, f"could not re-read the order before sending: {error}")
-            self.fresh[order_id] = current
+        if isinstance(read, JetNotFound):
+            self.give_up(entry, f"Jet no longer knows the order: {read}")
+            return _Try.SETTLED
+        if isinstance(read, JetError):
+            return self.ambiguous(entry, f"could not re-read the order before sending: {read}")
+        if read is not None:
+            self.fresh[order_id] = read
+        current = self.fresh.get(order_id)
         if current is not None:
             view = jet_view(current)
         else:
@@ -147,29 +225,69 @@ class _Flush:
             self.complete(entry)
             self.outcome(entry, PushResult.SKIPPED, "Jet already shows this change")
             return _Try.SETTLED
-        # The claim is checked (and stretched over the request) right before the send: a worker
-        # that stalled past its claim finds it taken over and leaves the send to the new owner.
-        if not self.storage.renew_claim(entry.key, self.owner, self.ttl, account=self.account):
-            self.outcome(entry, PushResult.SKIPPED, _CLAIMED_ELSEWHERE)
-            return _Try.SETTLED
-        try:
-            self.send(entry)
-        except JetValidationError as error:
+        return None
+
+    def sent(self, entry: OutboxEntry, error: object) -> _Try:
+        """Record how a send ended."""
+        if isinstance(error, JetValidationError):
             self.give_up(entry, f"Jet refused it: {error}")
             return _Try.SETTLED
-        except JetNotFound as error:
+        if isinstance(error, JetNotFound):
             self.give_up(entry, f"Jet no longer knows the order: {error}")
             return _Try.SETTLED
-        except JetAuthError:
-            raise
-        except JetError as error:
+        if isinstance(error, JetError) and not isinstance(error, JetAuthError):
             # The outcome may be unknown (a dropped connection): the next try re-reads first.
-            self.fresh.pop(order_id, None)
+            self.fresh.pop(entry.target, None)
             return self.ambiguous(entry, str(error))
+        if isinstance(error, BaseException):
+            raise error
         self.complete(entry)
         self.count_sent(entry)
         self.outcome(entry, PushResult.SENT)
         return _Try.SETTLED
+
+    def attempt(self, batch: list[tuple[OutboxEntry, bool]]) -> list[tuple[OutboxEntry, _Try]]:
+        """One try at each entry of ``batch`` (at most one per order), I/O in parallel.
+
+        Claims, decisions and storage writes stay on this thread; only Jet's reads and sends
+        go to the pool, at most ``concurrency`` at once. Each claim is checked and stretched
+        right before its request is handed to a free worker, so a worker that stalled past
+        its claim leaves the send to whoever took it over.
+        """
+        client = self.engine.client
+        claimed: list[tuple[OutboxEntry, bool]] = []
+        for entry, reread in batch:
+            taken = entry if reread else self.claim(entry)
+            if taken is not None:
+                self.held[taken.key] = taken
+                claimed.append((taken, reread))
+        to_read = [e for e, reread in claimed if self.needs_read(e, reread)]
+        reads = dict(self.pool.run(to_read, lambda e: client.get_order(e.target)))
+        results: list[tuple[OutboxEntry, _Try]] = []
+        to_send: list[OutboxEntry] = []
+        for entry, _ in claimed:
+            read = reads.get(entry.key)
+            if isinstance(read, JetAuthError) or (
+                isinstance(read, BaseException) and not isinstance(read, JetError)
+            ):
+                raise read
+            outcome = self.decide(entry, read)
+            if outcome is None:
+                to_send.append(entry)
+            else:
+                results.append((entry, outcome))
+
+        def still_mine(entry: OutboxEntry) -> bool:
+            if self.storage.renew_claim(entry.key, self.owner, self.ttl, account=self.account):
+                return True
+            self.outcome(entry, PushResult.SKIPPED, _CLAIMED_ELSEWHERE)
+            results.append((entry, _Try.SETTLED))
+            return False
+
+        by_key = {entry.key: entry for entry in to_send}
+        for key, error in self.pool.run(to_send, self.send, admit=still_mine):
+            results.append((by_key[key], self.sent(by_key[key], error)))
+        return results
 
     def ambiguous(self, entry: OutboxEntry, reason: str) -> _Try:
         self.last_errors[entry.key] = reason
@@ -244,35 +362,33 @@ class _Flush:
         pending: list[tuple[OutboxEntry, bool]] = [(entry, False) for entry in entries]
         total = len(entries)
         done = 0
-        held: dict[str, OutboxEntry] = {}
         try:
             for round_ in range(settings.push_attempts_per_run):
                 if round_:
                     engine.sleep((settings.push_backoff * 2 ** (round_ - 1)).total_seconds())
                 again: list[tuple[OutboxEntry, bool]] = []
-                for entry, reread in pending:
-                    claimed = entry if reread else self.claim(entry)
-                    if claimed is None:
-                        continue
-                    held[claimed.key] = claimed
-                    if self.one(claimed, reread=reread) is _Try.AGAIN:
-                        again.append((claimed, True))
-                        continue
-                    del held[claimed.key]
-                    done += 1
-                    engine.tick("push order status", done, total)
+                while pending:
+                    # One push per order at a time: an order's ship waits for its ack.
+                    batch, pending = _one_per_order(pending)
+                    for entry, outcome in self.attempt(batch):
+                        if outcome is _Try.AGAIN:
+                            again.append((entry, True))
+                            continue
+                        self.held.pop(entry.key, None)
+                        done += 1
+                        engine.tick("push order status", done, total)
                 pending = again
                 if not pending:
                     return
             for entry, _ in pending:
                 # Still unknown after this run's tries: scheduled, re-read before the next send.
                 self.failed(entry, self.last_errors.get(entry.key, "no answer from Jet"))
-                del held[entry.key]
+                self.held.pop(entry.key, None)
         except BaseException:
             # A refused credential (or a lost lease) ends the run: what this flush holds is due
             # again at once, re-read before any send, instead of waiting out its claim.
             if not engine.dry_run:
-                for entry in held.values():
+                for entry in self.held.values():
                     self.storage.mark_failed(
                         entry.key,
                         self.last_errors.get(entry.key, "the run ended before it was sent"),
@@ -281,6 +397,8 @@ class _Flush:
                         account=self.account,
                     )
             raise
+        finally:
+            self.pool.close()
 
     def report_refused(
         self, kinds: Collection[str] | None, targets: Collection[str] | None
