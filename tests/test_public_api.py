@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SUBPACKAGES = [
     "jet_orderhive",
+    "jet_orderhive.json",
     "jet_orderhive.jet",
     "jet_orderhive.orderhive",
     "jet_orderhive.mapping",
@@ -131,6 +132,28 @@ def test_package_root_exports_the_contract_names() -> None:
         "SyncReport",
     }
     assert contract <= set(jet_orderhive.__all__)
+
+
+def test_package_root_exports_the_error_tree_shipments_and_json_type() -> None:
+    from jet_orderhive import jet, mapping, orderhive, storage, sync
+
+    same_as = {
+        "JetOrderhiveError": None,
+        "JetError": jet.JetError,
+        "MappingError": mapping.MappingError,
+        "StorageError": storage.StorageError,
+        "OrderNotStored": sync.OrderNotStored,
+        "Shipment": orderhive.Shipment,
+        "ShipmentLine": orderhive.ShipmentLine,
+        "JsonValue": jet_orderhive.json.JsonValue,
+    }
+    assert set(same_as) <= set(jet_orderhive.__all__)
+    for name, original in same_as.items():
+        if original is not None:
+            assert getattr(jet_orderhive, name) is original, name
+    root = jet_orderhive.JetOrderhiveError
+    for name in ("JetError", "MappingError", "StorageError", "OrderNotStored"):
+        assert issubclass(getattr(jet_orderhive, name), root), name
 
 
 def test_star_import_of_the_root_gives_exactly_all() -> None:

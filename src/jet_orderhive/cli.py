@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from jet_orderhive import __version__
+from jet_orderhive._errors import JetOrderhiveError
 from jet_orderhive.jet._urls import DEFAULT_BASE_URL
 from jet_orderhive.jet.errors import JetAuthError, JetError
 from jet_orderhive.orderhive.models import Shipment, ShipmentLine
@@ -189,7 +190,7 @@ def _fail(args: argparse.Namespace, code: int, failure: dict[str, object]) -> in
     return code
 
 
-class _UsageError(Exception):
+class _UsageError(JetOrderhiveError):
     """A problem the user fixes by changing the command or the environment."""
 
 

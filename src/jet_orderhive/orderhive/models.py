@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive import _convert
 from jet_orderhive.orderhive.enums import (
@@ -56,12 +57,12 @@ def _optional_email(text: str | None) -> str | None:
 
 def _money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Decimal):
-        raise TypeError(
+        raise JetOrderhiveTypeError(
             f"{attribute.name} must be a Decimal (floats lose cents), got {type(value).__name__} "
             f"{value!r}"
         )
     if not value.is_finite():
-        raise ValueError(f"{attribute.name} must be a finite amount, got {value}")
+        raise JetOrderhiveValueError(f"{attribute.name} must be a finite amount, got {value}")
 
 
 def _optional_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -71,16 +72,16 @@ def _optional_money(instance: object, attribute: attrs.Attribute[Any], value: ob
 
 def _count(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{attribute.name} must be an int, got {value!r}")
+        raise JetOrderhiveTypeError(f"{attribute.name} must be an int, got {value!r}")
     if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+        raise JetOrderhiveValueError(f"{attribute.name} must not be negative, got {value}")
 
 
 def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, datetime):
-        raise TypeError(f"{attribute.name} must be a datetime, got {value!r}")
+        raise JetOrderhiveTypeError(f"{attribute.name} must be a datetime, got {value!r}")
     if value.utcoffset() is None:
-        raise ValueError(
+        raise JetOrderhiveValueError(
             f"{attribute.name} must be timezone-aware, got naive {value.isoformat()}; "
             "attach a tzinfo (Jet times are UTC)"
         )
@@ -219,7 +220,9 @@ class Customer:
     @email.validator
     def _check_email(self, _attribute: attrs.Attribute[str], value: str) -> None:
         if not value:
-            raise ValueError("a customer needs a non-blank email: customers are keyed by it")
+            raise JetOrderhiveValueError(
+                "a customer needs a non-blank email: customers are keyed by it"
+            )
 
     def to_dict(self) -> dict[str, JsonValue]:
         """JSON-ready values (``Decimal`` kept, datetimes as ISO text with offset)."""
