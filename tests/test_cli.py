@@ -102,6 +102,7 @@ def test_sync_dry_run_against_a_served_sandbox_writes_nothing_to_jet(
     report = json.loads(out)
     assert code == 0
     assert report["dry_run"] is True
+    assert report["ok"] is True
     assert report["counts"]["created"] == 6
     assert sandbox.secret not in out
     assert {r.method for r in sandbox.requests if r.kind != "token"} == {"GET"}

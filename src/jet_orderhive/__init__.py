@@ -45,6 +45,7 @@ from jet_orderhive.sync import (
     StockLevel,
     SyncReport,
 )
+from jet_orderhive.sync.report import SyncReportDict
 
 __all__ = [
     "AsyncJetClient",
@@ -79,6 +80,7 @@ __all__ = [
     "StorageBusyError",
     "StorageError",
     "SyncReport",
+    "SyncReportDict",
     "TransactionAborted",
     "UnsupportedSchemaError",
     "__version__",
