@@ -270,3 +270,26 @@ def test_sync_help_shows_the_db_default_and_the_environment(
     for variable in ("JET_API_USER", "JET_API_SECRET", "JET_API_BASE_URL"):
         assert variable in text
     assert "https://merchant-api.jet.com/api" in text, "the base URL default is named"
+
+
+def test_json_mistyped_option_is_a_json_document_on_stdout(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["sync", "--json", "--db-path", "x.db"]) == 2
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["ok"] is False
+    assert document["error"]["type"] == "usage"
+    assert "--db-path" in document["error"]["message"]
+    assert "usage: jet-orderhive" in captured.err, "the usage line still helps a human"
+
+
+def test_mistyped_option_without_json_keeps_argparse_usage_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sync", "--db-path", "x.db"])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "unrecognized arguments: --db-path" in captured.err

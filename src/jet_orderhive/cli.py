@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from jet_orderhive import __version__
 from jet_orderhive._errors import JetOrderhiveError
@@ -102,8 +102,17 @@ class _Run:
         return f"interrupted{where}; {kept}"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _JsonErrorsParser(argparse.ArgumentParser):
+    """Under ``--json`` a mistyped command is reported as JSON too, not only as usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise _UsageError(message)
+
+
+def _parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
+    kind = _JsonErrorsParser if json_errors else argparse.ArgumentParser
+    parser = kind(
         prog="jet-orderhive",
         description="Sync a Jet.com merchant account with an Orderhive-shaped order store.",
     )
@@ -151,15 +160,16 @@ error, 3 Jet refused the credentials or could not be reached, 130 interrupted"""
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in arguments
     run = _Run(sys.stderr)
     try:
+        args = _parser(json_errors=as_json).parse_args(arguments)
         if args.command == "demo":
             return _demo(args, run)
         return _sync(args, run)
     except _UsageError as error:
-        return _fail(args, EXIT_USAGE, {"type": "usage", "message": str(error)})
+        return _fail(as_json, EXIT_USAGE, {"type": "usage", "message": str(error)})
     except JetError as error:
         # The message names the call and the status; errors never carry the secret or tokens.
         failure: dict[str, object] = {
@@ -171,17 +181,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         if isinstance(error, JetAuthError):
             failure["hint"] = "check JET_API_USER, JET_API_SECRET and JET_API_BASE_URL"
-        return _fail(args, EXIT_JET, failure)
+        return _fail(as_json, EXIT_JET, failure)
     except KeyboardInterrupt:
         run.end_progress_line()
         return _fail(
-            args, EXIT_INTERRUPTED, {"type": "KeyboardInterrupt", "message": run.interrupted()}
+            as_json, EXIT_INTERRUPTED, {"type": "KeyboardInterrupt", "message": run.interrupted()}
         )
 
 
-def _fail(args: argparse.Namespace, code: int, failure: dict[str, object]) -> int:
+def _fail(as_json: bool, code: int, failure: dict[str, object]) -> int:
     """Say why the command ended: one JSON document on stdout with ``--json``, else stderr."""
-    if args.json:
+    if as_json:
         print(json.dumps({"ok": False, "exit_code": code, "error": failure}, indent=2))
         return code
     print(f"jet-orderhive: {failure['message']}", file=sys.stderr)
