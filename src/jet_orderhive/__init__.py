@@ -1,6 +1,6 @@
 """jet_orderhive: sync a Jet.com merchant account with an Orderhive-shaped order store.
 
-Every error the library raises derives from `JetOrderhiveError`; see the errors page of the docs.
+Every error class the library defines derives from `JetOrderhiveError`; see docs/errors.md.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The root of every error the library raises, importable by every layer.
+"""The root of every error class the library defines, importable by every layer.
 
 ``except JetOrderhiveError`` catches them all. Errors about a value the caller passed also derive
 from the built-in ``ValueError`` or ``TypeError``, so ``except ValueError`` keeps working.
@@ -10,7 +10,7 @@ __all__ = ["JetOrderhiveError", "JetOrderhiveTypeError", "JetOrderhiveValueError
 
 
 class JetOrderhiveError(Exception):
-    """Base of every error jet_orderhive raises: Jet, storage, mapping and input errors alike."""
+    """Base of every error class jet_orderhive defines: Jet, storage, mapping and input errors."""
 
 
 class JetOrderhiveValueError(JetOrderhiveError, ValueError):
