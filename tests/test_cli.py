@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -293,3 +294,21 @@ def test_mistyped_option_without_json_keeps_argparse_usage_and_exit_2(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "unrecognized arguments: --db-path" in captured.err
+
+
+def test_a_database_of_a_newer_version_is_a_json_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "newer.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    sandbox = JetSandbox(seed=5)
+    with sandbox.serve() as base_url:
+        _point_at(monkeypatch, base_url, sandbox.user, sandbox.secret)
+        code = main(["sync", "--db", str(db), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert document["ok"] is False
+    assert document["error"]["type"] == "UnsupportedSchemaError"
+    assert str(db) in document["error"]["message"] or "newer" in document["error"]["message"]

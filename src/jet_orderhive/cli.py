@@ -2,9 +2,10 @@
 
 Exit codes: 0 when everything went through, 1 when some record or push had a problem (the
 report lists it), 2 for a usage or configuration error (a missing environment variable, a bad
-path), 3 when the run could not finish because Jet refused or could not be reached, 130 when
-interrupted (Ctrl-C). Progress goes to stderr, and only when stderr is a terminal. With
-``--json`` every outcome, errors included, is one JSON document on stdout.
+path, a database that is locked or of a newer version), 3 when the run could not finish
+because Jet refused or could not be reached, 130 when interrupted (Ctrl-C). Progress goes to
+stderr, and only when stderr is a terminal. With ``--json`` every outcome, errors included,
+is one JSON document on stdout.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from jet_orderhive._errors import JetOrderhiveError
 from jet_orderhive.jet._urls import DEFAULT_BASE_URL
 from jet_orderhive.jet.errors import JetAuthError, JetError
 from jet_orderhive.orderhive.models import Shipment, ShipmentLine
+from jet_orderhive.storage.errors import StorageError
 from jet_orderhive.storage.memory import MemoryStorage
 from jet_orderhive.storage.sqlite import SQLiteStorage
 from jet_orderhive.sync.integration import Integration
@@ -155,7 +157,8 @@ _SYNC_EPILOG = f"""environment:
   JET_API_BASE_URL  Jet's API root (default: {DEFAULT_BASE_URL})
 
 exit codes: 0 all went through, 1 a record or push had a problem, 2 usage or configuration
-error, 3 Jet refused the credentials or could not be reached, 130 interrupted"""
+error (a locked database or one of a newer version too), 3 Jet refused the credentials or
+could not be reached, 130 interrupted"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -182,6 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(error, JetAuthError):
             failure["hint"] = "check JET_API_USER, JET_API_SECRET and JET_API_BASE_URL"
         return _fail(as_json, EXIT_JET, failure)
+    except StorageError as error:
+        # The database cannot be used as it is (locked by another writer, written by a newer
+        # version): the user fixes it, as with a bad path.
+        return _fail(as_json, EXIT_USAGE, {"type": type(error).__name__, "message": str(error)})
     except KeyboardInterrupt:
         run.end_progress_line()
         return _fail(
