@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ from jet_orderhive.cli import main
 from jet_orderhive.orderhive.enums import OrderStatus
 from jet_orderhive.storage.records import PushStatus
 from jet_orderhive.storage.sqlite import SQLiteStorage
+from jet_orderhive.sync.integration import Integration
 from jet_orderhive.testing.sandbox import JetSandbox
 
 
@@ -100,11 +103,27 @@ def test_sync_dry_run_against_a_served_sandbox_writes_nothing_to_jet(
     report = json.loads(out)
     assert code == 0
     assert report["dry_run"] is True
+    assert report["ok"] is True
     assert report["counts"]["created"] == 6
     assert sandbox.secret not in out
     assert {r.method for r in sandbox.requests if r.kind != "token"} == {"GET"}
     assert sandbox.count("acknowledge") == 0
-    storage = SQLiteStorage(tmp_path / "dry.db")
+    assert not (tmp_path / "dry.db").exists(), "a dry run creates no database file"
+
+
+def test_sync_dry_run_on_an_existing_database_writes_nothing_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "kept.db"
+    SQLiteStorage(db).close()
+    sandbox = JetSandbox(seed=5)
+    sandbox.generate_orders(3)
+    with sandbox.serve() as base_url:
+        _point_at(monkeypatch, base_url, sandbox.user, sandbox.secret)
+        code = main(["sync", "--db", str(db), "--dry-run", "--json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["created"] == 3
+    storage = SQLiteStorage(db)
     try:
         assert storage.list_orders() == []
         assert storage.pushes() == []
@@ -127,3 +146,169 @@ def test_sync_with_refused_credentials_exits_3_with_a_message_and_no_secret(
     assert "JET_API_SECRET" in captured.err
     assert "wrong-secret-value" not in captured.err + captured.out
     assert sandbox.count("order_list") == 0
+    assert not (tmp_path / "x.db").exists(), "the database is opened only once Jet says yes"
+
+
+def _point_at(monkeypatch: pytest.MonkeyPatch, base_url: str, user: str, secret: str) -> None:
+    monkeypatch.setenv("JET_API_USER", user)
+    monkeypatch.setenv("JET_API_SECRET", secret)
+    monkeypatch.setenv("JET_API_BASE_URL", base_url)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_ctrl_c_ends_with_one_line_saying_what_was_kept_and_exit_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(self: Integration) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Integration, "run_once", interrupted)
+    sandbox = JetSandbox(seed=5)
+    db = tmp_path / "run.db"
+    with sandbox.serve() as base_url:
+        _point_at(monkeypatch, base_url, sandbox.user, sandbox.secret)
+        code = main(["sync", "--db", str(db)])
+    captured = capsys.readouterr()
+    assert code == 130
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert "interrupted" in lines[0]
+    assert str(db) in lines[0], "the line says where the committed work is"
+    assert "Traceback" not in captured.err
+
+
+def test_ctrl_c_with_json_is_one_json_document_on_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(self: Integration) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Integration, "run_once", interrupted)
+    sandbox = JetSandbox(seed=5)
+    with sandbox.serve() as base_url:
+        _point_at(monkeypatch, base_url, sandbox.user, sandbox.secret)
+        code = main(["sync", "--db", str(tmp_path / "run.db"), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 130
+    assert document["ok"] is False
+    assert document["exit_code"] == 130
+    assert document["error"]["type"] == "KeyboardInterrupt"
+    assert "interrupted" in document["error"]["message"]
+
+
+def test_json_usage_error_is_a_json_document_on_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("JET_API_USER", raising=False)
+    monkeypatch.setenv("JET_API_SECRET", "hunter2-secret")
+    code = main(["sync", "--db", str(tmp_path / "x.db"), "--json"])
+    out = capsys.readouterr().out
+    document = json.loads(out)
+    assert code == 2
+    assert document == {
+        "ok": False,
+        "exit_code": 2,
+        "error": {"type": "usage", "message": document["error"]["message"]},
+    }
+    assert "JET_API_USER" in document["error"]["message"]
+    assert "hunter2-secret" not in out
+
+
+def test_json_refused_credentials_are_a_json_document_on_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = JetSandbox(seed=5)
+    with sandbox.serve() as base_url:
+        _point_at(monkeypatch, base_url, sandbox.user, "wrong-secret-value")
+        code = main(["sync", "--db", str(tmp_path / "x.db"), "--json"])
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert code == 3
+    assert document["ok"] is False
+    assert document["exit_code"] == 3
+    assert document["error"]["type"] == "JetAuthError"
+    assert document["error"]["status"] == 400
+    assert "JET_API_SECRET" in document["error"]["hint"]
+    assert "wrong-secret-value" not in captured.out + captured.err
+
+
+def test_demo_usage_error_with_json_is_a_json_document(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--orders", "1", "--json"]) == 2
+    document = json.loads(capsys.readouterr().out)
+    assert document["error"]["type"] == "usage"
+    assert "--orders" in document["error"]["message"]
+
+
+def test_unreachable_host_says_the_attempt_count_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _point_at(monkeypatch, f"http://127.0.0.1:{_closed_port()}/api", "user", "secret-value")
+    code = main(["sync", "--db", str(tmp_path / "x.db")])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert err.count("attempts") == 1, err
+    assert "after 4 attempts" in err
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_sync_help_shows_the_db_default_and_the_environment(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sync", "--help"])
+    assert exit_info.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "default: jet-orderhive.db" in text
+    for variable in ("JET_API_USER", "JET_API_SECRET", "JET_API_BASE_URL"):
+        assert variable in text
+    assert "https://merchant-api.jet.com/api" in text, "the base URL default is named"
+
+
+def test_json_mistyped_option_is_a_json_document_on_stdout(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["sync", "--json", "--db-path", "x.db"]) == 2
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert document["ok"] is False
+    assert document["error"]["type"] == "usage"
+    assert "--db-path" in document["error"]["message"]
+    assert "usage: jet-orderhive" in captured.err, "the usage line still helps a human"
+
+
+def test_mistyped_option_without_json_keeps_argparse_usage_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sync", "--db-path", "x.db"])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "unrecognized arguments: --db-path" in captured.err
+
+
+def test_a_database_of_a_newer_version_is_a_json_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "newer.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    sandbox = JetSandbox(seed=5)
+    with sandbox.serve() as base_url:
+        _point_at(monkeypatch, base_url, sandbox.user, sandbox.secret)
+        code = main(["sync", "--db", str(db), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert document["ok"] is False
+    assert document["error"]["type"] == "UnsupportedSchemaError"
+    assert str(db) in document["error"]["message"] or "newer" in document["error"]["message"]

@@ -38,6 +38,18 @@ def test_nav_lists_every_page(nav: list[str]) -> None:
     assert pages - set(nav) == set()
 
 
+def test_no_page_tells_users_to_call_a_private_module() -> None:
+    pages = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
+    private = re.compile(r"`jet_orderhive(?:\.\w+)*\._\w+")
+    told = [
+        f"{page.name}: {line.strip()}"
+        for page in pages
+        for line in page.read_text(encoding="utf-8").splitlines()
+        if not line.startswith(":::") and private.search(line)
+    ]
+    assert told == []
+
+
 def test_every_nav_entry_is_a_page(nav: list[str]) -> None:
     assert [entry for entry in nav if not (DOCS / entry).is_file()] == []
 

@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "cli": {"jet", "orderhive", "mapping", "storage", "sync", "testing"},
     "testing": {"jet", "orderhive", "mapping", "storage", "sync"},
 }
-SHARED = {"_json", "_clock"}
+SHARED = {"_json", "_clock", "_errors"}
 
 
 def _layer_of(path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import typing
 from collections.abc import Callable
 from decimal import Decimal
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SUBPACKAGES = [
     "jet_orderhive",
+    "jet_orderhive.json",
     "jet_orderhive.jet",
     "jet_orderhive.orderhive",
     "jet_orderhive.mapping",
@@ -131,6 +133,28 @@ def test_package_root_exports_the_contract_names() -> None:
         "SyncReport",
     }
     assert contract <= set(jet_orderhive.__all__)
+
+
+def test_package_root_exports_the_error_tree_shipments_and_json_type() -> None:
+    from jet_orderhive import jet, mapping, orderhive, storage, sync
+
+    same_as = {
+        "JetOrderhiveError": None,
+        "JetError": jet.JetError,
+        "MappingError": mapping.MappingError,
+        "StorageError": storage.StorageError,
+        "OrderNotStored": sync.OrderNotStored,
+        "Shipment": orderhive.Shipment,
+        "ShipmentLine": orderhive.ShipmentLine,
+        "JsonValue": jet_orderhive.json.JsonValue,
+    }
+    assert set(same_as) <= set(jet_orderhive.__all__)
+    for name, original in same_as.items():
+        if original is not None:
+            assert getattr(jet_orderhive, name) is original, name
+    root = jet_orderhive.JetOrderhiveError
+    for name in ("JetError", "MappingError", "StorageError", "OrderNotStored"):
+        assert issubclass(getattr(jet_orderhive, name), root), name
 
 
 def test_star_import_of_the_root_gives_exactly_all() -> None:
@@ -378,3 +402,38 @@ def test_client_type_hints_resolve_at_runtime(cls: type[object]) -> None:
     for name, member in vars(cls).items():
         if callable(member) and not name.startswith("_"):
             typing.get_type_hints(member)
+
+
+def _public_callables(module_name: str) -> list[tuple[str, Callable[..., object]]]:
+    module = importlib.import_module(module_name)
+    found: list[tuple[str, Callable[..., object]]] = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if inspect.isclass(obj):
+            for member, value in vars(obj).items():
+                if isinstance(value, property) and value.fget and not member.startswith("_"):
+                    found.append((f"{name}.{member}", value.fget))
+                elif callable(value) and (member == "__init__" or not member.startswith("_")):
+                    found.append((f"{name}.{member}", getattr(value, "__func__", value)))
+        elif inspect.isfunction(obj):
+            found.append((name, obj))
+    return found
+
+
+def _mentions_any(hint: object) -> bool:
+    return hint is typing.Any or any(_mentions_any(arg) for arg in typing.get_args(hint))
+
+
+@pytest.mark.parametrize("module_name", SUBPACKAGES)
+def test_public_signatures_are_free_of_any(module_name: str) -> None:
+    leaks = []
+    for label, function in _public_callables(module_name):
+        try:
+            hints = typing.get_type_hints(function)
+        except NameError:
+            # A name imported only for type checkers: read the annotation text instead.
+            texts = [str(value) for value in getattr(function, "__annotations__", {}).values()]
+            leaks += [label for text in texts if re.search(r"\bAny\b", text)]
+            continue
+        leaks += [f"{label} ({name})" for name, hint in hints.items() if _mentions_any(hint)]
+    assert leaks == []

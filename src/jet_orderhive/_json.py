@@ -13,6 +13,8 @@ from decimal import Decimal
 
 from typing_extensions import TypeAliasType
 
+from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
+
 __all__ = ["JsonValue", "dumps", "loads"]
 
 # A real alias object (not a string-referencing union) so that ``typing.get_type_hints`` can
@@ -31,7 +33,7 @@ def loads(text: str | bytes | bytearray) -> JsonValue:
 
 def _decimal_text(value: Decimal) -> str:
     if not value.is_finite():
-        raise ValueError(f"cannot write {value} as a JSON number")
+        raise JetOrderhiveValueError(f"cannot write {value} as a JSON number")
     # Fixed-point text ("10.10", "0.000001"): JSON allows exponents, but Jet's parser is .NET's
     # and plain digits are what every Jet example shows.
     return format(value, "f")
@@ -76,19 +78,21 @@ def _prepare(value: object) -> object:
     if isinstance(value, Decimal):
         return f"\0{_decimal_text(value)}\0"
     if isinstance(value, float):
-        raise TypeError("refusing to write a float as money; pass a Decimal")
+        raise JetOrderhiveTypeError("refusing to write a float as money; pass a Decimal")
     if isinstance(value, Mapping):
         result: dict[str, object] = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
+                raise JetOrderhiveTypeError(
+                    f"JSON object keys must be strings, not {type(key).__name__}"
+                )
             if "\0" in key:
                 raise _HasNul
             result[key] = _prepare(item)
         return result
     if isinstance(value, (list, tuple)):
         return [_prepare(item) for item in value]
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+    raise JetOrderhiveTypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def _write(value: object, out: list[str], sort_keys: bool) -> None:
@@ -99,13 +103,15 @@ def _write(value: object, out: list[str], sort_keys: bool) -> None:
     elif isinstance(value, Decimal):
         out.append(_decimal_text(value))
     elif isinstance(value, float):
-        raise TypeError("refusing to write a float as money; pass a Decimal")
+        raise JetOrderhiveTypeError("refusing to write a float as money; pass a Decimal")
     elif isinstance(value, Mapping):
         items = sorted(value.items()) if sort_keys else value.items()
         out.append("{")
         for index, (key, item) in enumerate(items):
             if not isinstance(key, str):
-                raise TypeError(f"JSON object keys must be strings, not {type(key).__name__}")
+                raise JetOrderhiveTypeError(
+                    f"JSON object keys must be strings, not {type(key).__name__}"
+                )
             if index:
                 out.append(",")
             out.append(json.dumps(key, ensure_ascii=False))
@@ -120,4 +126,4 @@ def _write(value: object, out: list[str], sort_keys: bool) -> None:
             _write(item, out, sort_keys)
         out.append("]")
     else:
-        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+        raise JetOrderhiveTypeError(f"cannot write {type(value).__name__} as JSON")

@@ -2,8 +2,10 @@
 
 Exit codes: 0 when everything went through, 1 when some record or push had a problem (the
 report lists it), 2 for a usage or configuration error (a missing environment variable, a bad
-path), 3 when the run could not finish because Jet refused or could not be reached. Progress
-goes to stderr, and only when stderr is a terminal.
+path, a database that is locked or of a newer version), 3 when the run could not finish
+because Jet refused or could not be reached, 130 when interrupted (Ctrl-C). Progress goes to
+stderr, and only when stderr is a terminal. With ``--json`` every outcome, errors included,
+is one JSON document on stdout.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from jet_orderhive import __version__
+from jet_orderhive._errors import JetOrderhiveError
+from jet_orderhive.jet._urls import DEFAULT_BASE_URL
 from jet_orderhive.jet.errors import JetAuthError, JetError
 from jet_orderhive.orderhive.models import Shipment, ShipmentLine
+from jet_orderhive.storage.errors import StorageError
+from jet_orderhive.storage.memory import MemoryStorage
 from jet_orderhive.storage.sqlite import SQLiteStorage
 from jet_orderhive.sync.integration import Integration
 from jet_orderhive.sync.progress import ProgressCallback, ProgressEvent
@@ -37,6 +43,7 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_JET = 3
+EXIT_INTERRUPTED = 130
 
 
 class _Progress:
@@ -61,8 +68,53 @@ def _progress(stream: TextIO) -> ProgressCallback | None:
     return _Progress(stream) if stream.isatty() else None
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Run:
+    """What a command has done so far, so an interrupt can say what is kept."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.display = _progress(stream)
+        self.last: ProgressEvent | None = None
+        self.db: Path | None = None
+        self.dry_run = False
+
+    def progress(self, event: ProgressEvent) -> None:
+        self.last = event
+        if self.display is not None:
+            self.display(event)
+
+    def end_progress_line(self) -> None:
+        if isinstance(self.display, _Progress) and self.display.width:
+            self.stream.write("\n")
+
+    def interrupted(self) -> str:
+        where = ""
+        if self.last is not None:
+            total = f"/{self.last.total}" if self.last.total else ""
+            where = f" during {self.last.step} ({self.last.done}{total} done)"
+        if self.dry_run:
+            kept = "it was a dry run, so nothing was written"
+        elif self.db is None:
+            kept = "nothing was stored yet"
+        else:
+            kept = (
+                f"each order stored before it is committed in {self.db}, and the next run "
+                "continues from there"
+            )
+        return f"interrupted{where}; {kept}"
+
+
+class _JsonErrorsParser(argparse.ArgumentParser):
+    """Under ``--json`` a mistyped command is reported as JSON too, not only as usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise _UsageError(message)
+
+
+def _parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
+    kind = _JsonErrorsParser if json_errors else argparse.ArgumentParser
+    parser = kind(
         prog="jet-orderhive",
         description="Sync a Jet.com merchant account with an Orderhive-shaped order store.",
     )
@@ -80,59 +132,109 @@ def _parser() -> argparse.ArgumentParser:
     sync = commands.add_parser(
         "sync",
         help="run one sync against Jet (JET_API_USER, JET_API_SECRET, JET_API_BASE_URL)",
+        description="Run one sync (run_once) against Jet with the credentials of the environment.",
+        epilog=_SYNC_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sync.add_argument("--db", type=Path, default=Path("jet-orderhive.db"), help="SQLite file")
-    sync.add_argument("--dry-run", action="store_true", help="compute, but write nothing")
-    sync.add_argument("--json", action="store_true", help="print the report as JSON")
+    sync.add_argument(
+        "--db",
+        type=Path,
+        default=Path("jet-orderhive.db"),
+        help="SQLite file, created when missing (default: %(default)s)",
+    )
+    sync.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="compute, but write nothing: not to Jet, not to the database, no new file",
+    )
+    sync.add_argument("--json", action="store_true", help="print the outcome as one JSON document")
     return parser
+
+
+_SYNC_EPILOG = f"""environment:
+  JET_API_USER      the Jet API user (required)
+  JET_API_SECRET    the Jet API secret (required)
+  JET_API_BASE_URL  Jet's API root (default: {DEFAULT_BASE_URL})
+
+exit codes: 0 all went through, 1 a record or push had a problem, 2 usage or configuration
+error (a locked database or one of a newer version too), 3 Jet refused the credentials or
+could not be reached, 130 interrupted"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in arguments
+    run = _Run(sys.stderr)
     try:
+        args = _parser(json_errors=as_json).parse_args(arguments)
         if args.command == "demo":
-            return _demo(args)
-        return _sync(args)
+            return _demo(args, run)
+        return _sync(args, run)
     except _UsageError as error:
-        print(f"jet-orderhive: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(as_json, EXIT_USAGE, {"type": "usage", "message": str(error)})
     except JetError as error:
         # The message names the call and the status; errors never carry the secret or tokens.
-        print(f"jet-orderhive: the run stopped: {error}", file=sys.stderr)
+        failure: dict[str, object] = {
+            "type": type(error).__name__,
+            "message": f"the run stopped: {error}",
+            "method": error.method,
+            "path": error.path,
+            "status": error.status,
+        }
         if isinstance(error, JetAuthError):
-            print(
-                "jet-orderhive: check JET_API_USER, JET_API_SECRET and JET_API_BASE_URL",
-                file=sys.stderr,
-            )
-        return EXIT_JET
+            failure["hint"] = "check JET_API_USER, JET_API_SECRET and JET_API_BASE_URL"
+        return _fail(as_json, EXIT_JET, failure)
+    except StorageError as error:
+        # The database cannot be used as it is (locked by another writer, written by a newer
+        # version): the user fixes it, as with a bad path.
+        return _fail(as_json, EXIT_USAGE, {"type": type(error).__name__, "message": str(error)})
+    except KeyboardInterrupt:
+        run.end_progress_line()
+        return _fail(
+            as_json, EXIT_INTERRUPTED, {"type": "KeyboardInterrupt", "message": run.interrupted()}
+        )
 
 
-class _UsageError(Exception):
+def _fail(as_json: bool, code: int, failure: dict[str, object]) -> int:
+    """Say why the command ended: one JSON document on stdout with ``--json``, else stderr."""
+    if as_json:
+        print(json.dumps({"ok": False, "exit_code": code, "error": failure}, indent=2))
+        return code
+    print(f"jet-orderhive: {failure['message']}", file=sys.stderr)
+    if "hint" in failure:
+        print(f"jet-orderhive: {failure['hint']}", file=sys.stderr)
+    return code
+
+
+class _UsageError(JetOrderhiveError):
     """A problem the user fixes by changing the command or the environment."""
 
 
 # -- sync ----------------------------------------------------------------------------------------
 
 
-def _sync(args: argparse.Namespace) -> int:
+def _sync(args: argparse.Namespace, run: _Run) -> int:
     from jet_orderhive.jet.client import JetClient
 
     try:
         client = JetClient.from_env()
     except ValueError as error:
         raise _UsageError(str(error)) from None
-    storage = _open_storage(args.db)
+    _check_db_path(args.db)
+    run.dry_run = args.dry_run
     settings = IntegrationSettings(dry_run=args.dry_run)
-    try:
-        with client:
-            integration = Integration(
-                client, storage, settings=settings, progress=_progress(sys.stderr)
-            )
+    with client:
+        # A refused credential or an unreachable Jet ends here, before any file is made.
+        client.authenticate()
+        storage = _open_storage(args.db, dry_run=args.dry_run)
+        run.db = args.db
+        try:
+            integration = Integration(client, storage, settings=settings, progress=run.progress)
             report = integration.run_once()
-    finally:
-        storage.close()
+        finally:
+            if isinstance(storage, SQLiteStorage):
+                storage.close()
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -140,11 +242,17 @@ def _sync(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 
-def _open_storage(path: Path) -> SQLiteStorage:
+def _check_db_path(path: Path) -> None:
     if path.exists() and path.is_dir():
         raise _UsageError(f"--db {path} is a directory; give a file path")
     if not path.parent.exists():
         raise _UsageError(f"--db {path}: the folder {path.parent} does not exist")
+
+
+def _open_storage(path: Path, *, dry_run: bool) -> SQLiteStorage | MemoryStorage:
+    if dry_run and not path.exists():
+        # A dry run writes nothing: a database that does not exist yet reads as an empty one.
+        return MemoryStorage()
     return SQLiteStorage(path)
 
 
@@ -176,10 +284,10 @@ def _first_order_with_units(storage: SQLiteStorage, at_least: int, skip: set[str
         units = sum(line.quantity_ordered for line in order.line_items)
         if order.channel_order_id not in skip and units >= at_least:
             return order.channel_order_id
-    raise RuntimeError("the demo data has no order to ship or cancel; try another --seed")
+    raise _UsageError("the demo data has no order to ship or cancel; try another --seed")
 
 
-def _demo(args: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace, run: _Run) -> int:
     from jet_orderhive.testing.sandbox import JetSandbox
 
     if args.orders < 2:
@@ -192,11 +300,12 @@ def _demo(args: argparse.Namespace) -> int:
     for sku in skus:
         sandbox.add_sku(sku)
     storage = SQLiteStorage(db)
+    run.db = db
     try:
         for sku in skus:
             storage.link_sku(sku)
         client = sandbox.client(rate_limit=None)
-        integration = Integration(client, storage, progress=_progress(sys.stderr))
+        integration = Integration(client, storage, progress=run.progress)
         reports: list[SyncReport] = [integration.import_orders()]
         stock = {sku: rng.randint(0, 50) for sku in skus}
         prices = {sku: Decimal(rng.randint(500, 9999)) / 100 for sku in skus}

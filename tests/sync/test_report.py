@@ -1,8 +1,17 @@
+import json
+import typing
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
-from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder, SyncReport
+from jet_orderhive.sync.report import (
+    Counts,
+    PushOutcome,
+    PushResult,
+    ReportBuilder,
+    SyncReport,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -53,7 +62,7 @@ def test_repr_html_and_dict_show_counts() -> None:
     assert "fetched=5" in repr(report)
     assert "<td>created</td><td>2</td>" in report._repr_html_()
     data = report.to_dict()
-    assert data["counts"]["fetched"] == 5  # type: ignore[index]
+    assert data["counts"]["fetched"] == 5
     assert data["duration_seconds"] == 2
 
 
@@ -61,3 +70,28 @@ def test_html_escapes_problem_text() -> None:
     builder = ReportBuilder("x", T0)
     builder.problem("order", "<b>", "bad <script>")
     assert "<script>" not in builder.build(T0)._repr_html_()
+
+
+def test_to_dict_is_typed_key_by_key_for_strict_type_checkers() -> None:
+    returned = typing.get_type_hints(SyncReport.to_dict)["return"]
+    assert typing.is_typeddict(returned)
+    keys = typing.get_type_hints(returned)
+    assert keys["ok"] is bool
+    counts = keys["counts"]
+    assert typing.is_typeddict(counts)
+    assert typing.get_type_hints(counts) == {field.name: int for field in attrs.fields(Counts)}
+
+
+def test_to_dict_has_exactly_its_typed_keys_and_is_json_ready() -> None:
+    builder = ReportBuilder("push_stock", T0)
+    builder.push(PushOutcome(kind="stock", target="A", result=PushResult.FAILED, reason="400"))
+    builder.problem("order", "abc", "cannot map")
+    data = builder.build(T0).to_dict()
+    hints = typing.get_type_hints(typing.get_type_hints(SyncReport.to_dict)["return"])
+    assert set(data) == set(hints)
+    assert data["ok"] is False
+    push_keys = typing.get_type_hints(hints["pushes"].__args__[0])
+    assert set(data["pushes"][0]) == set(push_keys)
+    assert data["pushes"][0]["result"] == "failed"
+    assert data["problems"] == [{"kind": "order", "ref": "abc", "reason": "cannot map"}]
+    assert json.loads(json.dumps(data)) == data

@@ -453,8 +453,10 @@ class Core:
     ) -> JetError:
         if isinstance(outcome, RawResponse):
             return error_for_response(call, outcome, retry_after=retry_after, attempts=attempts)
+        # str() of the error ends "after N attempts" already; the give-up reason would repeat it.
+        detail = "" if reason.startswith("gave up after") else f"; {reason}"
         return JetTransportError(
-            f"no answer from Jet for {call.operation} ({outcome.description}); {reason}",
+            f"no answer from Jet for {call.operation} ({outcome.description}){detail}",
             method=call.method,
             path=call.path,
             attempts=attempts,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from jet_orderhive._errors import JetOrderhiveError
+
 __all__ = [
     "JetAuthError",
     "JetConflict",
@@ -22,7 +24,7 @@ __all__ = [
 ]
 
 
-class JetError(Exception):
+class JetError(JetOrderhiveError):
     """Base of every error raised by the Jet client and converter."""
 
     def __init__(

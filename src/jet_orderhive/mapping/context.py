@@ -9,11 +9,12 @@ from decimal import Decimal
 import attrs
 
 from jet_orderhive._clock import utc_now
+from jet_orderhive._errors import JetOrderhiveError, JetOrderhiveValueError
 
 __all__ = ["MappingContext", "MappingError", "utc_now"]
 
 
-class MappingError(ValueError):
+class MappingError(JetOrderhiveError, ValueError):
     """A Jet order (or an Orderhive change) that cannot be mapped; the message says why and where.
 
     ``order_id`` names the Jet order so the engine can quarantine it with this reason.
@@ -58,5 +59,7 @@ class MappingContext:
         """The clock's current time, refusing a naive value that Jet could not be sent."""
         value = self.clock()
         if value.utcoffset() is None:
-            raise ValueError("MappingContext.clock returned a naive datetime; return an aware one")
+            raise JetOrderhiveValueError(
+                "MappingContext.clock returned a naive datetime; return an aware one"
+            )
         return value

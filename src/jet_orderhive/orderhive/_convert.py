@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import cattrs
 
+from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 
 __all__ = ["structure", "unstructure"]
@@ -26,7 +27,9 @@ _converter = cattrs.Converter(forbid_extra_keys=True)
 
 def _structure_decimal(value: object, _type: type[Decimal]) -> Decimal:
     if isinstance(value, (bool, float)):
-        raise TypeError(f"expected an exact amount (Decimal, int or str), got {value!r}")
+        raise JetOrderhiveTypeError(
+            f"expected an exact amount (Decimal, int or str), got {value!r}"
+        )
     if isinstance(value, Decimal):
         return value
     if isinstance(value, int):
@@ -35,8 +38,8 @@ def _structure_decimal(value: object, _type: type[Decimal]) -> Decimal:
         try:
             return Decimal(value)
         except ArithmeticError:
-            raise ValueError("expected a decimal number in text form") from None
-    raise TypeError(f"expected an amount, got {type(value).__name__}")
+            raise JetOrderhiveValueError("expected a decimal number in text form") from None
+    raise JetOrderhiveTypeError(f"expected an amount, got {type(value).__name__}")
 
 
 def _structure_datetime(value: object, _type: type[datetime]) -> datetime:
@@ -45,28 +48,32 @@ def _structure_datetime(value: object, _type: type[datetime]) -> datetime:
     elif isinstance(value, str):
         parsed = datetime.fromisoformat(value)
     else:
-        raise TypeError(f"expected an ISO 8601 date-time string, got {type(value).__name__}")
+        raise JetOrderhiveTypeError(
+            f"expected an ISO 8601 date-time string, got {type(value).__name__}"
+        )
     if parsed.utcoffset() is None:
-        raise ValueError(f"date-time {value!s} has no offset; records hold aware datetimes only")
+        raise JetOrderhiveValueError(
+            f"date-time {value!s} has no offset; records hold aware datetimes only"
+        )
     return parsed
 
 
 def _structure_int(value: object, _type: type[int]) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {value!r}")
+        raise JetOrderhiveTypeError(f"expected an integer, got {value!r}")
     return value
 
 
 def _structure_str(value: object, _type: type[str]) -> str:
     # cattrs would call str() on anything, turning a stray null into the text "None".
     if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
+        raise JetOrderhiveTypeError(f"expected a string, got {value!r}")
     return value
 
 
 def _structure_bool(value: object, _type: type[bool]) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {value!r}")
+        raise JetOrderhiveTypeError(f"expected true or false, got {value!r}")
     return value
 
 
@@ -107,4 +114,4 @@ def structure(data: dict[str, JsonValue], cls: type[_T]) -> _T:
         return _converter.structure(data, cls)
     except Exception as exc:  # cattrs raises exception groups; flatten them into one message
         messages = cattrs.transform_error(exc, path=cls.__name__, format_exception=_describe)
-        raise ValueError(f"cannot read {cls.__name__}: " + "; ".join(messages)) from exc
+        raise JetOrderhiveValueError(f"cannot read {cls.__name__}: " + "; ".join(messages)) from exc

@@ -10,14 +10,17 @@ keeps the Jet ids it came from so pushes back to Jet can be built from it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive import _convert
+from jet_orderhive.orderhive.carriers import normalize_carrier
 from jet_orderhive.orderhive.enums import (
     CommentKind,
     ExtraItemType,
@@ -56,12 +59,12 @@ def _optional_email(text: str | None) -> str | None:
 
 def _money(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, Decimal):
-        raise TypeError(
+        raise JetOrderhiveTypeError(
             f"{attribute.name} must be a Decimal (floats lose cents), got {type(value).__name__} "
             f"{value!r}"
         )
     if not value.is_finite():
-        raise ValueError(f"{attribute.name} must be a finite amount, got {value}")
+        raise JetOrderhiveValueError(f"{attribute.name} must be a finite amount, got {value}")
 
 
 def _optional_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -71,16 +74,16 @@ def _optional_money(instance: object, attribute: attrs.Attribute[Any], value: ob
 
 def _count(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{attribute.name} must be an int, got {value!r}")
+        raise JetOrderhiveTypeError(f"{attribute.name} must be an int, got {value!r}")
     if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+        raise JetOrderhiveValueError(f"{attribute.name} must not be negative, got {value}")
 
 
 def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, datetime):
-        raise TypeError(f"{attribute.name} must be a datetime, got {value!r}")
+        raise JetOrderhiveTypeError(f"{attribute.name} must be a datetime, got {value!r}")
     if value.utcoffset() is None:
-        raise ValueError(
+        raise JetOrderhiveValueError(
             f"{attribute.name} must be timezone-aware, got naive {value.isoformat()}; "
             "attach a tzinfo (Jet times are UTC)"
         )
@@ -91,11 +94,57 @@ def _optional_aware(instance: object, attribute: attrs.Attribute[Any], value: ob
         _aware(instance, attribute, value)
 
 
-def _tuple_of(kind: type[_T]) -> Any:
-    return attrs.validators.deep_iterable(
-        member_validator=attrs.validators.instance_of(kind),
-        iterable_validator=attrs.validators.instance_of(tuple),
-    )
+def _tuple_of(kind: type[object]) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """Check that a collection field holds only ``kind``, naming the first entry that is not."""
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple):
+            raise JetOrderhiveTypeError(
+                f"{attribute.name} must be an iterable of {kind.__name__} (a list or tuple), "
+                f"got {type(value).__name__} {value!r}"
+            )
+        for index, item in enumerate(value):
+            if not isinstance(item, kind):
+                raise JetOrderhiveTypeError(
+                    f"{attribute.name}[{index}] must be a {kind.__name__}, "
+                    f"got {type(item).__name__} {item!r}"
+                )
+
+    return check
+
+
+def _tupled(value: Iterable[_T]) -> tuple[_T, ...]:
+    """Store any iterable as a tuple, so records stay immutable and comparable."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        # Not a collection of records: kept as it is so the validator names the mistake.
+        return cast("tuple[_T, ...]", value)
+    return tuple(value)
+
+
+def _addresses(value: Iterable[Address]) -> tuple[Address, ...]:
+    return _tupled(value)
+
+
+def _line_items(value: Iterable[LineItem]) -> tuple[LineItem, ...]:
+    return _tupled(value)
+
+
+def _extra_items(value: Iterable[ExtraItem]) -> tuple[ExtraItem, ...]:
+    return _tupled(value)
+
+
+def _shipment_lines(value: Iterable[ShipmentLine]) -> tuple[ShipmentLine, ...]:
+    return _tupled(value)
+
+
+def _shipments(value: Iterable[Shipment]) -> tuple[Shipment, ...]:
+    return _tupled(value)
+
+
+def _comments(value: Iterable[Comment]) -> tuple[Comment, ...]:
+    return _tupled(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -178,8 +227,11 @@ class ShipmentLine:
 class Shipment:
     """A parcel: Orderhive's tracking company (``courier_name``), number and shipping time."""
 
-    lines: tuple[ShipmentLine, ...] = attrs.field(validator=_tuple_of(ShipmentLine))
-    courier_name: str | None = None
+    lines: tuple[ShipmentLine, ...] = attrs.field(
+        converter=_shipment_lines, validator=_tuple_of(ShipmentLine)
+    )
+    courier_name: str | None = attrs.field(default=None, converter=normalize_carrier)
+    """The carrier; a name Jet knows is stored in Jet's spelling (``ups`` becomes ``UPS``)."""
     tracking_number: str | None = None
     shipping_date: datetime | None = attrs.field(default=None, validator=_optional_aware)
     shipping_method: str | None = None
@@ -214,12 +266,16 @@ class Customer:
     first_name: str | None = None
     last_name: str | None = None
     phone: str | None = None
-    addresses: tuple[Address, ...] = attrs.field(default=(), validator=_tuple_of(Address))
+    addresses: tuple[Address, ...] = attrs.field(
+        default=(), converter=_addresses, validator=_tuple_of(Address)
+    )
 
     @email.validator
     def _check_email(self, _attribute: attrs.Attribute[str], value: str) -> None:
         if not value:
-            raise ValueError("a customer needs a non-blank email: customers are keyed by it")
+            raise JetOrderhiveValueError(
+                "a customer needs a non-blank email: customers are keyed by it"
+            )
 
     def to_dict(self) -> dict[str, JsonValue]:
         """JSON-ready values (``Decimal`` kept, datetimes as ISO text with offset)."""
@@ -247,10 +303,18 @@ class SalesOrder:
     """Orderhive's "total price": lines, line tax and extra items, summed exactly."""
     billing_address: Address
     shipping_address: Address
-    line_items: tuple[LineItem, ...] = attrs.field(validator=_tuple_of(LineItem))
-    extra_items: tuple[ExtraItem, ...] = attrs.field(default=(), validator=_tuple_of(ExtraItem))
-    shipments: tuple[Shipment, ...] = attrs.field(default=(), validator=_tuple_of(Shipment))
-    comments: tuple[Comment, ...] = attrs.field(default=(), validator=_tuple_of(Comment))
+    line_items: tuple[LineItem, ...] = attrs.field(
+        converter=_line_items, validator=_tuple_of(LineItem)
+    )
+    extra_items: tuple[ExtraItem, ...] = attrs.field(
+        default=(), converter=_extra_items, validator=_tuple_of(ExtraItem)
+    )
+    shipments: tuple[Shipment, ...] = attrs.field(
+        default=(), converter=_shipments, validator=_tuple_of(Shipment)
+    )
+    comments: tuple[Comment, ...] = attrs.field(
+        default=(), converter=_comments, validator=_tuple_of(Comment)
+    )
     customer_email: str | None = attrs.field(default=None, converter=_optional_email)
     payment_method: str = "Jet"
     payment_status: PaymentStatus = PaymentStatus.PAID

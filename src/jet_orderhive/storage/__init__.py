@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from jet_orderhive.storage._common import decode_json, encode_json
 from jet_orderhive.storage.errors import (
+    RecordNotFound,
     StorageBusyError,
     StorageError,
     TransactionAborted,
@@ -36,6 +37,7 @@ __all__ = [
     "PushStatus",
     "PushedKey",
     "QuarantineEntry",
+    "RecordNotFound",
     "SQLiteStorage",
     "Storage",
     "StorageBusyError",

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from jet_orderhive import _json
 from jet_orderhive._clock import utc_now
+from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import SalesOrder
 
@@ -30,14 +31,16 @@ __all__ = [
 def check_aware(value: datetime, name: str) -> datetime:
     """Return ``value`` in UTC, refusing a naive datetime whose meaning would be a guess."""
     if value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+        raise JetOrderhiveValueError(
+            f"{name} must be timezone-aware, got naive {value.isoformat()}"
+        )
     return value.astimezone(UTC)
 
 
 def check_statuses(statuses: Collection[str]) -> set[str]:
     """The Jet statuses to list, refusing a bare string that would read as its characters."""
     if isinstance(statuses, str):
-        raise TypeError(
+        raise JetOrderhiveTypeError(
             f"channel_statuses must be a collection of Jet statuses, got the string {statuses!r}; "
             f"pass [{statuses!r}]"
         )
@@ -47,25 +50,31 @@ def check_statuses(statuses: Collection[str]) -> set[str]:
 def check_ttl(ttl: timedelta) -> timedelta:
     """Refuse a lease length that would expire at once (or in the past)."""
     if ttl <= timedelta(0):
-        raise ValueError(f"lease ttl must be positive, got {ttl}")
+        raise JetOrderhiveValueError(f"lease ttl must be positive, got {ttl}")
     return ttl
 
 
 def check_quantity(sku: str, node: str, quantity: int) -> int:
     """Refuse stock that Jet would refuse: anything but a non-negative int."""
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise TypeError(f"stock for {sku!r} at {node!r} must be an int, got {quantity!r}")
+        raise JetOrderhiveTypeError(
+            f"stock for {sku!r} at {node!r} must be an int, got {quantity!r}"
+        )
     if quantity < 0:
-        raise ValueError(f"stock for {sku!r} at {node!r} must not be negative, got {quantity}")
+        raise JetOrderhiveValueError(
+            f"stock for {sku!r} at {node!r} must not be negative, got {quantity}"
+        )
     return quantity
 
 
 def check_price(sku: str, node: str, price: Decimal) -> Decimal:
     """Refuse a price that is not an exact, finite ``Decimal`` (a float would lose cents)."""
     if not isinstance(price, Decimal):
-        raise TypeError(f"price for {sku!r} at {node!r} must be a Decimal, got {price!r}")
+        raise JetOrderhiveTypeError(
+            f"price for {sku!r} at {node!r} must be a Decimal, got {price!r}"
+        )
     if not price.is_finite():
-        raise ValueError(f"price for {sku!r} at {node!r} must be finite, got {price}")
+        raise JetOrderhiveValueError(f"price for {sku!r} at {node!r} must be finite, got {price}")
     return price
 
 
@@ -79,14 +88,14 @@ def encode_payload(key: str, payload: Mapping[str, JsonValue]) -> str:
     try:
         return _json.dumps(payload, sort_keys=True)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"outbox payload of {key!r} is not JSON-ready: {exc}") from exc
+        raise JetOrderhiveTypeError(f"outbox payload of {key!r} is not JSON-ready: {exc}") from exc
 
 
 def decode_object(text: str) -> dict[str, JsonValue]:
     """Read stored JSON back as a fresh dict the caller may keep or change."""
     value = _json.loads(text)
     if not isinstance(value, dict):
-        raise ValueError(f"stored JSON is not an object: {text[:80]!r}")
+        raise JetOrderhiveValueError(f"stored JSON is not an object: {text[:80]!r}")
     return value
 
 

@@ -1,12 +1,35 @@
-"""Errors a storage adapter raises beyond the built-in ``KeyError`` / ``ValueError``."""
+"""Errors the storage adapters raise, all under the library's root `JetOrderhiveError`.
+
+A value the caller got wrong (a float price, a str payload) raises `JetOrderhiveValueError` or
+`JetOrderhiveTypeError`, which are also the built-in ``ValueError`` / ``TypeError``.
+"""
 
 from __future__ import annotations
 
-__all__ = ["StorageBusyError", "StorageError", "TransactionAborted", "UnsupportedSchemaError"]
+from jet_orderhive._errors import JetOrderhiveError
+
+__all__ = [
+    "RecordNotFound",
+    "StorageBusyError",
+    "StorageError",
+    "TransactionAborted",
+    "UnsupportedSchemaError",
+]
 
 
-class StorageError(Exception):
+class StorageError(JetOrderhiveError):
     """Base of the errors that the storage adapters raise."""
+
+
+class RecordNotFound(StorageError, KeyError):
+    """A key names no record: an outbox entry never enqueued, a SKU never linked.
+
+    It is also a ``KeyError``. Enqueue the push or link the SKU first.
+    """
+
+    def __str__(self) -> str:
+        # KeyError's str() would quote the message.
+        return str(self.args[0]) if self.args else ""
 
 
 class TransactionAborted(StorageError):

@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveTypeError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
 from jet_orderhive.storage._common import (
@@ -24,7 +25,7 @@ from jet_orderhive.storage._common import (
     order_json,
     utc_now,
 )
-from jet_orderhive.storage.errors import TransactionAborted
+from jet_orderhive.storage.errors import RecordNotFound, TransactionAborted
 from jet_orderhive.storage.merge import merge_customer
 from jet_orderhive.storage.protocol import Clock
 from jet_orderhive.storage.records import (
@@ -403,7 +404,7 @@ class MemoryStorage:
         try:
             return self._t(account).outbox[key]
         except KeyError:
-            raise KeyError(f"no outbox entry with key {key!r}; enqueue it first") from None
+            raise RecordNotFound(f"no outbox entry with key {key!r}; enqueue it first") from None
 
     def mark_done(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> None:
         """Record that the push took effect; it never becomes due again."""
@@ -514,7 +515,7 @@ class MemoryStorage:
         with self._lock:
             linked = self._t(account).skus.get(sku)
             if linked is None:
-                raise KeyError(f"SKU {sku!r} is not linked; call link_sku first")
+                raise RecordNotFound(f"SKU {sku!r} is not linked; call link_sku first")
             if linked.archived == archived:
                 return False
             archived_at = self._now() if archived else None
@@ -536,7 +537,9 @@ class MemoryStorage:
     ) -> QuarantineEntry:
         """Keep a record that failed to parse or map, with its raw bytes."""
         if not isinstance(payload, (bytes, bytearray, memoryview)):
-            raise TypeError(f"quarantine payload of {kind} {external_id!r} must be bytes")
+            raise JetOrderhiveTypeError(
+                f"quarantine payload of {kind} {external_id!r} must be bytes"
+            )
         raw = bytes(payload)
         with self._lock:
             now = self._now()
@@ -584,7 +587,7 @@ class MemoryStorage:
     def set_state(self, key: str, value: str, *, account: str = DEFAULT_ACCOUNT) -> None:
         """Set a piece of sync state."""
         if not isinstance(value, str):
-            raise TypeError(f"state {key!r} must be a str, got {type(value).__name__}")
+            raise JetOrderhiveTypeError(f"state {key!r} must be a str, got {type(value).__name__}")
         with self._lock:
             self._t(account).state[key] = value
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 
 __all__ = [
@@ -46,7 +47,9 @@ class PushStatus(enum.Enum):
 
 def _aware(_instance: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     if value is not None and value.utcoffset() is None:
-        raise ValueError(f"{attribute.name} must be timezone-aware, got naive {value.isoformat()}")
+        raise JetOrderhiveValueError(
+            f"{attribute.name} must be timezone-aware, got naive {value.isoformat()}"
+        )
 
 
 @attrs.frozen(kw_only=True)

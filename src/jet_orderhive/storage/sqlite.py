@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from jet_orderhive import _json
+from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
 from jet_orderhive.storage._common import (
@@ -33,7 +34,12 @@ from jet_orderhive.storage._common import (
     utc_now,
 )
 from jet_orderhive.storage._migrations import migrate
-from jet_orderhive.storage.errors import StorageBusyError, StorageError, TransactionAborted
+from jet_orderhive.storage.errors import (
+    RecordNotFound,
+    StorageBusyError,
+    StorageError,
+    TransactionAborted,
+)
 from jet_orderhive.storage.merge import merge_customer
 from jet_orderhive.storage.protocol import Clock
 from jet_orderhive.storage.records import (
@@ -139,12 +145,12 @@ class SQLiteStorage:
     ) -> None:
         text = os.fspath(path)
         if text == ":memory:" or text.startswith("file::memory:"):
-            raise ValueError(
+            raise JetOrderhiveValueError(
                 "SQLiteStorage needs a file that all its connections share; "
                 "use MemoryStorage for an in-memory store"
             )
         if busy_timeout < 0 or max_lock_wait < 0:
-            raise ValueError("busy_timeout and max_lock_wait must not be negative")
+            raise JetOrderhiveValueError("busy_timeout and max_lock_wait must not be negative")
         self._path = str(Path(text).absolute())
         self._clock: Clock = clock or utc_now
         self._busy_timeout = busy_timeout
@@ -580,7 +586,7 @@ class SQLiteStorage:
             .fetchone()
         )
         if row is None:
-            raise KeyError(f"no outbox entry with key {key!r}; enqueue it first")
+            raise RecordNotFound(f"no outbox entry with key {key!r}; enqueue it first")
         return row[0], row[1], row[2]
 
     def mark_done(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> None:
@@ -730,7 +736,7 @@ class SQLiteStorage:
                 "SELECT archived FROM linked_skus WHERE account = ? AND sku = ?", (account, sku)
             ).fetchone()
             if row is None:
-                raise KeyError(f"SKU {sku!r} is not linked; call link_sku first")
+                raise RecordNotFound(f"SKU {sku!r} is not linked; call link_sku first")
             if bool(row[0]) == archived:
                 return False
             conn.execute(
@@ -755,7 +761,9 @@ class SQLiteStorage:
     ) -> QuarantineEntry:
         """Keep a record that failed to parse or map, with its raw bytes."""
         if not isinstance(payload, (bytes, bytearray, memoryview)):
-            raise TypeError(f"quarantine payload of {kind} {external_id!r} must be bytes")
+            raise JetOrderhiveTypeError(
+                f"quarantine payload of {kind} {external_id!r} must be bytes"
+            )
         with self.transaction():
             now = _time_text(self._now())
             conn = self._conn()
@@ -824,7 +832,7 @@ class SQLiteStorage:
     def set_state(self, key: str, value: str, *, account: str = DEFAULT_ACCOUNT) -> None:
         """Set a piece of sync state."""
         if not isinstance(value, str):
-            raise TypeError(f"state {key!r} must be a str, got {type(value).__name__}")
+            raise JetOrderhiveTypeError(f"state {key!r} must be a str, got {type(value).__name__}")
         with self.transaction():
             self._conn().execute(
                 "INSERT INTO sync_state (account, key, value) VALUES (?, ?, ?)"

@@ -24,6 +24,7 @@ from jet_orderhive.sync._changes import apply_shipment, cancel_id, cancel_lines
 from jet_orderhive.sync._engine import Engine, Lease, LeaseLost, utc_now
 from jet_orderhive.sync._plan import PushKind
 from jet_orderhive.sync.archive import sync_archived
+from jet_orderhive.sync.errors import OrderNotStored
 from jet_orderhive.sync.prices import PriceInput, push_prices
 from jet_orderhive.sync.progress import ProgressCallback
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder, SyncReport
@@ -36,16 +37,6 @@ __all__ = ["Integration", "OrderNotStored"]
 log = logging.getLogger("jet_orderhive.sync")
 
 _NOT_ACKNOWLEDGED = frozenset({"created", "ready"})
-
-
-class OrderNotStored(KeyError):
-    """``confirm``, ``ship`` or ``cancel`` named an order that storage does not hold."""
-
-    def __str__(self) -> str:
-        return (
-            f"order {self.args[0]} is not in storage; run import_orders() first "
-            "(or check the Jet order id)"
-        )
 
 
 class Integration:

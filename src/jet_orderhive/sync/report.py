@@ -11,10 +11,22 @@ import html
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TypedDict, cast
 
 import attrs
 
-__all__ = ["Counts", "Problem", "PushOutcome", "PushResult", "ReportBuilder", "SyncReport"]
+__all__ = [
+    "Counts",
+    "CountsDict",
+    "Problem",
+    "ProblemDict",
+    "PushOutcome",
+    "PushOutcomeDict",
+    "PushResult",
+    "ReportBuilder",
+    "SyncReport",
+    "SyncReportDict",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -47,6 +59,65 @@ class Counts:
 
 
 _COUNT_NAMES = frozenset(field.name for field in attrs.fields(Counts))
+
+
+class CountsDict(TypedDict):
+    """`Counts` as JSON: one int per count, every count present."""
+
+    fetched: int
+    created: int
+    updated: int
+    unchanged: int
+    quarantined: int
+    released: int
+    customers_created: int
+    customers_updated: int
+    acknowledged: int
+    rejected: int
+    shipped: int
+    cancelled: int
+    returns_updated: int
+    archived: int
+    pushes_sent: int
+    pushes_skipped: int
+    pushes_failed: int
+    requests: int
+    retries: int
+
+
+class ProblemDict(TypedDict):
+    """`Problem` as JSON."""
+
+    kind: str
+    ref: str
+    reason: str
+
+
+class PushOutcomeDict(TypedDict):
+    """`PushOutcome` as JSON; ``result`` is the `PushResult` value."""
+
+    kind: str
+    target: str
+    result: str
+    node: str | None
+    value: str | None
+    reason: str | None
+
+
+class SyncReportDict(TypedDict):
+    """What `SyncReport.to_dict` returns, typed key by key for ``mypy --strict`` users."""
+
+    operation: str
+    ok: bool
+    started_at: str
+    finished_at: str
+    duration_seconds: float
+    dry_run: bool
+    counts: CountsDict
+    problems: list[ProblemDict]
+    pushes: list[PushOutcomeDict]
+    directed_cancels: list[str]
+    notes: list[str]
 
 
 class PushResult(enum.StrEnum):
@@ -130,17 +201,29 @@ class SyncReport:
             notes=tuple(x for p in parts for x in p.notes),
         )
 
-    def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict (datetimes as ISO text)."""
+    def to_dict(self) -> SyncReportDict:
+        """A JSON-ready dict (datetimes as ISO text), typed as `SyncReportDict`."""
         return {
             "operation": self.operation,
+            "ok": self.ok,
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat(),
             "duration_seconds": round(self.duration, 6),
             "dry_run": self.dry_run,
-            "counts": attrs.asdict(self.counts),
-            "problems": [attrs.asdict(p) for p in self.problems],
-            "pushes": [{**attrs.asdict(p), "result": p.result.value} for p in self.pushes],
+            # CountsDict names every field of Counts; a test keeps the two equal.
+            "counts": cast(CountsDict, attrs.asdict(self.counts)),
+            "problems": [{"kind": p.kind, "ref": p.ref, "reason": p.reason} for p in self.problems],
+            "pushes": [
+                {
+                    "kind": p.kind,
+                    "target": p.target,
+                    "result": p.result.value,
+                    "node": p.node,
+                    "value": p.value,
+                    "reason": p.reason,
+                }
+                for p in self.pushes
+            ],
             "directed_cancels": list(self.directed_cancels),
             "notes": list(self.notes),
         }
