@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sync_helpers import MakeIntegration, pushed_price, pushed_stock
 
 from jet_orderhive.storage.memory import MemoryStorage
+from jet_orderhive.storage.sqlite import SQLiteStorage
 from jet_orderhive.sync.prices import PriceLevel
 from jet_orderhive.sync.report import PushResult
 from jet_orderhive.sync.stock import StockLevel
@@ -196,3 +198,71 @@ def test_a_node_price_goes_out_with_the_skus_own_price(
         ],
     }
     assert pushed_price(memory, "SKU-00000", node) == Decimal("9.50")
+
+
+def test_the_node_is_asked_for_once_and_an_unchanged_push_sends_nothing(
+    sandbox: JetSandbox, make_integration: MakeIntegration
+) -> None:
+    for sku in ("SKU-1", "SKU-2"):
+        sandbox.add_sku(sku)
+    integration = make_integration()
+    integration.push_stock({"SKU-1": 3, "SKU-2": 4})
+    sandbox.clear_requests()
+
+    again = integration.push_stock({"SKU-1": 3, "SKU-2": 4})
+    changed = integration.push_stock({"SKU-1": 5, "SKU-2": 4})
+
+    assert again.push_results("stock") == {PushResult.SKIPPED: 2}
+    assert sandbox.count("fulfillment_nodes") == 0, "the node was looked up once"
+    assert sandbox.count("inventory") == 1
+    assert changed.push_results("stock") == {PushResult.SENT: 1, PushResult.SKIPPED: 1}
+
+
+@pytest.mark.parametrize("kind", ["stock", "price"])
+def test_one_sku_no_request_can_carry_fails_alone_on_sqlite(
+    kind: str, sandbox: JetSandbox, sqlite_storage: SQLiteStorage, make_integration: MakeIntegration
+) -> None:
+    bad = "SKU-\udc80"
+    for sku in ("SKU-1", "SKU-2"):
+        sandbox.add_sku(sku)
+    integration = make_integration(sqlite_storage)
+    if kind == "stock":
+        report = integration.push_stock({"SKU-1": 1, bad: 2, "SKU-2": 3})
+    else:
+        values = {"SKU-1": Decimal("1.00"), bad: Decimal("2.00"), "SKU-2": Decimal("3.00")}
+        report = integration.push_prices(values)
+
+    outcomes = {p.target: p.result for p in report.pushes}
+    assert outcomes == {"SKU-1": PushResult.SENT, "SKU-2": PushResult.SENT, bad: PushResult.FAILED}
+    failed = next(p for p in report.pushes if p.target == bad)
+    assert "SKU" in (failed.reason or "")
+    assert sandbox.count("inventory" if kind == "stock" else "price") == 2
+
+
+def test_delta_pushes_go_out_concurrently(
+    sandbox: JetSandbox, make_integration: MakeIntegration
+) -> None:
+    import threading
+
+    skus = [f"SKU-{n}" for n in range(12)]
+    for sku in skus:
+        sandbox.add_sku(sku)
+    threads: set[str] = set()
+    # The first four requests meet here: sent one at a time, they would wait in vain.
+    together = threading.Barrier(4, timeout=10)
+    integration = make_integration(concurrency=4)
+    client = integration.client
+    original = client.update_inventory
+
+    def spy(sku: str, quantities: object) -> None:
+        threads.add(threading.current_thread().name)
+        if sku in skus[:4]:
+            together.wait()
+        original(sku, quantities)  # type: ignore[arg-type]
+
+    client.update_inventory = spy  # type: ignore[method-assign]
+    report = integration.push_stock(dict.fromkeys(skus, 1))
+
+    assert report.push_results("stock") == {PushResult.SENT: 12}
+    assert len(threads) == 4
+    assert all(name.startswith("jet-sku") for name in threads)

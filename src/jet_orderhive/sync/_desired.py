@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 import attrs
 
+from jet_orderhive.jet._urls import check_segment
 from jet_orderhive.jet.enums import FileType
-from jet_orderhive.jet.errors import JetError, JetPayloadError
+from jet_orderhive.jet.errors import JetAuthError, JetError, JetInputError, JetPayloadError
 from jet_orderhive.jet.models import InventoryUpdate, PriceUpdate
 from jet_orderhive.storage.records import PushedKey
 from jet_orderhive.sync._engine import Engine
@@ -189,3 +191,66 @@ def send_bulk(
     if note:
         report.note(note)
     return failures
+
+
+_R = TypeVar("_R")
+
+
+def send_each(
+    engine: Engine, step: str, requests: Mapping[str, _R], send: Callable[[str, _R], None]
+) -> dict[str, str]:
+    """Send one request per SKU, ``concurrency`` at a time; return the SKUs that failed, why.
+
+    Only Jet calls run in the pool; the caller records what was accepted, on its own thread.
+    A SKU whose request fails (a refusal, an unusable SKU, a lost answer) fails alone.
+    """
+
+    def one(sku: str) -> str | None:
+        try:
+            send(sku, requests[sku])
+        except JetAuthError:
+            raise
+        except JetError as error:
+            return str(error)
+        return None
+
+    failures: dict[str, str] = {}
+    skus = list(requests)
+    width = min(engine.settings.concurrency, len(skus))
+    if width <= 1:
+        results: Iterable[str | None] = map(one, skus)
+        for index, (sku, failure) in enumerate(zip(skus, results, strict=True), start=1):
+            if failure is not None:
+                failures[sku] = failure
+            engine.tick(step, index, len(skus))
+        return failures
+    with ThreadPoolExecutor(width, thread_name_prefix="jet-sku") as pool:
+        for index, (sku, failure) in enumerate(zip(skus, pool.map(one, skus), strict=True), 1):
+            if failure is not None:
+                failures[sku] = failure
+            engine.tick(step, index, len(skus))
+    return failures
+
+
+def unsendable(desired: Mapping[PushedKey, V]) -> dict[str, str]:
+    """SKUs no request can carry (a lone surrogate, a control character, too long), and why.
+
+    They fail alone, before storage is asked about them: a lone surrogate cannot even be
+    written to most databases, and the rest of the batch must still go out.
+    """
+    failures: dict[str, str] = {}
+    for sku in {sku for sku, _node in desired}:
+        try:
+            check_segment(sku, "SKU")
+        except JetInputError as error:
+            failures[sku] = str(error)
+    return failures
+
+
+def report_unsendable(
+    report: ReportBuilder, kind: str, desired: Mapping[PushedKey, V], refused: Mapping[str, str]
+) -> None:
+    """One failed outcome per value of a SKU `unsendable` refused."""
+    if refused:
+        values = {key: value for key, value in desired.items() if key[0] in refused}
+        report_plan(report, kind, DesiredPlan(send=values, skip={}), refused, dry_run=False)

@@ -53,6 +53,8 @@ class Engine:
     progress: ProgressCallback | None = None
     sleep: Callable[[float], None] = time.sleep
     lease: Lease | None = None
+    default_node: str | None = None
+    """The merchant's first fulfillment node, once Jet was asked for it."""
 
     @property
     def dry_run(self) -> bool:

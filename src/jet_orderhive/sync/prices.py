@@ -9,7 +9,6 @@ from typing import TypeAlias
 import attrs
 
 from jet_orderhive.jet.enums import FileType
-from jet_orderhive.jet.errors import JetError
 from jet_orderhive.jet.models import NodePrice, PriceUpdate
 from jet_orderhive.storage.records import PushedKey
 from jet_orderhive.sync._desired import (
@@ -18,7 +17,10 @@ from jet_orderhive.sync._desired import (
     group_by_sku,
     report_disabled,
     report_plan,
+    report_unsendable,
     send_bulk,
+    send_each,
+    unsendable,
 )
 from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync.report import ReportBuilder
@@ -94,6 +96,8 @@ def _requests(
     """
     updates: dict[str, PriceUpdate] = {}
     problems: dict[str, str] = {}
+    # Node prices grouped once: scanning all desired prices per SKU was quadratic.
+    node_prices_of = group_by_sku({key: p for key, p in desired.items() if key[1]})
     for sku in group_by_sku(send):
         own = desired.get((sku, "")) or last.get((sku, ""))
         if own is None:
@@ -104,8 +108,7 @@ def _requests(
             continue
         node_prices = tuple(
             NodePrice(fulfillment_node_id=node, fulfillment_node_price=price)
-            for (s, node), price in desired.items()
-            if s == sku and node
+            for node, price in node_prices_of.get(sku, {}).items()
         )
         updates[sku] = PriceUpdate(price=own, fulfillment_nodes=node_prices or None)
     return updates, problems
@@ -119,23 +122,25 @@ def push_prices(engine: Engine, report: ReportBuilder, prices: PriceInput) -> No
         report.note("push_price is off: no price was sent to Jet")
         return
     desired = desired_prices(records)
+    refused = unsendable(desired)
+    sendable = {key: price for key, price in desired.items() if key[0] not in refused}
     last = engine.storage.pushed_price_many(
-        {*desired, *((sku, "") for sku, _node in desired)}, account=engine.account
+        {*sendable, *((sku, "") for sku, _node in sendable)}, account=engine.account
     )
-    plan = diff_desired(desired, last)
-    updates, failures = _requests(plan.send, desired, last)
+    plan = diff_desired(sendable, last)
+    updates, failures = _requests(plan.send, sendable, last)
     if engine.dry_run or not updates:
         pass
     elif len(updates) > engine.settings.bulk_threshold:
         failures.update(send_bulk(engine, report, FileType.PRICE, dict(updates)))
     else:
-        for index, (sku, update) in enumerate(updates.items(), start=1):
-            try:
-                engine.client.update_price(sku, update.price, update.fulfillment_nodes)
-            except JetError as error:
-                failures[sku] = str(error)
-            engine.tick("push prices", index, len(updates))
+
+        def send(sku: str, update: PriceUpdate) -> None:
+            engine.client.update_price(sku, update.price, update.fulfillment_nodes)
+
+        failures.update(send_each(engine, "push prices", updates, send))
     accepted = {key: price for key, price in plan.send.items() if key[0] not in failures}
     if accepted and not engine.dry_run:
         engine.storage.set_pushed_price_many(accepted, account=engine.account)
     report_plan(report, "price", plan, failures, dry_run=engine.dry_run)
+    report_unsendable(report, "price", desired, refused)

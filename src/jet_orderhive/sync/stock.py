@@ -8,7 +8,6 @@ from typing import TypeAlias
 import attrs
 
 from jet_orderhive.jet.enums import FileType
-from jet_orderhive.jet.errors import JetError
 from jet_orderhive.jet.models import InventoryUpdate, NodeQuantity
 from jet_orderhive.storage.records import PushedKey
 from jet_orderhive.sync._desired import (
@@ -17,7 +16,10 @@ from jet_orderhive.sync._desired import (
     group_by_sku,
     report_disabled,
     report_plan,
+    report_unsendable,
     send_bulk,
+    send_each,
+    unsendable,
 )
 from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync.report import ReportBuilder
@@ -82,13 +84,17 @@ def _default_node(engine: Engine, levels: list[StockLevel]) -> str | None:
     """The node for levels without one: the setting, else the merchant's first node on Jet."""
     if engine.settings.fulfillment_node_id or all(level.node_id for level in levels):
         return engine.settings.fulfillment_node_id
+    if engine.default_node is not None:
+        return engine.default_node
     nodes = engine.client.list_fulfillment_nodes()
     if not nodes:
         raise ValueError(
             "Jet lists no fulfillment node for this merchant; set "
             "IntegrationSettings.fulfillment_node_id"
         )
-    return nodes[0].jet_fulfillment_node_id
+    # Looked up once per Integration: a merchant's nodes do not change between pushes.
+    engine.default_node = nodes[0].jet_fulfillment_node_id
+    return engine.default_node
 
 
 def push_stock(engine: Engine, report: ReportBuilder, levels: StockInput) -> None:
@@ -99,8 +105,10 @@ def push_stock(engine: Engine, report: ReportBuilder, levels: StockInput) -> Non
         report.note("push_stock is off: no stock was sent to Jet")
         return
     desired = desired_stock(records, _default_node(engine, records))
-    last = engine.storage.pushed_stock_many(desired, account=engine.account)
-    plan = diff_desired(desired, last)
+    refused = unsendable(desired)
+    sendable = {key: qty for key, qty in desired.items() if key[0] not in refused}
+    last = engine.storage.pushed_stock_many(sendable, account=engine.account)
+    plan = diff_desired(sendable, last)
     by_sku = group_by_sku(plan.send)
     failures: dict[str, str] = {}
     if engine.dry_run or not by_sku:
@@ -117,16 +125,13 @@ def push_stock(engine: Engine, report: ReportBuilder, levels: StockInput) -> Non
         }
         failures = send_bulk(engine, report, FileType.INVENTORY, bulk)
     else:
-        for index, (sku, nodes) in enumerate(by_sku.items(), start=1):
-            quantities = [
-                NodeQuantity(fulfillment_node_id=node, quantity=qty) for node, qty in nodes.items()
-            ]
-            try:
-                engine.client.update_inventory(sku, quantities)
-            except JetError as error:
-                failures[sku] = str(error)
-            engine.tick("push stock", index, len(by_sku))
+        requests = {
+            sku: [NodeQuantity(fulfillment_node_id=n, quantity=q) for n, q in nodes.items()]
+            for sku, nodes in by_sku.items()
+        }
+        failures = send_each(engine, "push stock", requests, engine.client.update_inventory)
     accepted = {key: qty for key, qty in plan.send.items() if key[0] not in failures}
     if accepted and not engine.dry_run:
         engine.storage.set_pushed_stock_many(accepted, account=engine.account)
     report_plan(report, "stock", plan, failures, dry_run=engine.dry_run)
+    report_unsendable(report, "stock", desired, refused)
