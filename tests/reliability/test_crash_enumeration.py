@@ -248,7 +248,9 @@ KNOWN = {
         "acknowledgement of the import; after the restart the repeated import_orders() leaves "
         "that entry alone (its dead claim has not expired) and the host's cancel() then "
         "rejects the whole order instead of sending the cancel shipment the fault-free run "
-        "sends, leaving ack:<order> 'failed' in the outbox instead of 'done' "
+        "sends: Jet gets a rejection instead of an acceptance and a cancel shipment, and "
+        "ack:<order> ends 'failed' ('superseded: …') instead of 'done'; nothing is lost, "
+        "sent twice or reported "
         "(seed 5, order 2 of 4)"
     ),
 }
