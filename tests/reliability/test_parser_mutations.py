@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reliability_helpers import record
 
 from jet_orderhive._json import dumps
 from jet_orderhive.jet import AsyncJetClient, JetClient, JetPayloadError
@@ -224,6 +225,9 @@ def test_a_mutated_order_body_is_read_or_is_a_payload_error(
             order = jet.get_order(OID)
         except JetPayloadError:
             order = None
+    record(
+        "parser_mutations", order_bodies=1, read=int(fetched.ok), payload_errors=int(not fetched.ok)
+    )
     if fetched.ok:
         _check_order(fetched.order)
         assert order is not None
@@ -244,7 +248,9 @@ def test_a_mutated_order_list_gives_plain_ids_or_a_payload_error(
         try:
             ids = jet.list_order_ids("ready")
         except JetPayloadError:
+            record("parser_mutations", order_lists=1, list_payload_errors=1)
             return
+    record("parser_mutations", order_lists=1)
     assert all(isinstance(i, str) and is_plain_id(i) for i in ids)
 
 
