@@ -379,3 +379,37 @@ def test_a_malformed_outbox_entry_fails_alone_and_the_queue_goes_on(
     assert outcomes[first] == (PushResult.FAILED, "the outbox entry has no request body")
     assert outcomes[second][0] is PushResult.SENT
     assert sandbox.order_status(second) == "acknowledged"
+
+
+def test_a_flush_ended_by_a_refused_credential_keeps_what_it_already_gave_up(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    from jet_orderhive.jet.errors import JetAuthError, JetValidationError
+
+    sandbox.generate_orders(2)
+    sandbox.fail_next(100, status=503, kind="acknowledge")
+    make_integration(push_attempts_per_run=1).import_orders()
+    sandbox.clear_faults()
+    for entry in memory.pushes():
+        memory.mark_failed(entry.key, "due again now", entry.created_at)
+    refused, _ = (entry.target for entry in memory.due())
+    integration = make_integration(concurrency=1)
+    real = integration.client
+
+    class Client:
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        def acknowledge_order(self, order_id: str, _ack: object) -> None:
+            if order_id == refused:
+                raise JetValidationError("Jet refused the acknowledgement")
+            raise JetAuthError("token refused")
+
+    integration._engine.client = Client()  # type: ignore[assignment]
+    with pytest.raises(JetAuthError):
+        integration.flush_pushes()
+
+    entry = memory.get_push("ack:" + refused)
+    assert entry is not None
+    assert entry.next_attempt_at is None, "a push given up for good was made due again"
+    assert (entry.last_error or "").startswith("Jet refused it")

@@ -386,9 +386,15 @@ class _Flush:
                 self.held.pop(entry.key, None)
         except BaseException:
             # A refused credential (or a lost lease) ends the run: what this flush holds is due
-            # again at once, re-read before any send, instead of waiting out its claim.
+            # again at once, re-read before any send, instead of waiting out its claim. Sends
+            # still in flight finish first: releasing their claims sooner would let another
+            # worker re-read Jet before they land and send them again.
+            self.pool.close()
             if not engine.dry_run:
                 for entry in self.held.values():
+                    current = self.storage.get_push(entry.key, account=self.account)
+                    if current is None or current.claimed_by != self.owner:
+                        continue  # settled in this batch already (done, failed or given up)
                     self.storage.mark_failed(
                         entry.key,
                         self.last_errors.get(entry.key, "the run ended before it was sent"),
