@@ -351,3 +351,52 @@ def test_a_database_written_by_release_0_1_is_migrated_into_its_account(tmp_path
         assert storage.acquire_lease("run_once", "old-worker", lease, account="shop-a")
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+
+
+def _v1_file(path: Path, state: dict[str, str], leases: list[str]) -> None:
+    """A schema-1 file holding what the 0.1 engine wrote: unscoped rows, prefixed keys."""
+    from jet_orderhive.storage._migrations import MIGRATIONS
+
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.executemany("INSERT INTO sync_state VALUES (?, ?)", list(state.items()))
+        conn.executemany(
+            "INSERT INTO leases VALUES (?, 'w1', '2999-01-01T00:00:00.000000Z')",
+            [(name,) for name in leases],
+        )
+        conn.execute(
+            "INSERT INTO outbox (key, kind, target, payload, status, next_attempt_at,"
+            " created_at, updated_at) VALUES ('ack:o1', 'acknowledge', 'o1', '{}', 'pending',"
+            " '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:00.000000Z',"
+            " '2026-01-01T00:00:00.000000Z')"
+        )
+        conn.commit()
+
+
+def test_migration_keeps_an_account_name_with_a_colon_and_the_hosts_own_keys(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v1.sqlite"
+    _v1_file(
+        path,
+        {
+            "shop:us:import:window_start": "2026-11-01T00:00:00+00:00",
+            "shop:us:outbox:inflight:ack:o1": "2026-11-30T00:00:00+00:00",
+            "cron:last-export": "yesterday",
+        },
+        ["shop:us:run_once", "cron:nightly"],
+    )
+    with SQLiteStorage(path) as storage:
+        assert storage.get_state("import:window_start", account="shop:us") is not None
+        assert [e.key for e in storage.pushes(account="shop:us")] == ["ack:o1"]
+        entry = storage.get_push("ack:o1", account="shop:us")
+        assert entry is not None
+        assert entry.may_have_been_sent
+        # The host's own keys were never an account's: they stay whole, beside the records.
+        assert storage.get_state("cron:last-export", account="shop:us") == "yesterday"
+        assert not storage.acquire_lease("cron:nightly", "w2", timedelta(1), account="shop:us")
+        assert not storage.acquire_lease("run_once", "w2", timedelta(1), account="shop:us")
+        assert storage.pushes(account="shop") == []
+        assert storage.pushes(account="cron") == []

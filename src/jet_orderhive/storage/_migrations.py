@@ -100,15 +100,33 @@ _V1: tuple[str, ...] = (
 )
 
 # Version 2 scopes every record by merchant account and moves the outbox's in-flight marks onto
-# the rows as claims. Rows written before it belong to the one account the sync-state keys
-# name (the engine prefixed them "<account>:"), or to "default" when they name none or several.
-_ACCOUNT_OF_OLD_ROWS = """
+# the rows as claims. The 0.1 engine named its sync-state keys "<account>:import:...",
+# "<account>:returns:..." and "<account>:outbox:inflight:..." and its lease "<account>:run_once";
+# only those shapes say which account a key is about (an account name may itself hold ':').
+# Rows written before it (orders, customers, outbox, ...) belong to the one account those keys
+# name, or to "default" when they name none or several; any other key or lease moves there too.
+_STATE_MARKS = (":import:", ":returns:", ":outbox:inflight:")
+
+
+def _split_at(column: str) -> str:
+    """SQL: where the account prefix of an engine-written sync-state key ends (0: none)."""
+    cases = " ".join(
+        f"WHEN instr({column}, '{mark}') > 1 THEN instr({column}, '{mark}')"
+        for mark in _STATE_MARKS
+    )
+    return f"(CASE {cases} ELSE 0 END)"
+
+
+_LEASE_SPLIT = "(CASE WHEN name LIKE '%_:run_once' THEN length(name) - 8 ELSE 0 END)"
+_STATE_SPLIT = _split_at("key")
+
+_ACCOUNT_OF_OLD_ROWS = f"""
     SELECT CASE WHEN COUNT(DISTINCT account) = 1 THEN MIN(account) ELSE 'default' END AS account
-    FROM (SELECT substr(key, 1, instr(key, ':') - 1) AS account FROM sync_state
-          WHERE instr(key, ':') > 1
+    FROM (SELECT substr(key, 1, {_STATE_SPLIT} - 1) AS account FROM sync_state
+          WHERE {_STATE_SPLIT} > 0
           UNION ALL
-          SELECT substr(name, 1, instr(name, ':') - 1) FROM leases WHERE instr(name, ':') > 1)
-"""
+          SELECT substr(name, 1, {_LEASE_SPLIT} - 1) FROM leases WHERE {_LEASE_SPLIT} > 0)
+"""  # noqa: S608 - only this module's constant SQL fragments are formatted in
 
 _V2: tuple[str, ...] = (
     f"CREATE TEMP TABLE old_account AS {_ACCOUNT_OF_OLD_ROWS.strip()}",
@@ -262,14 +280,14 @@ _V2: tuple[str, ...] = (
     )
     """,
     # "<account>:<name>" becomes (account, name); in-flight marks became claims above.
-    """
+    f"""
     INSERT INTO sync_state_v2
-    SELECT CASE WHEN instr(key, ':') > 1 THEN substr(key, 1, instr(key, ':') - 1)
+    SELECT CASE WHEN {_STATE_SPLIT} > 0 THEN substr(key, 1, {_STATE_SPLIT} - 1)
                 ELSE (SELECT account FROM old_account) END,
-           CASE WHEN instr(key, ':') > 1 THEN substr(key, instr(key, ':') + 1) ELSE key END,
+           CASE WHEN {_STATE_SPLIT} > 0 THEN substr(key, {_STATE_SPLIT} + 1) ELSE key END,
            value
-    FROM sync_state WHERE key NOT LIKE '%:outbox:inflight:%'
-    """,
+    FROM sync_state WHERE key NOT LIKE '%_:outbox:inflight:%'
+    """,  # noqa: S608
     "DROP TABLE sync_state",
     "ALTER TABLE sync_state_v2 RENAME TO sync_state",
     """
@@ -281,14 +299,14 @@ _V2: tuple[str, ...] = (
         PRIMARY KEY (account, name)
     )
     """,
-    """
+    f"""
     INSERT INTO leases_v2
-    SELECT CASE WHEN instr(name, ':') > 1 THEN substr(name, 1, instr(name, ':') - 1)
+    SELECT CASE WHEN {_LEASE_SPLIT} > 0 THEN substr(name, 1, {_LEASE_SPLIT} - 1)
                 ELSE (SELECT account FROM old_account) END,
-           CASE WHEN instr(name, ':') > 1 THEN substr(name, instr(name, ':') + 1) ELSE name END,
+           CASE WHEN {_LEASE_SPLIT} > 0 THEN substr(name, {_LEASE_SPLIT} + 1) ELSE name END,
            owner, expires_at
     FROM leases
-    """,
+    """,  # noqa: S608
     "DROP TABLE leases",
     "ALTER TABLE leases_v2 RENAME TO leases",
     "DROP TABLE temp.old_account",
