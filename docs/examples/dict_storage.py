@@ -324,6 +324,23 @@ class DictStorage:
             self._put(f"{account}{_SEP}push:{key}", data)
             return True
 
+    def reschedule(
+        self, key: str, next_attempt_at: datetime, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
+        when = _aware(next_attempt_at, "next_attempt_at")
+        with self.transaction():
+            now = self._now()
+            data = self._get(f"{account}{_SEP}push:{key}")
+            if data is None:
+                return False
+            entry = self._entry(data)
+            waiting = entry.status is not PushStatus.DONE and entry.next_attempt_at is not None
+            if not waiting or _claimed_by_other(entry, None, now):
+                return False
+            data.update(next_attempt_at=when.isoformat(), updated_at=now.isoformat())
+            self._put(f"{account}{_SEP}push:{key}", data)
+            return True
+
     def get_push(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> OutboxEntry | None:
         data = self._get(f"{account}{_SEP}push:{key}")
         return None if data is None else self._entry(data)

@@ -21,3 +21,26 @@ def test_repr_counts_records_without_showing_them() -> None:
         "MemoryStorage(accounts=1, orders=1, customers=0, outbox=0, quarantined=0)"
     )
     assert "jane" not in repr(storage).lower()
+
+
+def test_every_way_of_writing_a_table_is_undone_by_a_rollback() -> None:
+    from jet_orderhive.storage.memory import _Journal, _Table
+
+    journal = _Journal()
+    table = _Table(journal)
+    table["a"] = 1
+    writes = {
+        "set": lambda: table.__setitem__("b", 2),
+        "delete": lambda: table.__delitem__("a"),
+        "pop": lambda: table.pop("a"),
+        "update": lambda: table.update(a=5, c=3),
+        "setdefault": lambda: table.setdefault("b", 2),
+        "clear": table.clear,
+        "popitem": table.popitem,
+        "merge": lambda: table.__ior__({"c": 3}),
+    }
+    for name, write in writes.items():
+        journal.entries = []
+        write()
+        journal.undo()
+        assert dict(table) == {"a": 1}, name

@@ -108,6 +108,24 @@ class _Table(dict[Any, Any]):
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
 
+    # dict types `|` and `|=` as a pair; only the in-place merge writes, so only it is journaled.
+    def __ior__(self, other: Any) -> Any:  # type: ignore[misc]
+        self.update(other)
+        return self
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self) -> tuple[Any, Any]:
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def clear(self) -> None:
+        for key in list(self):
+            del self[key]
+
 
 class _Tables:
     """One account's records. Values are immutable records, replaced whole on every write."""
@@ -160,7 +178,8 @@ class MemoryStorage:
 
     One re-entrant lock serialises every call, and a transaction holds it until it ends, so
     units of work from several threads run one after the other, as with a single-writer
-    database. A transaction snapshots the tables when it begins and restores them on rollback.
+    database. A transaction journals what each write replaces and replays the journal
+    backwards on rollback, so a unit of work costs what it writes.
     """
 
     def __init__(self, *, clock: Clock | None = None) -> None:
@@ -383,6 +402,22 @@ class MemoryStorage:
             if push is None or not _mine(push.entry, owner, now):
                 return False
             entry = attrs.evolve(push.entry, claim_expires_at=now + ttl)
+            self._t(account).outbox[key] = attrs.evolve(push, entry=entry)
+            return True
+
+    def reschedule(
+        self, key: str, next_attempt_at: datetime, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
+        """Move a waiting entry's next attempt without counting an attempt."""
+        when = check_aware(next_attempt_at, "next_attempt_at")
+        with self._lock:
+            push = self._t(account).outbox.get(key)
+            now = self._now()
+            if push is None or push.entry.status is PushStatus.DONE:
+                return False
+            if push.entry.next_attempt_at is None or _held(push.entry, None, now):
+                return False
+            entry = attrs.evolve(push.entry, next_attempt_at=when, updated_at=now)
             self._t(account).outbox[key] = attrs.evolve(push, entry=entry)
             return True
 

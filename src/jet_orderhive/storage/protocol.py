@@ -177,6 +177,17 @@ class Storage(Protocol):
         """
         ...
 
+    def reschedule(
+        self, key: str, next_attempt_at: datetime, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
+        """Move the next attempt of a waiting entry, without counting an attempt.
+
+        Only a pending or failed entry that is still retried (not done, not given up) and that
+        no worker holds an unexpired claim on; ``False`` (and nothing changes) otherwise. The
+        engine makes a push due now when Jet shows it is still owed.
+        """
+        ...
+
     def get_push(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> OutboxEntry | None:
         """Return the outbox entry with this key in whatever state it is, or ``None``."""
         ...

@@ -549,6 +549,22 @@ class SQLiteStorage:
             )
             return cursor.rowcount == 1
 
+    def reschedule(
+        self, key: str, next_attempt_at: datetime, *, account: str = DEFAULT_ACCOUNT
+    ) -> bool:
+        """Move a waiting entry's next attempt without counting an attempt."""
+        when = check_aware(next_attempt_at, "next_attempt_at")
+        with self.transaction():
+            now = _time_text(self._now())
+            cursor = self._conn().execute(
+                "UPDATE outbox SET next_attempt_at = ?, updated_at = ?"
+                " WHERE account = ? AND key = ? AND status != 'done'"
+                " AND next_attempt_at IS NOT NULL"
+                " AND (claim_expires_at IS NULL OR claim_expires_at <= ?)",
+                (_time_text(when), now, account, key, now),
+            )
+            return cursor.rowcount == 1
+
     def get_push(self, key: str, *, account: str = DEFAULT_ACCOUNT) -> OutboxEntry | None:
         """Return the outbox entry with this key in whatever state it is, or ``None``."""
         row = self._row(

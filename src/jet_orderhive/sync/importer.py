@@ -523,8 +523,7 @@ class _Run:
                 and where.status == "ready"
                 and not where.cancelled
             ):
-                reason = entry.last_error or "Jet still lists the order as ready"
-                storage.mark_failed(entry.key, reason, self.now, account=account)
+                storage.reschedule(entry.key, self.now, account=account)
 
     def acknowledgement_for(
         self, jet_order: JetOrder, mapped: SalesOrder

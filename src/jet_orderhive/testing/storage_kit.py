@@ -597,6 +597,29 @@ class StorageContract:
         assert done.claimed_by is None
         assert done.claim_expires_at is None
 
+    def test_reschedule_moves_a_waiting_entry_without_counting_an_attempt(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        later = clock() + _LEASE
+        storage.enqueue("a", kind="ship", target="o", payload={})
+        storage.mark_failed("a", "timeout", later)
+        assert storage.due() == []
+        assert storage.reschedule("a", clock())
+        entry = storage.get_push("a")
+        assert entry is not None
+        assert (entry.attempts, entry.last_error, entry.next_attempt_at) == (1, "timeout", clock())
+        assert [e.key for e in storage.due()] == ["a"]
+        storage.enqueue("gone", kind="ship", target="o", payload={})
+        storage.mark_failed("gone", "refused", None)
+        storage.enqueue("done", kind="ship", target="o", payload={})
+        storage.mark_done("done")
+        storage.enqueue("held", kind="ship", target="o", payload={})
+        storage.claim("held", "worker-a", _LEASE)
+        for key in ("gone", "done", "held", "never-enqueued"):
+            assert not storage.reschedule(key, clock()), key
+        assert storage.get_push("gone") is not None
+        assert storage.get_push("gone").next_attempt_at is None  # type: ignore[union-attr]
+
     def test_threads_claiming_one_entry_give_it_to_exactly_one(self, storage: Storage) -> None:
         if not self.supports_threads:
             pytest.skip("adapter declares supports_threads = False")
