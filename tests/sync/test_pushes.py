@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sync_helpers import Clock, MakeIntegration
 
+from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.enums import OrderStatus
 from jet_orderhive.orderhive.models import SalesOrder, Shipment, ShipmentLine
 from jet_orderhive.storage.memory import MemoryStorage
@@ -413,3 +414,23 @@ def test_a_flush_ended_by_a_refused_credential_keeps_what_it_already_gave_up(
     assert entry is not None
     assert entry.next_attempt_at is None, "a push given up for good was made due again"
     assert (entry.last_error or "").startswith("Jet refused it")
+
+
+def test_an_outbox_body_jet_would_refuse_is_given_up_before_any_request(
+    sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
+) -> None:
+    (order_id,) = sandbox.generate_orders(1)
+    make_integration(push_order_status=False).import_orders()
+    body: dict[str, JsonValue] = {"acknowledgement_status": "maybe", "order_items": []}
+    memory.enqueue("ack:" + order_id, kind="acknowledge", target=order_id, payload={"body": body})
+    sandbox.clear_requests()
+
+    report = make_integration().flush_pushes()
+
+    assert sandbox.count("acknowledge") == 0
+    (outcome,) = report.pushes
+    assert outcome.result is PushResult.FAILED
+    assert "request body is not one Jet accepts" in (outcome.reason or "")
+    entry = memory.get_push("ack:" + order_id)
+    assert entry is not None
+    assert entry.next_attempt_at is None, "never retried: Jet never saw it"

@@ -17,7 +17,13 @@ from typing import TypeVar
 
 import attrs
 
-from jet_orderhive.jet.errors import JetAuthError, JetError, JetNotFound, JetValidationError
+from jet_orderhive.jet.errors import (
+    JetAuthError,
+    JetError,
+    JetNotFound,
+    JetPayloadError,
+    JetValidationError,
+)
 from jet_orderhive.jet.models import Acknowledgement, JetOrder, ShipNotice
 from jet_orderhive.mapping.reconcile import JetView, PushAsk, Verdict
 from jet_orderhive.mapping.status import PushAction
@@ -160,6 +166,7 @@ class _Flush:
         self.ttl = engine.settings.claim_ttl
         self.last_errors: dict[str, str] = {}
         self.held: dict[str, OutboxEntry] = {}
+        self.requests: dict[str, Acknowledgement | ShipNotice] = {}
         self.pool = _Pool(engine.settings.concurrency)
 
     def outcome(self, entry: OutboxEntry, result: PushResult, reason: str | None = None) -> None:
@@ -190,10 +197,19 @@ class _Flush:
         """Settle the entry from what Jet shows; ``None`` means it is owed and must be sent."""
         engine = self.engine
         order_id = entry.target
-        if not isinstance(entry.payload.get("body"), Mapping):
+        body = entry.payload.get("body")
+        if not isinstance(body, Mapping):
             # Written by another program or an older version: it can never be sent, and must
             # not stop the pushes queued after it.
             self.give_up(entry, "the outbox entry has no request body")
+            return _Try.SETTLED
+        try:
+            acknowledges = entry.kind in (PushKind.ACKNOWLEDGE, PushKind.REJECT)
+            model = Acknowledgement if acknowledges else ShipNotice
+            request: Acknowledgement | ShipNotice = model.from_dict(dict(body))
+        except (JetPayloadError, ValueError, TypeError) as error:
+            # Built here, before anything is sent: Jet never saw it, so it is not retried.
+            self.give_up(entry, f"the outbox entry's request body is not one Jet accepts: {error}")
             return _Try.SETTLED
         if isinstance(read, JetNotFound):
             self.give_up(entry, f"Jet no longer knows the order: {read}")
@@ -218,13 +234,15 @@ class _Flush:
         if decision.verdict is Verdict.WAIT:
             self.failed(entry, decision.reason or "not yet possible")
             return _Try.SETTLED
+        if decision.verdict is Verdict.DONE:
+            if not engine.dry_run:
+                self.complete(entry)
+            self.outcome(entry, PushResult.SKIPPED, "Jet already shows this change")
+            return _Try.SETTLED
         if engine.dry_run:
             self.outcome(entry, PushResult.PLANNED)
             return _Try.SETTLED
-        if decision.verdict is Verdict.DONE:
-            self.complete(entry)
-            self.outcome(entry, PushResult.SKIPPED, "Jet already shows this change")
-            return _Try.SETTLED
+        self.requests[entry.key] = request
         return None
 
     def sent(self, entry: OutboxEntry, error: object) -> _Try:
@@ -294,14 +312,13 @@ class _Flush:
         return _Try.AGAIN
 
     def send(self, entry: OutboxEntry) -> None:
+        """The request itself: the one part of a push that runs in the pool."""
         client = self.engine.client
-        body = entry.payload["body"]
-        if not isinstance(body, Mapping):
-            raise ValueError(f"outbox entry {entry.key!r} has no request body")
-        if entry.kind in (PushKind.ACKNOWLEDGE, PushKind.REJECT):
-            client.acknowledge_order(entry.target, Acknowledgement.from_dict(dict(body)))
+        request = self.requests.pop(entry.key)
+        if isinstance(request, Acknowledgement):
+            client.acknowledge_order(entry.target, request)
         else:
-            client.ship_order(entry.target, ShipNotice.from_dict(dict(body)))
+            client.ship_order(entry.target, request)
 
     def count_sent(self, entry: OutboxEntry) -> None:
         counter = {
@@ -441,10 +458,13 @@ def supersede(engine: Engine, order_id: str, *, keep: str, owed: Collection[str]
             given_up = entry.status is PushStatus.FAILED and entry.next_attempt_at is None
             retired = (entry.last_error or "").startswith(_SUPERSEDED)
             if (given_up or entry.key in owed) and not retired:
+                # A push another worker is sending right now is left to it: Jet's answer
+                # (and the re-read before any re-send) settles which change stands.
                 storage.mark_failed(
                     entry.key,
                     f"{_SUPERSEDED}the host asked for another change of the order",
                     None,
+                    owner=uuid.uuid4().hex,
                     account=account,
                 )
 
