@@ -18,13 +18,14 @@ import time
 
 from bench_cpu import bench_cpu
 from bench_fetch import bench_fetch
+from bench_import import bench_import
 from bench_throttle import bench_throttle
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--only", choices=["throttle", "fetch", "cpu"], help="run one benchmark only"
+        "--only", choices=["throttle", "fetch", "cpu", "import"], help="run one benchmark only"
     )
     args = parser.parse_args()
     started = time.perf_counter()
@@ -34,6 +35,8 @@ def main() -> None:
         bench_throttle(orders=300, limit=20.0, concurrency=16, latency=0.05)
     if args.only in (None, "fetch"):
         bench_fetch(orders=1000, latencies=[0.05, 0.0], widths=[16, 64], repeats=2)
+    if args.only in (None, "import"):
+        bench_import(orders=1000, latencies=[0.05, 0.0], concurrency=16)
     print(f"total  {time.perf_counter() - started:.0f}s")
 
 
