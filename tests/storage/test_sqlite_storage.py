@@ -53,15 +53,34 @@ def say(message):
 """
 
 
+_SPAWNED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _reap_children() -> Iterator[None]:
+    """Every child a test spawned is ended and its pipes closed, whatever the test did."""
+    yield
+    while _SPAWNED:
+        proc = _SPAWNED.pop()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(30)
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
 def _spawn(body: str, *args: str) -> subprocess.Popen[str]:
     script = _CHILD_PRELUDE + textwrap.dedent(body)
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-c", script, *args],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    _SPAWNED.append(proc)
+    return proc
 
 
 def _read_line(proc: subprocess.Popen[str], timeout: float = 30.0) -> str:
