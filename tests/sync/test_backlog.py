@@ -34,10 +34,12 @@ def test_a_backlog_of_ready_orders_is_imported_in_one_run_at_about_two_requests_
     per_order = len(sandbox.requests) / orders
     assert per_order < 2.2, f"{len(sandbox.requests)} requests for {orders} orders"
     assert sandbox.count("order_detail") == orders, "each order read once"
+    assert any("backlog drained" in note for note in report.notes)
 
     sandbox.clear_requests()
     idle = integration.import_orders()
     budget = integration.settings.refresh_budget
     assert idle.counts.created == 0
+    assert not any("backlog" in note for note in idle.notes)
     assert sandbox.count("order_list") == 8
     assert len(sandbox.requests) <= 8 + budget, "an idle run costs the lists and the budget"

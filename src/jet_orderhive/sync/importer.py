@@ -587,9 +587,13 @@ def import_orders(
     acknowledge(run.run())
     settings = engine.settings
     drains = settings.push_order_status and settings.confirm_on_import and not engine.dry_run
-    passes = 1
+    passes, drained = 1, 0
     while drains and run.created and passes < settings.max_ready_passes:
         acknowledge(run.ready_pass())
         passes += 1
-    if passes > 1:
-        report.note(f"ready was listed {passes} times while a backlog of new orders drained")
+        drained += run.created
+    if drained:
+        report.note(
+            f"ready was listed {passes} times while a backlog drained: {drained} order(s) came "
+            "in after earlier acknowledgements made room in Jet's list"
+        )
