@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 import attrs
@@ -15,6 +14,7 @@ from jet_orderhive.jet.errors import JetAuthError, JetError, JetInputError, JetP
 from jet_orderhive.jet.models import InventoryUpdate, PriceUpdate
 from jet_orderhive.storage.records import PushedKey
 from jet_orderhive.sync._engine import Engine
+from jet_orderhive.sync._pool import RequestPool
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
 __all__ = [
@@ -204,31 +204,18 @@ def send_each(
     Only Jet calls run in the pool; the caller records what was accepted, on its own thread.
     A SKU whose request fails (a refusal, an unusable SKU, a lost answer) fails alone.
     """
-
-    def one(sku: str) -> str | None:
-        try:
-            send(sku, requests[sku])
-        except JetAuthError:
-            raise
-        except JetError as error:
-            return str(error)
-        return None
-
     failures: dict[str, str] = {}
-    skus = list(requests)
-    width = min(engine.settings.concurrency, len(skus))
-    if width <= 1:
-        results: Iterable[str | None] = map(one, skus)
-        for index, (sku, failure) in enumerate(zip(skus, results, strict=True), start=1):
-            if failure is not None:
-                failures[sku] = failure
-            engine.tick(step, index, len(skus))
-        return failures
-    with ThreadPoolExecutor(width, thread_name_prefix="jet-sku") as pool:
-        for index, (sku, failure) in enumerate(zip(skus, pool.map(one, skus), strict=True), 1):
-            if failure is not None:
-                failures[sku] = failure
-            engine.tick(step, index, len(skus))
+    pool: RequestPool[str] = RequestPool(engine.settings.concurrency, "jet-sku")
+    try:
+        done = pool.run(list(requests), lambda sku: send(sku, requests[sku]))
+        for index, (sku, outcome) in enumerate(done, start=1):
+            if isinstance(outcome, JetError) and not isinstance(outcome, JetAuthError):
+                failures[sku] = str(outcome)
+            elif isinstance(outcome, Exception):
+                raise outcome
+            engine.tick(step, index, len(requests))
+    finally:
+        pool.close()
     return failures
 
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from collections.abc import Collection, Mapping
 
 import attrs
 
@@ -32,6 +30,7 @@ from jet_orderhive.storage.records import OutboxEntry, PushStatus
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync._plan import PushKind
+from jet_orderhive.sync._pool import RequestPool
 from jet_orderhive.sync.importer import request_refresh
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
@@ -82,9 +81,6 @@ class _Try(enum.Enum):
     """Failed in a way Jet may or may not have applied: re-read and retried in this run."""
 
 
-_T = TypeVar("_T")
-
-
 def _one_per_order(
     pending: list[tuple[OutboxEntry, bool]],
 ) -> tuple[list[tuple[OutboxEntry, bool]], list[tuple[OutboxEntry, bool]]]:
@@ -96,58 +92,6 @@ def _one_per_order(
         (batch if item[0].target not in seen else rest).append(item)
         seen.add(item[0].target)
     return batch, rest
-
-
-class _Pool:
-    """Jet requests of one flush, at most ``width`` at once; inline when the width is one."""
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self._executor: ThreadPoolExecutor | None = None
-
-    def run(
-        self,
-        entries: list[OutboxEntry],
-        work: Callable[[OutboxEntry], _T],
-        *,
-        admit: Callable[[OutboxEntry], bool] | None = None,
-    ) -> Iterator[tuple[str, _T | BaseException]]:
-        """Yield ``(key, result or exception)`` per entry ``admit`` lets through.
-
-        ``admit`` runs on the calling thread right before the entry's request starts.
-        """
-
-        def call(entry: OutboxEntry) -> _T | BaseException:
-            try:
-                return work(entry)
-            except Exception as error:  # handed back to the calling thread to decide
-                return error
-
-        if self.width == 1 or len(entries) <= 1:
-            for entry in entries:
-                if admit is None or admit(entry):
-                    yield entry.key, call(entry)
-            return
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(self.width, thread_name_prefix="jet-push")
-        running: dict[Future[_T | BaseException], OutboxEntry] = {}
-        queue = iter(entries)
-        while True:
-            for entry in queue:
-                if admit is None or admit(entry):
-                    running[self._executor.submit(call, entry)] = entry
-                if len(running) >= self.width:
-                    break
-            if not running:
-                return
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                yield running.pop(future).key, future.result()
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
 
 
 def _reason(error: BaseException) -> str:
@@ -167,7 +111,7 @@ class _Flush:
         self.last_errors: dict[str, str] = {}
         self.held: dict[str, OutboxEntry] = {}
         self.requests: dict[str, Acknowledgement | ShipNotice] = {}
-        self.pool = _Pool(engine.settings.concurrency)
+        self.pool: RequestPool[OutboxEntry] = RequestPool(engine.settings.concurrency, "jet-push")
 
     def outcome(self, entry: OutboxEntry, result: PushResult, reason: str | None = None) -> None:
         self.report.push(
@@ -280,7 +224,9 @@ class _Flush:
                 self.held[taken.key] = taken
                 claimed.append((taken, reread))
         to_read = [e for e, reread in claimed if self.needs_read(e, reread)]
-        reads = dict(self.pool.run(to_read, lambda e: client.get_order(e.target)))
+        reads = {
+            e.key: read for e, read in self.pool.run(to_read, lambda e: client.get_order(e.target))
+        }
         results: list[tuple[OutboxEntry, _Try]] = []
         to_send: list[OutboxEntry] = []
         for entry, _ in claimed:
@@ -302,9 +248,8 @@ class _Flush:
             results.append((entry, _Try.SETTLED))
             return False
 
-        by_key = {entry.key: entry for entry in to_send}
-        for key, error in self.pool.run(to_send, self.send, admit=still_mine):
-            results.append((by_key[key], self.sent(by_key[key], error)))
+        for entry, error in self.pool.run(to_send, self.send, admit=still_mine):
+            results.append((entry, self.sent(entry, error)))
         return results
 
     def ambiguous(self, entry: OutboxEntry, reason: str) -> _Try:
