@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jet_orderhive.sync.errors import PushNotFound, SyncProblemsError
 from jet_orderhive.sync.integration import Integration, OrderNotStored
 from jet_orderhive.sync.prices import PriceLevel
 from jet_orderhive.sync.progress import ProgressCallback, ProgressEvent
@@ -19,7 +20,9 @@ __all__ = [
     "ProgressCallback",
     "ProgressEvent",
     "PushOutcome",
+    "PushNotFound",
     "PushResult",
     "StockLevel",
+    "SyncProblemsError",
     "SyncReport",
 ]
