@@ -17,6 +17,7 @@ import attrs
 
 from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.orderhive.models import SalesOrder
+from jet_orderhive.storage.protocol import Storage
 from jet_orderhive.storage.records import OutboxEntry, PushStatus, QuarantineEntry
 from jet_orderhive.sync import _plan, importer, pushes
 from jet_orderhive.sync._engine import Engine
@@ -157,7 +158,7 @@ class PushView:
         }
 
 
-def push_views(engine: Engine, *states: PushState) -> list[PushView]:
+def push_views(storage: Storage, account: str, *states: PushState) -> list[PushView]:
     """The outbox's status pushes in these states (every state when none is named)."""
     wanted = set(states) or set(PushState)
     statuses = []
@@ -170,7 +171,7 @@ def push_views(engine: Engine, *states: PushState) -> list[PushView]:
     views = [
         PushView.of(entry)
         for status in statuses
-        for entry in engine.storage.pushes(status=status, account=engine.account)
+        for entry in storage.pushes(status=status, account=account)
     ]
     return sorted(
         (view for view in views if view.state in wanted), key=lambda v: (v.created_at, v.key)
@@ -280,12 +281,11 @@ class QuarantineView:
         }
 
 
-def quarantine_views(engine: Engine, kind: str | None = None) -> list[QuarantineView]:
+def quarantine_views(
+    storage: Storage, account: str, kind: str | None = None
+) -> list[QuarantineView]:
     """Quarantined records (optionally of one kind), first seen first."""
-    return [
-        QuarantineView.of(entry)
-        for entry in engine.storage.quarantined(kind, account=engine.account)
-    ]
+    return [QuarantineView.of(entry) for entry in storage.quarantined(kind, account=account)]
 
 
 def retry_quarantined(engine: Engine, report: ReportBuilder, order_ids: list[str]) -> None:
@@ -398,22 +398,24 @@ class OrderPage:
     next_after: str | None
 
 
-def _refused_targets(engine: Engine) -> set[str]:
+def _refused_targets(storage: Storage, account: str) -> set[str]:
     return {
         entry.target
-        for entry in engine.storage.pushes(status=PushStatus.FAILED, account=engine.account)
+        for entry in storage.pushes(status=PushStatus.FAILED, account=account)
         if _state(entry) is PushState.GIVEN_UP
     }
 
 
-def _owes(engine: Engine, order: SalesOrder, refused: set[str]) -> tuple[OwedAction, ...]:
+def _owes(
+    storage: Storage, account: str, order: SalesOrder, refused: set[str]
+) -> tuple[OwedAction, ...]:
     owes: list[OwedAction] = []
     if order.directed_cancel:
         owes.append(OwedAction.ANSWER_DIRECTED_CANCEL)
     if order.channel_order_id in refused:
         owes.append(OwedAction.FIX_REFUSED_PUSH)
     if order.channel_status == "ready":
-        storage, account, order_id = engine.storage, engine.account, order.channel_order_id
+        order_id = order.channel_order_id
         answered = storage.get_push(_plan.ack_key(order_id), account=account) or storage.get_push(
             _plan.reject_key(order_id), account=account
         )
@@ -435,7 +437,8 @@ def _check_filters(
 
 
 def iter_order_views(
-    engine: Engine,
+    storage: Storage,
+    account: str,
     *,
     jet_statuses: Collection[str] | None = None,
     placed_from: datetime | None = None,
@@ -445,18 +448,18 @@ def iter_order_views(
 ) -> Iterator[OrderView]:
     """Every stored order matching the filters, by Jet order id, read page by page."""
     _check_filters(placed_from, placed_before, 1)
-    refused = _refused_targets(engine)
+    refused = _refused_targets(storage, account)
     cursor = after
     while True:
-        batch = engine.storage.list_orders(
-            channel_statuses=jet_statuses, after=cursor, limit=_SCAN, account=engine.account
+        batch = storage.list_orders(
+            channel_statuses=jet_statuses, after=cursor, limit=_SCAN, account=account
         )
         for order in batch:
             if placed_from is not None and order.placed_at < placed_from:
                 continue
             if placed_before is not None and order.placed_at >= placed_before:
                 continue
-            view = OrderView(order=order, owes=_owes(engine, order, refused))
+            view = OrderView(order=order, owes=_owes(storage, account, order, refused))
             if owes_action is not None and bool(view.owes) is not owes_action:
                 continue
             yield view
@@ -466,7 +469,8 @@ def iter_order_views(
 
 
 def order_page(
-    engine: Engine,
+    storage: Storage,
+    account: str,
     *,
     jet_statuses: Collection[str] | None = None,
     placed_from: datetime | None = None,
@@ -479,7 +483,8 @@ def order_page(
     _check_filters(placed_from, placed_before, limit)
     found: list[OrderView] = []
     views = iter_order_views(
-        engine,
+        storage,
+        account,
         jet_statuses=jet_statuses,
         placed_from=placed_from,
         placed_before=placed_before,
@@ -538,13 +543,12 @@ class StatusView:
         }
 
 
-def status_view(engine: Engine) -> StatusView:
+def status_view(storage: Storage, account: str) -> StatusView:
     """Count what storage holds; orders are read by key and status only."""
-    storage, account = engine.storage, engine.account
     by_status: dict[str, int] = {}
     for status in storage.order_statuses(account=account).values():
         by_status[status] = by_status.get(status, 0) + 1
-    views = push_views(engine)
+    views = push_views(storage, account)
     by_state = {state: sum(1 for v in views if v.state is state) for state in PushState}
     times = [
         v.next_attempt_at

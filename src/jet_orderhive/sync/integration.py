@@ -430,25 +430,28 @@ class Integration:
 
     def status(self) -> inspect.StatusView:
         """Figures of what storage holds: orders per Jet status, pushes per state, quarantine."""
-        return inspect.status_view(self._engine)
+        return inspect.status_view(self.storage, self._engine.account)
 
     def push_views(self, *states: inspect.PushState) -> list[inspect.PushView]:
         """Status pushes of the outbox in these states (all when none is named), oldest first."""
-        return inspect.push_views(self._engine, *states)
+        return inspect.push_views(self.storage, self._engine.account, *states)
 
     def pending_pushes(self) -> list[inspect.PushView]:
         """Status pushes waiting to be sent (due now or at their ``next_attempt_at``)."""
-        return inspect.push_views(self._engine, inspect.PushState.PENDING)
+        return inspect.push_views(self.storage, self._engine.account, inspect.PushState.PENDING)
 
     def failed_pushes(self) -> list[inspect.PushView]:
         """Status pushes whose last attempt failed: retried later, or given up for good."""
         return inspect.push_views(
-            self._engine, inspect.PushState.RETRYING, inspect.PushState.GIVEN_UP
+            self.storage,
+            self._engine.account,
+            inspect.PushState.RETRYING,
+            inspect.PushState.GIVEN_UP,
         )
 
     def quarantined(self, kind: str | None = None) -> list[inspect.QuarantineView]:
         """Records in quarantine (optionally of one kind), first seen first, without payloads."""
-        return inspect.quarantine_views(self._engine, kind)
+        return inspect.quarantine_views(self.storage, self._engine.account, kind)
 
     def retry_push(self, key: str) -> SyncReport:
         """Make one status push due now and send it (``PushNotFound`` for an unknown key).
@@ -509,7 +512,8 @@ class Integration:
             limit: at most this many orders.
         """
         return inspect.order_page(
-            self._engine,
+            self.storage,
+            self._engine.account,
             jet_statuses=jet_statuses,
             placed_from=placed_from,
             placed_before=placed_before,
@@ -528,7 +532,8 @@ class Integration:
     ) -> Iterator[inspect.OrderView]:
         """Every stored order matching the filters (as `orders`), read from storage in pages."""
         return inspect.iter_order_views(
-            self._engine,
+            self.storage,
+            self._engine.account,
             jet_statuses=jet_statuses,
             placed_from=placed_from,
             placed_before=placed_before,
