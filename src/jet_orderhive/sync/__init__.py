@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from jet_orderhive.sync.errors import PushNotFound, SyncProblemsError
+from jet_orderhive.sync.inspect import (
+    OrderPage,
+    OrderView,
+    OwedAction,
+    PushState,
+    PushView,
+    QuarantineView,
+    StatusView,
+)
 from jet_orderhive.sync.integration import Integration, OrderNotStored
 from jet_orderhive.sync.prices import PriceLevel
 from jet_orderhive.sync.progress import ProgressCallback, ProgressEvent
@@ -15,6 +24,9 @@ __all__ = [
     "Integration",
     "IntegrationSettings",
     "OrderNotStored",
+    "OrderPage",
+    "OrderView",
+    "OwedAction",
     "PriceLevel",
     "Problem",
     "ProgressCallback",
@@ -22,6 +34,10 @@ __all__ = [
     "PushOutcome",
     "PushNotFound",
     "PushResult",
+    "PushState",
+    "PushView",
+    "QuarantineView",
+    "StatusView",
     "StockLevel",
     "SyncProblemsError",
     "SyncReport",
