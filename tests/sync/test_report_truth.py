@@ -186,6 +186,16 @@ def test_every_idle_step_says_why_it_did_nothing(make_integration: MakeIntegrati
     assert "outbox holds none" in reports[1].notes[0]
 
 
+def test_an_import_with_nothing_new_says_so(
+    sandbox: JetSandbox, make_integration: MakeIntegration
+) -> None:
+    sandbox.generate_orders(2)
+    integration = make_integration()
+    integration.import_orders()
+    again = integration.import_orders()
+    assert again.notes == ("Jet listed no new or changed order; 2 stored order(s) are as listed",)
+
+
 def test_idle_flush_names_the_next_attempt(
     sandbox: JetSandbox, make_integration: MakeIntegration, clock: Clock
 ) -> None:

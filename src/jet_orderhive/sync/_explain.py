@@ -40,16 +40,19 @@ def annotate(engine: Engine, builder: ReportBuilder) -> None:
     pending, next_at = outbox_backlog(engine.storage, engine.account)
     builder.outbox(pending, next_at)
     if builder.idle():
-        reason = _idle_reason(engine, builder.operation, pending, next_at)
+        reason = _idle_reason(engine, builder, pending, next_at)
         if reason is not None:
             builder.note(reason)
 
 
 def _idle_reason(
-    engine: Engine, operation: str, pending: int, next_at: datetime | None
+    engine: Engine, builder: ReportBuilder, pending: int, next_at: datetime | None
 ) -> str | None:
-    storage, account = engine.storage, engine.account
+    storage, account, operation = engine.storage, engine.account, builder.operation
     if operation == "import_orders":
+        unchanged = builder.counted("unchanged")
+        if unchanged:
+            return f"Jet listed no new or changed order; {unchanged} stored order(s) are as listed"
         return "Jet listed no order to import, and no stored order is open"
     if operation == "flush_pushes":
         if next_at is None:

@@ -445,6 +445,10 @@ class ReportBuilder:
         self._pending = pending
         self._next_push_at = next_attempt_at
 
+    def counted(self, name: str) -> int:
+        """The count ``name`` so far."""
+        return self._counts[name]
+
     def idle(self) -> bool:
         """Whether nothing was counted (besides requests), noted, pushed or found wrong."""
         busy = {name for name, n in self._counts.items() if n and name not in _IDLE_COUNTS}
@@ -468,7 +472,7 @@ class ReportBuilder:
 
 
 #: Counts that a call which did nothing still has: the requests it took to find that out.
-_IDLE_COUNTS = frozenset({"requests", "retries", "fetched", "unchanged"})
+_IDLE_COUNTS = frozenset({"requests", "retries", "unchanged"})
 
 
 def _with_failed_pushes(
