@@ -205,15 +205,30 @@ class DictStorage:
         )
 
     def list_orders(
-        self, *, channel_statuses: Collection[str] | None = None, account: str = DEFAULT_ACCOUNT
+        self,
+        *,
+        channel_statuses: Collection[str] | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+        account: str = DEFAULT_ACCOUNT,
     ) -> list[SalesOrder]:
         if isinstance(channel_statuses, str):
             raise TypeError("channel_statuses must be a collection of statuses, not one string")
-        records = self._scan(f"{account}{_SEP}order:")
-        orders = [SalesOrder.from_dict(record["view"]) for record in records]
-        if channel_statuses is None:
-            return orders
-        return [order for order in orders if order.channel_status in set(channel_statuses)]
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        # Keys sort by order id within the prefix, so a page is a slice of the scan.
+        wanted = None if channel_statuses is None else set(channel_statuses)
+        found: list[SalesOrder] = []
+        for data in self._scan(f"{account}{_SEP}order:"):
+            order = SalesOrder.from_dict(data["view"])
+            if after is not None and order.channel_order_id <= after:
+                continue
+            if wanted is not None and order.channel_status not in wanted:
+                continue
+            found.append(order)
+            if limit is not None and len(found) >= limit:
+                break
+        return found
 
     def order_keys(
         self,

@@ -89,13 +89,23 @@ class Storage(Protocol):
         ...
 
     def list_orders(
-        self, *, channel_statuses: Collection[str] | None = None, account: str = DEFAULT_ACCOUNT
+        self,
+        *,
+        channel_statuses: Collection[str] | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+        account: str = DEFAULT_ACCOUNT,
     ) -> list[SalesOrder]:
         """Return stored orders by Jet order id, optionally only those in these Jet statuses.
 
         ``channel_statuses`` holds raw Jet statuses (``"acknowledged"``, ``"inprogress"``, ...) as
         stored in ``SalesOrder.channel_status``; an empty collection returns nothing. A bare
         string raises ``TypeError``: it would otherwise be read as a collection of characters.
+
+        Paging: ``after`` keeps only orders whose Jet order id sorts after it, ``limit`` (a
+        positive int, else ``ValueError``) returns at most that many. Passing the last id of
+        one page as ``after`` reads the next, and an order stored meanwhile never shifts a
+        page: the order is by id alone. Without both, every matching order comes back.
         """
         ...
 

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from jet_orderhive.sync.errors import PushNotFound, SyncProblemsError
+from jet_orderhive.sync.inspect import (
+    OrderPage,
+    OrderView,
+    OwedAction,
+    PushState,
+    PushView,
+    QuarantineView,
+    StatusView,
+)
 from jet_orderhive.sync.integration import Integration, OrderNotStored
 from jet_orderhive.sync.prices import PriceLevel
 from jet_orderhive.sync.progress import ProgressCallback, ProgressEvent
@@ -14,12 +24,21 @@ __all__ = [
     "Integration",
     "IntegrationSettings",
     "OrderNotStored",
+    "OrderPage",
+    "OrderView",
+    "OwedAction",
     "PriceLevel",
     "Problem",
     "ProgressCallback",
     "ProgressEvent",
     "PushOutcome",
+    "PushNotFound",
     "PushResult",
+    "PushState",
+    "PushView",
+    "QuarantineView",
+    "StatusView",
     "StockLevel",
+    "SyncProblemsError",
     "SyncReport",
 ]

@@ -245,6 +245,28 @@ class StorageContract:
         with pytest.raises(TypeError):  # a bare string would read as its characters
             storage.list_orders(channel_statuses="acknowledged")
 
+    def test_list_orders_pages_by_jet_order_id(self, storage: Storage) -> None:
+        statuses = ["acknowledged", "complete", "acknowledged", "acknowledged", "inprogress"]
+        for number, status in reversed(list(enumerate(statuses))):
+            storage.upsert_order(make_sales_order(_order_id(number), channel_status=status))
+        first = storage.list_orders(limit=2)
+        assert [o.channel_order_id for o in first] == [_order_id(0), _order_id(1)]
+        second = storage.list_orders(after=first[-1].channel_order_id, limit=2)
+        assert [o.channel_order_id for o in second] == [_order_id(2), _order_id(3)]
+        # An order stored between two reads never shifts the next page: the key is the id.
+        storage.upsert_order(make_sales_order(_order_id(9), channel_status="acknowledged"))
+        rest = storage.list_orders(after=second[-1].channel_order_id)
+        assert [o.channel_order_id for o in rest] == [_order_id(4), _order_id(9)]
+        # Filter and page together: the limit counts matching orders only.
+        open_page = storage.list_orders(
+            channel_statuses=["acknowledged"], after=_order_id(0), limit=2
+        )
+        assert [o.channel_order_id for o in open_page] == [_order_id(2), _order_id(3)]
+        assert storage.list_orders(after=_order_id(9)) == []
+        assert storage.list_orders(limit=2, account="elsewhere") == []
+        with pytest.raises(ValueError, match="limit"):
+            storage.list_orders(limit=0)
+
     # -- customers -------------------------------------------------------------------------------
 
     def test_order_keys_read_ids_jet_statuses_and_cancelled_listing(self, storage: Storage) -> None:
