@@ -256,6 +256,15 @@ class Storage(Protocol):
         """Start managing ``sku``; ``False`` if it was already linked (its flag is kept)."""
         ...
 
+    def link_skus(self, skus: Iterable[str], *, account: str = DEFAULT_ACCOUNT) -> list[str]:
+        """Link many SKUs at once (atomically); return those that were not linked before.
+
+        The newly linked SKUs come back once each, in the order first given; already linked
+        ones keep their record and archived flag. The engine calls it with every SKU of each
+        stored order and of each stock or price push, so it must cost one round trip.
+        """
+        ...
+
     def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         """Return the linked SKU record, or ``None`` if ``sku`` is not linked."""
         ...

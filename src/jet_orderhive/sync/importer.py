@@ -26,6 +26,7 @@ from jet_orderhive.storage.errors import StorageBusyError
 from jet_orderhive.storage.records import PushStatus, UpsertResult
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine, LeaseLost
+from jet_orderhive.sync._links import link_order_skus
 from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 from jet_orderhive.sync.returns import apply_returns, returns_state_name
@@ -450,6 +451,7 @@ class _Run:
             if customer is not None:
                 customer_result = storage.upsert_customer(customer, account=account)
             result = storage.upsert_order(mapped, account=account)
+            link_order_skus(self.engine, mapped)
             released = storage.release("order", order_id, account=account)
             if ack is not None:
                 storage.enqueue(
