@@ -10,6 +10,8 @@ Conventions every method follows:
   ``ValueError``. "Now" always comes from the adapter's injectable ``clock``.
 - Outside ``transaction()`` each call commits on its own; inside, nothing is visible to other
   connections until the outermost block commits.
+- Inside ``transaction()``, uncommitted writes are invisible to other threads and connections:
+  a reader sees the state before the block, or waits for it to end.
 - Unknown keys passed to the ``mark_*`` and ``set_sku_archived`` methods raise ``KeyError``,
   because they mean the caller lost track of what it stored.
 - Every record belongs to one merchant account: each method but `transaction` takes
@@ -292,6 +294,11 @@ class Storage(Protocol):
         account: str = DEFAULT_ACCOUNT,
     ) -> QuarantineEntry:
         """Keep a record that failed to parse or map, with its raw bytes, and return the entry.
+
+        ``payload`` is what Jet sent, as ``bytes`` (a ``bytearray`` or ``memoryview`` is copied
+        into ``bytes``); anything else, ``str`` above all, raises ``TypeError`` and stores
+        nothing: decoded text has lost the invalid UTF-8 that is often why the record failed.
+        Entries always carry ``bytes``, equal byte for byte to what was given.
 
         Quarantining the same ``(kind, external_id)`` again replaces payload and reason, moves
         ``last_seen`` to now, counts ``times_seen`` and keeps ``first_seen``.
