@@ -42,7 +42,7 @@ def test_example_runs_to_completion(entry: Path) -> None:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -66,8 +66,13 @@ def test_the_notebook_is_committed_without_outputs() -> None:
 
 def test_the_quickstart_notebook_runs_and_shows_report_table_chart_and_progress() -> None:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
+    # Generous limits: the kernel starts slowly on a loaded machine; a cell takes a second.
     client = NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": EXAMPLES}}
+        notebook,
+        timeout=300,
+        startup_timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": EXAMPLES}},
     )
     client.execute()
 
