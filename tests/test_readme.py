@@ -62,7 +62,7 @@ def _section(title: str) -> str:
 
 def test_readme_says_what_the_library_does_not_do() -> None:
     section = _section("What it does not do").lower()
-    for subject in ("product creation", "refunds", "return completion", "scheduler", "webhooks"):
+    for subject in ("product creation", "refunds", "return completion", "scheduler", "polls"):
         assert subject in section
     assert "15 minutes" in section, "what polling means for how often to run"
 
