@@ -589,6 +589,17 @@ class MemoryStorage:
             self._t(account).skus[sku] = LinkedSku(sku=sku, linked_at=self._now())
             return True
 
+    def link_skus(self, skus: Iterable[str], *, account: str = DEFAULT_ACCOUNT) -> list[str]:
+        """Link many SKUs at once; return the newly linked ones in the order first given."""
+        wanted = list(dict.fromkeys(skus))
+        with self._lock:
+            linked = self._t(account).skus
+            newly = [sku for sku in wanted if sku not in linked]
+            now = self._now()
+            for sku in newly:
+                linked[sku] = LinkedSku(sku=sku, linked_at=now)
+            return newly
+
     def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         """Return the linked SKU record, or ``None``."""
         with self._lock:

@@ -775,6 +775,30 @@ class SQLiteStorage:
             )
             return cursor.rowcount == 1
 
+    def link_skus(self, skus: Iterable[str], *, account: str = DEFAULT_ACCOUNT) -> list[str]:
+        """Link many SKUs at once; return the newly linked ones in the order first given."""
+        wanted = list(dict.fromkeys(skus))
+        if not wanted:
+            return []
+        linked_at = _time_text(self._now())
+        with self.transaction():
+            conn = self._conn()
+            known: set[str] = set()
+            for start in range(0, len(wanted), _CHUNK):
+                batch = wanted[start : start + _CHUNK]
+                marks = ", ".join("?" * len(batch))
+                rows = conn.execute(
+                    f"SELECT sku FROM linked_skus WHERE account = ? AND sku IN ({marks})",  # noqa: S608
+                    (account, *batch),
+                ).fetchall()
+                known.update(row[0] for row in rows)
+            newly = [sku for sku in wanted if sku not in known]
+            conn.executemany(
+                "INSERT INTO linked_skus (account, sku, archived, linked_at) VALUES (?, ?, 0, ?)",
+                [(account, sku, linked_at) for sku in newly],
+            )
+            return newly
+
     def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         """Return the linked SKU record, or ``None``."""
         row = self._row(

@@ -14,7 +14,7 @@ from jet_orderhive.sync.inspect import (
 )
 from jet_orderhive.sync.integration import Integration, OrderNotStored
 from jet_orderhive.sync.prices import PriceLevel
-from jet_orderhive.sync.progress import ProgressCallback, ProgressEvent
+from jet_orderhive.sync.progress import NotebookProgress, ProgressCallback, ProgressEvent
 from jet_orderhive.sync.report import Counts, Problem, PushOutcome, PushResult, SyncReport
 from jet_orderhive.sync.settings import IntegrationSettings
 from jet_orderhive.sync.stock import StockLevel
@@ -23,6 +23,7 @@ __all__ = [
     "Counts",
     "Integration",
     "IntegrationSettings",
+    "NotebookProgress",
     "OrderNotStored",
     "OrderPage",
     "OrderView",

@@ -35,6 +35,7 @@ from jet_orderhive.storage.records import (
 )
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine, LeaseLost
+from jet_orderhive.sync._links import link_order_skus
 from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
 from jet_orderhive.sync._sides import (
     derive,
@@ -533,6 +534,7 @@ class _Run:
             if customer is not None:
                 customer_result = storage.upsert_customer(customer, account=account)
             result = storage.upsert_order(view, snapshot=snapshot, intent=intent, account=account)
+            link_order_skus(self.engine, view)
             released = storage.release("order", order_id, account=account)
             for key, kind, payload in entries:
                 storage.enqueue(key, kind=kind, target=order_id, payload=payload, account=account)
