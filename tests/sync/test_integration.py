@@ -289,7 +289,9 @@ class _SlowSends(MemoryStorage):
         super().__init__(clock=clock)
         self._moving, self._step = clock, step
 
-    def renew_claim(self, key: str, owner: str, ttl: timedelta, *, account: str = "default") -> bool:
+    def renew_claim(
+        self, key: str, owner: str, ttl: timedelta, *, account: str = "default"
+    ) -> bool:
         self._moving.advance(self._step)
         return super().renew_claim(key, owner, ttl, account=account)
 
