@@ -447,3 +447,24 @@ def test_orders_imported_with_status_pushes_off_are_acknowledged_once_pushes_are
 
     make_integration().run_once()
     assert sandbox.count("acknowledge") == 5
+
+
+def test_a_zero_refresh_budget_reads_the_lists_only_past_the_cap(
+    clock: Clock, memory: MemoryStorage
+) -> None:
+    from jet_orderhive.sync.settings import IntegrationSettings
+
+    sandbox = JetSandbox(seed=4, clock=clock, order_list_cap=2)
+    sandbox.generate_orders(6)
+    client = sandbox.client(rate_limit=None)
+    settings = IntegrationSettings(refresh_budget=0)
+    integration = Integration(client, memory, settings=settings, clock=clock)
+    integration.import_orders()  # all six stored and acknowledged; Jet lists two of them
+    sandbox.clear_requests()
+
+    report = integration.import_orders()
+
+    assert report.ok
+    assert sandbox.count("order_detail") == 0, "a budget of 0 re-reads no order"
+    assert len(sandbox.requests) == sandbox.count("order_list") == 8
+    assert any("0 were re-read this run" in note for note in report.notes)

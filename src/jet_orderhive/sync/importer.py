@@ -273,7 +273,7 @@ class _Run:
         after = self.storage.get_state(_STATE_VERIFIED_UPTO, account=account) or ""
         start = bisect.bisect_right(ordered, after)
         chosen = (ordered[start:] + ordered[:start])[:budget]
-        if not self.engine.dry_run:
+        if chosen and not self.engine.dry_run:
             self.storage.set_state(_STATE_VERIFIED_UPTO, chosen[-1], account=account)
         self.report.note(
             f"{len(ordered)} open order(s) appear in no Jet list (past its 1,000-id cap); "
