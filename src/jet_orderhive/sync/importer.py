@@ -26,6 +26,7 @@ from jet_orderhive.storage.errors import StorageBusyError
 from jet_orderhive.storage.records import PushStatus, UpsertResult
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine, LeaseLost
+from jet_orderhive.sync._listing import read_listings
 from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 from jet_orderhive.sync.returns import apply_returns, returns_state_name
@@ -282,13 +283,9 @@ class _Run:
         return tuple(chosen)
 
     def read_lists(self) -> dict[str, ListQuery]:
+        """Every list of the run, read concurrently (``concurrency`` at a time), merged in order."""
         queries = _plan.list_queries(self.settings)
-        listings: list[tuple[ListQuery, Iterable[str]]] = []
-        for index, query in enumerate(queries, start=1):
-            ids = self.engine.client.list_order_ids(query.status, cancelled=query.cancelled)
-            listings.append((query, ids))
-            self.engine.tick("list orders", index, len(queries))
-        return _plan.merge_listings(listings)
+        return _plan.merge_listings(read_listings(self.engine, queries))
 
     def orders_with_pending_status_pushes(self) -> set[str]:
         """Orders whose local ship or cancel has not reached Jet yet: their record stays as is.
