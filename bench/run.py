@@ -1,6 +1,6 @@
-"""Benchmarks, run on demand with ``make bench`` (a few minutes); each prints its figures and a
-ratio against a baseline measured in the same run, so they compare like with like on whatever
-machine runs them. Each is also a script of its own with options (``--help``):
+"""Benchmarks, run on demand with ``make bench`` (about an hour with three runs of each); each
+prints its figures and a ratio against a baseline measured in the same run, so they compare like
+with like on whatever machine runs them. Each is also a script of its own with options (``--help``):
 
 - ``bench_throttle.py``: under a server limit of 20 requests/s (sandbox served in its own
   process), the share of the limit achieved and the share of requests answered 429, for the
