@@ -1,18 +1,25 @@
 """CPU per order: parsing Jet's order JSON into ``JetOrder``, parsing and mapping it to a
-``SalesOrder``, and writing canonical (sorted) JSON, each as a multiple of the stdlib doing the
-nearest plain job on the same data in the same run (``json.loads`` / ``json.dumps``)."""
+``SalesOrder``, parsing, mapping and storing it in a ``SQLiteStorage`` (customer and order in
+one transaction per order, as the import's unit of work), and writing canonical (sorted) JSON,
+each as a multiple of the stdlib doing the nearest plain job on the same data in the same run
+(``json.loads`` / ``json.dumps``). Each round stores into a fresh account, so every order is
+new to the storage."""
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from jet_orderhive._json import dumps, loads
 from jet_orderhive.jet import JetOrder, from_json
 from jet_orderhive.mapping import MappingContext, Mappings
+from jet_orderhive.storage import SQLiteStorage
 from jet_orderhive.testing.factories import OrderFactory
 
 
@@ -40,14 +47,32 @@ def bench_cpu(orders: int, repeats: int) -> None:
         for payload in payloads:
             mappings.map_order(from_json(payload, JetOrder), ctx)
 
+    folder = tempfile.TemporaryDirectory()
+    storage = SQLiteStorage(Path(folder.name) / "cpu.db")
+    rounds = itertools.count()
+
+    def parse_map_store() -> None:
+        account = f"round-{next(rounds)}"
+        for payload in payloads:
+            jet_order = from_json(payload, JetOrder)
+            order = mappings.map_order(jet_order, ctx)
+            customer = mappings.map_customer(jet_order, ctx)
+            with storage.transaction():
+                if customer is not None:
+                    storage.upsert_customer(customer, account=account)
+                storage.upsert_order(order, account=account)
+
     times = _interleaved(
         repeats,
         loads=lambda: [json.loads(p) for p in payloads],
         parse=lambda: [from_json(p, JetOrder) for p in payloads],
         mapped=parse_and_map,
+        stored=parse_map_store,
         plain_dump=lambda: [json.dumps(t, sort_keys=True, default=str) for t in trees],
         canonical=lambda: [dumps(t, sort_keys=True) for t in trees],
     )
+    storage.close()
+    folder.cleanup()
     baseline, parse, mapped = times["loads"], times["parse"], times["mapped"]
     plain_dump, canonical = times["plain_dump"], times["canonical"]
 
@@ -57,6 +82,11 @@ def bench_cpu(orders: int, repeats: int) -> None:
     print(f"cpu    {orders} orders: json.loads {per(baseline)}")
     print(f"cpu    parse       {per(parse)} -> {parse / baseline:.1f}x json.loads")
     print(f"cpu    parse+map   {per(mapped)} -> {mapped / baseline:.1f}x json.loads")
+    stored = times["stored"]
+    print(
+        f"cpu    parse+map+SQLite store {per(stored)} -> {stored / baseline:.1f}x json.loads"
+        " (this process's CPU)"
+    )
     print(
         f"cpu    canonical JSON {per(canonical)} -> {canonical / plain_dump:.1f}x"
         f" json.dumps(sort_keys=True) ({per(plain_dump)})"

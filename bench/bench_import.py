@@ -4,20 +4,39 @@ The baseline is what a sequential client does (Jet's public ``jet-python`` works
 a token, the ``ready`` list, then for each order one detail read and one acknowledgement, one
 request at a time, with plain ``httpx``. The ideal is the protocol's own cost at concurrency C
 and latency L: about ``(1 + 2N/C) * L``. Each measurement gets a fresh served sandbox.
+
+Beside the wall times it prints the CPU each side spent per order: the client's (this process,
+every thread) and the server's (the sandbox's process). At 0 ms they are the bound: on a machine
+with K cores the run cannot take less than ``max(client, (client + server) / K)`` CPU seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import time
 
+import attrs
 import httpx
 from _served import Served, served_sandbox
 
 from jet_orderhive import Integration, IntegrationSettings, JetClient, MemoryStorage
 
 
-def _sequential(served: Served) -> float:
+@attrs.frozen
+class Run:
+    """One measured import: wall seconds, client and server CPU seconds, requests, acks."""
+
+    wall: float
+    client_cpu: float
+    server_cpu: float
+    requests: int = 0
+    acknowledged: int = 0
+
+
+def _sequential(served: Served) -> Run:
+    server, client = served.cpu(), time.process_time()
     started = time.perf_counter()
     with httpx.Client(base_url=served.base_url + "/", timeout=30) as http:
         token = http.post("token", json={"user": served.user, "pass": served.secret})
@@ -35,33 +54,67 @@ def _sequential(served: Served) -> float:
             ]
             body = {"acknowledgement_status": "accepted", "order_items": items}
             http.put(f"orders/{order_id}/acknowledge", json=body, headers=headers)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    return Run(wall, time.process_time() - client, served.cpu() - server, 1 + 2 * len(listed))
 
 
-def _engine(served: Served, concurrency: int) -> tuple[float, int, int]:
+def _engine(served: Served, concurrency: int) -> Run:
     client = JetClient(user=served.user, secret=served.secret, base_url=served.base_url)
     settings = IntegrationSettings(concurrency=concurrency)
+    server, cpu = served.cpu(), time.process_time()
     started = time.perf_counter()
     with client:
         report = Integration(client, MemoryStorage(), settings=settings).import_orders()
-    elapsed = time.perf_counter() - started
-    return elapsed, report.counts.acknowledged, report.counts.requests
+    wall = time.perf_counter() - started
+    return Run(
+        wall,
+        time.process_time() - cpu,
+        served.cpu() - server,
+        report.counts.requests,
+        report.counts.acknowledged,
+    )
 
 
-def bench_import(orders: int, latencies: list[float], concurrency: int) -> None:
-    """Print wall time, orders/s and the ratios for each latency."""
+def _median(runs: list[Run], field: str) -> float:
+    return statistics.median(getattr(run, field) for run in runs)
+
+
+def bench_import(orders: int, latencies: list[float], concurrency: int, repeats: int = 3) -> None:
+    """Print the median wall time, orders/s, ratios and CPU per order for each latency."""
+    cores = os.cpu_count() or 1
     for latency in latencies:
-        with served_sandbox(orders, latency=latency) as served:
-            baseline = _sequential(served)
-        with served_sandbox(orders, latency=latency) as served:
-            elapsed, acknowledged, requests = _engine(served, concurrency)
+        loops: list[Run] = []
+        engines: list[Run] = []
+        for _ in range(repeats):
+            with served_sandbox(orders, latency=latency) as served:
+                loops.append(_sequential(served))
+            with served_sandbox(orders, latency=latency) as served:
+                engines.append(_engine(served, concurrency))
+        ratios = [loop.wall / engine.wall for loop, engine in zip(loops, engines, strict=True)]
+        elapsed, baseline = _median(engines, "wall"), _median(loops, "wall")
         ideal = (1 + 2 * orders / concurrency) * latency
         print(
-            f"import  {orders} orders at {latency * 1000:.0f} ms, concurrency {concurrency}: "
-            f"engine {elapsed:.2f}s ({orders / elapsed:.0f} orders/s, {acknowledged} acked, "
-            f"{requests} requests); sequential loop {baseline:.2f}s -> "
-            f"{baseline / elapsed:.1f}x faster"
-            + (f"; {elapsed / ideal:.2f}x the ideal {ideal:.2f}s" if latency else "")
+            f"import  {orders} orders at {latency * 1000:.0f} ms, concurrency {concurrency}, "
+            f"median of {repeats}: engine {elapsed:.2f}s ({orders / elapsed:.0f} orders/s, "
+            f"{engines[0].acknowledged} acked, {engines[0].requests} requests); sequential loop "
+            f"{baseline:.2f}s -> {statistics.median(ratios):.1f}x faster "
+            f"(runs: {', '.join(f'{r:.1f}x' for r in ratios)})"
+            + (
+                f"; {elapsed / ideal:.2f}x the ideal {ideal:.2f}s"
+                f" (runs: {', '.join(f'{e.wall / ideal:.2f}x' for e in engines)})"
+                if latency
+                else ""
+            )
+        )
+        client_cpu = _median(engines, "client_cpu")
+        server_cpu = _median(engines, "server_cpu")
+        bound = max(client_cpu, (client_cpu + server_cpu) / cores)
+        print(
+            f"import    CPU per order: engine's client {client_cpu / orders * 1e3:.2f} ms, "
+            f"server {server_cpu / orders * 1e3:.2f} ms; sequential loop's client "
+            f"{_median(loops, 'client_cpu') / orders * 1e3:.2f} ms, server "
+            f"{_median(loops, 'server_cpu') / orders * 1e3:.2f} ms; CPU bound on {cores} cores "
+            f"{bound:.2f}s = {bound / elapsed:.0%} of the engine's wall time"
         )
 
 
@@ -69,5 +122,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--latency", type=float, nargs="+", default=[50.0, 0.0], help="ms")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    bench_import(args.orders, [0.05, 0.0], args.concurrency)
+    bench_import(args.orders, [ms / 1000 for ms in args.latency], args.concurrency, args.repeats)

@@ -466,3 +466,28 @@ def test_merchant_skus_round_trip(value: MerchantSku) -> None:
 def test_unstructure_of_a_tuple_of_models_gives_a_list_of_objects() -> None:
     nodes = FulfillmentNodes.from_dict({"fulfillment_nodes": [{"jet_fulfillment_node_id": "n"}]})
     assert unstructure(nodes.fulfillment_nodes) == [{"jet_fulfillment_node_id": "n"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("10.99", True),
+        ("0.000000000001", True),  # twelve places
+        ("1.5000000000000", True),  # thirteen, but the last is a trailing zero
+        ("-2E-3", True),
+        ("0.0000000000001", False),  # thirteen places
+        ("999999999.9999999999999", False),
+    ],
+)
+def test_an_amount_keeps_at_most_twelve_decimal_places(text: str, ok: bool) -> None:
+    from jet_orderhive.jet._convert import structure
+    from jet_orderhive.jet.errors import JetPayloadError
+    from jet_orderhive.jet.models import ItemPrice
+
+    zero = Decimal(0)
+    body = {"base_price": Decimal(text), "item_shipping_cost": zero}
+    if ok:
+        assert structure(body, ItemPrice).base_price == Decimal(text)
+    else:
+        with pytest.raises(JetPayloadError, match="decimal places"):
+            structure(body, ItemPrice)

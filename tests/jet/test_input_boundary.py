@@ -140,3 +140,15 @@ async def test_an_upload_url_from_jet_that_cannot_be_used_is_a_payload_error(
         assert [r.url.path for r in h.jet.requests] == ["/api/token", "/api/files/uploadToken"]
     assert "sig=abc" not in str(caught.value)
     assert len(str(caught.value)) < 500
+
+
+def test_a_segment_is_refused_exactly_for_control_characters_and_lone_surrogates() -> None:
+    import sys
+    import unicodedata
+
+    from jet_orderhive.jet._urls import is_sendable
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        refused = unicodedata.category(char) == "Cc" or 0xD800 <= code <= 0xDFFF
+        assert is_sendable(f"SKU{char}1") is not refused, f"U+{code:04X}"

@@ -229,7 +229,7 @@ def test_a_leak_between_threads_is_shown_with_the_methods_that_saw_it() -> None:
     message = str(failure.value)
     assert "another thread saw writes of a unit of work that was never committed" in message
     assert "'get_order': 'SalesOrder(" in message
-    assert "order_statuses" not in message, "MemoryStorage's own reads wait for the unit"
+    assert "order_keys" not in message, "MemoryStorage's own reads wait for the unit"
     assert len(message) < 2000
 
 

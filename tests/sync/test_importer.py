@@ -450,3 +450,62 @@ def test_orders_imported_with_status_pushes_off_are_acknowledged_once_pushes_are
 
     make_integration().run_once()
     assert sandbox.count("acknowledge") == 5
+
+
+def test_a_zero_refresh_budget_reads_the_lists_only_past_the_cap(
+    clock: Clock, memory: MemoryStorage
+) -> None:
+    from jet_orderhive.sync.settings import IntegrationSettings
+
+    sandbox = JetSandbox(seed=4, clock=clock, order_list_cap=2)
+    sandbox.generate_orders(6)
+    client = sandbox.client(rate_limit=None)
+    settings = IntegrationSettings(refresh_budget=0)
+    integration = Integration(client, memory, settings=settings, clock=clock)
+    integration.import_orders()  # all six stored and acknowledged; Jet lists two of them
+    sandbox.clear_requests()
+
+    report = integration.import_orders()
+
+    assert report.ok
+    assert sandbox.count("order_detail") == 0, "a budget of 0 re-reads no order"
+    assert len(sandbox.requests) == sandbox.count("order_list") == 8
+    assert any("0 were re-read this run" in note for note in report.notes)
+
+
+def test_the_order_lists_are_read_concurrently(clock: Clock, memory: MemoryStorage) -> None:
+    import threading
+    import time
+
+    from jet_orderhive.sync.settings import IntegrationSettings
+
+    in_flight, peak = 0, 0
+    changed = threading.Condition()
+
+    def sleep(seconds: float) -> None:
+        # Each list's answer waits (up to a second) until all eight are in flight, so a busy
+        # machine cannot finish one before the last starts; read one by one, each times out.
+        nonlocal in_flight, peak
+        with changed:
+            in_flight += 1
+            peak = max(peak, in_flight)
+            changed.notify_all()
+            changed.wait_for(lambda: peak >= 8, timeout=1.0)
+        time.sleep(seconds)
+        with changed:
+            in_flight -= 1
+
+    sandbox = JetSandbox(seed=4, clock=clock, sleep=sleep)
+    ids = sandbox.generate_orders(3)
+    sandbox.latency(0.01, kind="order_list")
+    integration = Integration(
+        sandbox.client(rate_limit=None), memory, settings=IntegrationSettings(), clock=clock
+    )
+
+    report = integration.import_orders()
+
+    assert report.ok
+    assert sorted(o.channel_order_id for o in memory.list_orders()) == sorted(ids)
+    lists = [r for r in sandbox.requests if r.kind == "order_list"]
+    assert len(lists) == 9, "eight lists, then ready once more after the acknowledgements"
+    assert peak == 8, "the eight lists of the run are in flight together"

@@ -319,6 +319,12 @@ _V3: tuple[str, ...] = (
     "ALTER TABLE orders ADD COLUMN snapshot TEXT",
     "ALTER TABLE orders ADD COLUMN intent TEXT",
     "ALTER TABLE orders ADD COLUMN listed_cancelled INTEGER NOT NULL DEFAULT 0",
+    # order_keys reads (id, status, listed_cancelled) from this index alone, never the rows.
+    "DROP INDEX orders_by_channel_status",
+    """
+    CREATE INDEX orders_by_channel_status
+    ON orders (account, channel_status, channel_order_id, listed_cancelled)
+    """,
     # The id list of orders seen in an isCancelled=true list moves onto the rows.
     """
     UPDATE orders SET listed_cancelled = 1 WHERE EXISTS (

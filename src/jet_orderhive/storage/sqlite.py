@@ -424,23 +424,26 @@ class SQLiteStorage:
         account: str = DEFAULT_ACCOUNT,
     ) -> dict[str, OrderKey]:
         """Return Jet order id → Jet status and last-listed-cancelled, by id."""
-        columns = "SELECT channel_order_id, channel_status, listed_cancelled FROM orders"
+        # Read from the covering index alone (never the rows), then sorted here.
+        columns = (
+            "SELECT channel_order_id, channel_status, listed_cancelled FROM orders"
+            " INDEXED BY orders_by_channel_status"
+        )
         if channel_statuses is None:
-            rows = self._rows(
-                f"{columns} WHERE account = ? ORDER BY channel_order_id",
-                (account,),
-            )
+            rows = self._rows(f"{columns} WHERE account = ?", (account,))
         else:
             statuses = sorted(check_statuses(channel_statuses))
             if not statuses:
                 return {}
             marks = ", ".join("?" * len(statuses))
             rows = self._rows(
-                f"{columns} WHERE account = ? AND channel_status IN ({marks})"
-                " ORDER BY channel_order_id",
+                f"{columns} WHERE account = ? AND channel_status IN ({marks})",
                 (account, *statuses),
             )
-        return {order_id: OrderKey(status, bool(cancelled)) for order_id, status, cancelled in rows}
+        return {
+            order_id: OrderKey(status, bool(cancelled))
+            for order_id, status, cancelled in sorted(rows)
+        }
 
     # -- customers -------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from jet_orderhive.storage.records import (
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine, LeaseLost
 from jet_orderhive.sync._links import link_order_skus
+from jet_orderhive.sync._listing import read_listings
 from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
 from jet_orderhive.sync._sides import (
     derive,
@@ -307,7 +308,7 @@ class _Run:
         after = self.storage.get_state(_STATE_VERIFIED_UPTO, account=account) or ""
         start = bisect.bisect_right(ordered, after)
         chosen = (ordered[start:] + ordered[:start])[:budget]
-        if not self.engine.dry_run:
+        if chosen and not self.engine.dry_run:
             self.storage.set_state(_STATE_VERIFIED_UPTO, chosen[-1], account=account)
         self.report.note(
             f"{len(ordered)} open order(s) appear in no Jet list (past its 1,000-id cap); "
@@ -316,13 +317,9 @@ class _Run:
         return tuple(chosen)
 
     def read_lists(self) -> dict[str, ListQuery]:
+        """Every list of the run, read concurrently (``concurrency`` at a time), merged in order."""
         queries = _plan.list_queries(self.settings)
-        listings: list[tuple[ListQuery, Iterable[str]]] = []
-        for index, query in enumerate(queries, start=1):
-            ids = self.engine.client.list_order_ids(query.status, cancelled=query.cancelled)
-            listings.append((query, ids))
-            self.engine.tick("list orders", index, len(queries))
-        return _plan.merge_listings(listings)
+        return _plan.merge_listings(read_listings(self.engine, queries))
 
     def fetch_and_store(
         self,

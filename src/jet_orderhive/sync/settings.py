@@ -34,8 +34,8 @@ class IntegrationSettings:
             ``push_order_status`` is on); when off they import as NOT_CONFIRMED for review.
         fulfillment_node_id: the Jet node that stock and node prices go to; when ``None`` the
             engine asks Jet for the merchant's nodes and uses the first one.
-        concurrency: how many requests go to Jet at once: order reads and status pushes (one
-            push at a time per order).
+        concurrency: how many requests go to Jet at once: order lists, order reads and status
+            pushes (one push at a time per order).
         bulk_threshold: stock or price batches larger than this go through Jet's bulk files.
         dry_run: compute everything, write nothing to Jet or to storage.
         payment_method: the payment method name written on imported orders.
