@@ -66,17 +66,19 @@ def test_sync_state_keys_the_engine_page_names_are_the_ones_written() -> None:
     assert missing == []
 
 
-def test_listed_cancelled_key_of_the_changelog_is_written() -> None:
+def test_the_listing_the_changelog_moved_onto_the_order_rows_is_written() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert "import:listed_cancelled" in changelog
+    assert "`import:listed_cancelled` (moved onto the rows)" in changelog
     sandbox = JetSandbox(seed=9)
     order_id = sandbox.generate_orders(1)[0]
     storage = MemoryStorage()
     integration = Integration(sandbox.client(), storage)
     integration.import_orders()
     sandbox.request_directed_cancel(order_id)
+    assert not storage.order_keys()[order_id].cancelled
     integration.import_orders()
-    assert order_id in (storage.get_state("import:listed_cancelled") or "")
+    assert storage.order_keys()[order_id].cancelled
+    assert storage.get_state("import:listed_cancelled") is None
 
 
 def _settings_table() -> dict[str, str]:

@@ -20,6 +20,10 @@ from jet_orderhive.orderhive import Customer, SalesOrder, normalize_email
 from jet_orderhive.storage import (
     DEFAULT_ACCOUNT,
     LinkedSku,
+    OrderIntent,
+    OrderKey,
+    OrderSides,
+    OrderSnapshot,
     OutboxEntry,
     PushedKey,
     PushStatus,
@@ -155,37 +159,78 @@ class DictStorage:
 
     # -- orders and customers ---------------------------------------------------------------
 
-    def upsert_order(self, order: SalesOrder, *, account: str = DEFAULT_ACCOUNT) -> UpsertResult:
+    def upsert_order(
+        self,
+        order: SalesOrder,
+        *,
+        snapshot: OrderSnapshot | None = None,
+        intent: OrderIntent | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> UpsertResult:
+        if snapshot is not None and not isinstance(snapshot, OrderSnapshot):
+            raise TypeError(f"snapshot must be an OrderSnapshot, got {type(snapshot).__name__}")
+        if intent is not None and not isinstance(intent, OrderIntent):
+            raise TypeError(f"intent must be an OrderIntent, got {type(intent).__name__}")
         key = f"{account}{_SEP}order:{order.channel_order_id}"
         with self.transaction():
-            before = self._data.get(key)
-            if before == encode_json(order.to_dict()):
-                return UpsertResult.UNCHANGED
-            self._put(key, order.to_dict())
+            before = self._get(key)
+            record: dict[str, Any] = {
+                "view": order.to_dict(),
+                "snapshot": None if snapshot is None else snapshot.to_json(),
+                "intent": None if intent is None else intent.to_json(),
+            }
+            if before is not None:
+                for side in ("snapshot", "intent"):
+                    if record[side] is None:
+                        record[side] = before[side]
+                if encode_json(record) == encode_json(before):
+                    return UpsertResult.UNCHANGED
+            self._put(key, record)
             return UpsertResult.CREATED if before is None else UpsertResult.UPDATED
 
     def get_order(self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT) -> SalesOrder | None:
-        data = self._get(f"{account}{_SEP}order:{jet_order_id}")
-        return None if data is None else SalesOrder.from_dict(data)
+        record = self._get(f"{account}{_SEP}order:{jet_order_id}")
+        return None if record is None else SalesOrder.from_dict(record["view"])
+
+    def get_order_sides(
+        self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT
+    ) -> OrderSides | None:
+        record = self._get(f"{account}{_SEP}order:{jet_order_id}")
+        if record is None:
+            return None
+        snapshot, intent = record["snapshot"], record["intent"]
+        return OrderSides(
+            snapshot=None if snapshot is None else OrderSnapshot.from_json(snapshot),
+            intent=None if intent is None else OrderIntent.from_json(intent),
+        )
 
     def list_orders(
         self, *, channel_statuses: Collection[str] | None = None, account: str = DEFAULT_ACCOUNT
     ) -> list[SalesOrder]:
         if isinstance(channel_statuses, str):
             raise TypeError("channel_statuses must be a collection of statuses, not one string")
-        orders = [SalesOrder.from_dict(data) for data in self._scan(f"{account}{_SEP}order:")]
+        records = self._scan(f"{account}{_SEP}order:")
+        orders = [SalesOrder.from_dict(record["view"]) for record in records]
         if channel_statuses is None:
             return orders
         return [order for order in orders if order.channel_status in set(channel_statuses)]
 
-    def order_statuses(
+    def order_keys(
         self,
         *,
         channel_statuses: Collection[str] | None = None,
         account: str = DEFAULT_ACCOUNT,
-    ) -> dict[str, str]:
-        orders = self.list_orders(channel_statuses=channel_statuses, account=account)
-        return {order.channel_order_id: order.channel_status for order in orders}
+    ) -> dict[str, OrderKey]:
+        if isinstance(channel_statuses, str):
+            raise TypeError("channel_statuses must be a collection of statuses, not one string")
+        keys: dict[str, OrderKey] = {}
+        for record in self._scan(f"{account}{_SEP}order:"):
+            view, snapshot = record["view"], record["snapshot"]
+            status = view["channel_status"]
+            if channel_statuses is None or status in set(channel_statuses):
+                cancelled = bool(snapshot and snapshot["listed_cancelled"])
+                keys[view["channel_order_id"]] = OrderKey(status, cancelled)
+        return keys
 
     def upsert_customer(
         self, customer: Customer, *, account: str = DEFAULT_ACCOUNT

@@ -22,6 +22,8 @@ import pytest
 
 import jet_orderhive.storage.sqlite as sqlite_module
 from jet_orderhive.storage import (
+    OrderKey,
+    OrderSides,
     PushStatus,
     SQLiteStorage,
     StorageBusyError,
@@ -29,6 +31,7 @@ from jet_orderhive.storage import (
     UnsupportedSchemaError,
     UpsertResult,
 )
+from jet_orderhive.storage._common import order_json
 from jet_orderhive.storage._migrations import SCHEMA_VERSION
 from jet_orderhive.testing.storage_kit import FakeClock, StorageContract, make_sales_order
 
@@ -369,7 +372,50 @@ def test_a_database_written_by_release_0_1_is_migrated_into_its_account(tmp_path
         assert not storage.acquire_lease("run_once", "new-worker", lease, account="shop-a")
         assert storage.acquire_lease("run_once", "old-worker", lease, account="shop-a")
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_a_schema_2_database_gets_order_sides_and_its_id_lists_move_onto_the_rows(
+    tmp_path: Path,
+) -> None:
+    # Schema 2 kept the orders last listed as cancelled, the refresh list and each order's
+    # returns as sync-state keys; schema 3 keeps them on the order rows (or re-reads them).
+    from jet_orderhive.storage._migrations import MIGRATIONS
+
+    path = tmp_path / "v2.sqlite"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        for statement in (*MIGRATIONS[0], *MIGRATIONS[1]):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 2")
+        for order_id, status in (("o1", "acknowledged"), ("o2", "inprogress")):
+            order = make_sales_order(order_id, channel_status=status)
+            conn.execute(
+                "INSERT INTO orders (account, channel_order_id, channel_status, order_status,"
+                " body, updated_at) VALUES ('shop', ?, ?, ?, ?, '2026-01-01T00:00:00.000000Z')",
+                (order_id, status, order.order_status.value, order_json(order)),
+            )
+        conn.executemany(
+            "INSERT INTO sync_state VALUES ('shop', ?, ?)",
+            [
+                ("import:listed_cancelled", '["o2"]'),
+                ("import:refresh", '["o1"]'),
+                ("returns:o1", '{"R1": {"item": 1}}'),
+                ("import:window_start", "2026-01-01T00:00:00+00:00"),
+            ],
+        )
+        conn.commit()
+    with SQLiteStorage(path) as storage:
+        assert storage.order_keys(account="shop") == {
+            "o1": OrderKey("acknowledged", False),
+            "o2": OrderKey("inprogress", True),
+        }
+        assert storage.get_order_sides("o1", account="shop") == OrderSides()
+        for gone in ("import:listed_cancelled", "import:refresh", "returns:o1"):
+            assert storage.get_state(gone, account="shop") is None
+        assert storage.get_state("import:window_start", account="shop") is not None
+        order = storage.get_order("o2", account="shop")
+        assert order is not None
+        assert order.channel_status == "inprogress"
 
 
 def _v1_file(path: Path, state: dict[str, str], leases: list[str]) -> None:

@@ -87,16 +87,25 @@ def test_returns_update_quantities_once_and_make_the_order_returned(
     )
     integration.ship(order_id, parcel)
 
-    sandbox.add_return(order_id, {"SKU-A": 1})
+    # One rule (design §6): a return counts once the merchant completed it.
+    return_id = sandbox.add_return(order_id, {"SKU-A": 1})
+    opened = integration.import_returns()
+    order = memory.get_order(order_id)
+    assert order is not None
+    assert order.line_items[0].quantity_returned == 0
+    assert order.order_status is OrderStatus.SHIPPED
+
+    sandbox.complete_return(return_id)
     first = integration.import_returns()
     again = integration.import_returns()
     order = memory.get_order(order_id)
     assert order is not None
     assert order.line_items[0].quantity_returned == 1
-    assert order.order_status is OrderStatus.SHIPPED
-    assert (first.counts.returns_updated, again.counts.returns_updated) == (1, 0)
+    assert order.order_status is OrderStatus.RETURNED
+    assert (opened.counts.returns_updated, first.counts.returns_updated) == (1, 1)
+    assert again.counts.returns_updated == 0
 
-    sandbox.add_return(order_id, {"SKU-A": 1})
+    sandbox.complete_return(sandbox.add_return(order_id, {"SKU-A": 1}))
     integration.import_returns()
     order = memory.get_order(order_id)
     assert order is not None
@@ -122,7 +131,7 @@ def test_refreshing_an_open_order_keeps_its_recorded_returns(
         tracking_number="1Z0000000004",
     )
     integration.ship(order_id, parcel)
-    sandbox.add_return(order_id, {"SKU-A": 1})
+    sandbox.complete_return(sandbox.add_return(order_id, {"SKU-A": 1}))
     integration.import_returns()
 
     sandbox.request_directed_cancel(order_id, {"SKU-A": 1})

@@ -69,18 +69,6 @@ def test_later_run_takes_new_orders_from_ready_list_only() -> None:
     assert "foreign" not in plan.to_fetch
 
 
-def test_an_order_asked_to_be_refreshed_is_fetched_though_its_list_did_not_change() -> None:
-    plan = plan_import(
-        listed=_qs({"a": "acknowledged", "b": "acknowledged"}),
-        stored=_qs({"a": "acknowledged", "b": "acknowledged"}),
-        initial=False,
-        new_statuses=("ready",),
-        refresh={"a", "gone"},
-    )
-    assert plan.changed == ("a",)
-    assert plan.unchanged == ("b",)
-
-
 def test_initial_sync_fetches_every_listed_order() -> None:
     plan = plan_import(
         listed=_qs({"r": "ready", "c": "complete", "i": "inprogress"}),

@@ -226,7 +226,7 @@ def test_a_push_jet_refuses_fails_for_good(
     assert memory.due(entry.updated_at + timedelta(days=30)) == []
 
 
-def test_a_shipment_jet_refused_for_good_is_undone_by_the_next_import_and_can_be_sent_again(
+def test_a_shipment_jet_refused_for_good_is_undone_at_once_and_can_be_sent_again(
     sandbox: JetSandbox, memory: MemoryStorage, make_integration: MakeIntegration
 ) -> None:
     order = _order_with_units(sandbox, memory, make_integration)
@@ -235,7 +235,9 @@ def test_a_shipment_jet_refused_for_good_is_undone_by_the_next_import_and_can_be
     sandbox.fail_next(1, status=400, kind="shipped")
     refused = integration.ship(order_id, _parcel("SKU-A", 3, "1Z-TYPO"))
     assert refused.counts.pushes_failed == 1
-    assert _shipped_units(memory, order_id, "SKU-A") == 3
+    # Jet's copy is read back right after the refusal: the units are open again.
+    assert _shipped_units(memory, order_id, "SKU-A") == 0
+    assert [p.ref for p in refused.problems] == [order_id]
 
     integration.import_orders()
 
@@ -243,6 +245,10 @@ def test_a_shipment_jet_refused_for_good_is_undone_by_the_next_import_and_can_be
     again = integration.ship(order_id, _parcel("SKU-A", 3, "1Z-RIGHT"))
     assert again.counts.shipped == 1
     assert sandbox.order_status(order_id) == "inprogress"
+    # Jet moved the order on after the shipment: the next import reads it once, then not again.
+    sandbox.clear_requests()
+    integration.import_orders()
+    assert sandbox.count("order_detail") == 1
     sandbox.clear_requests()
     integration.import_orders()
     assert sandbox.count("order_detail") == 0, "refetched once, not on every run"

@@ -24,7 +24,15 @@ from jet_orderhive.mapping.outbound import (
     open_units,
     shipment_id_for,
 )
-from jet_orderhive.mapping.reconcile import Decision, JetView, PushAsk, Verdict, reconcile
+from jet_orderhive.mapping.reconcile import (
+    Decision,
+    JetView,
+    PushAsk,
+    Reconciliation,
+    Verdict,
+    decide,
+    reconcile,
+)
 from jet_orderhive.mapping.shipments import map_shipments
 from jet_orderhive.mapping.status import (
     STATUS_IN,
@@ -46,12 +54,14 @@ __all__ = [
     "PushAction",
     "PushAsk",
     "JetView",
+    "Reconciliation",
     "StatusDecision",
     "build_acknowledgement",
     "build_cancel_notice",
     "build_rejection",
     "build_ship_notice",
     "cancel_shipment_id",
+    "decide",
     "decide_status_in",
     "map_billing_address",
     "map_comments",

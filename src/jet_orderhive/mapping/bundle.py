@@ -22,7 +22,7 @@ from jet_orderhive.mapping.outbound import (
     build_rejection,
     build_ship_notice,
 )
-from jet_orderhive.mapping.reconcile import Decision, JetView, PushAsk, reconcile
+from jet_orderhive.mapping.reconcile import Reconciliation, reconcile
 from jet_orderhive.mapping.shipments import map_shipments
 from jet_orderhive.mapping.status import StatusDecision, decide_status_in
 from jet_orderhive.orderhive.models import (
@@ -34,6 +34,7 @@ from jet_orderhive.orderhive.models import (
     SalesOrder,
     Shipment,
 )
+from jet_orderhive.orderhive.sides import OrderIntent, OrderSnapshot
 
 __all__ = [
     "AcknowledgementMapping",
@@ -164,9 +165,11 @@ class CancelMapping(Protocol):
 
 
 class StatusPushMapping(Protocol):
-    """Signature of `reconcile`: is this push owed to Jet, given what Jet shows?"""
+    """Signature of `reconcile`: which pushes the host's intent owes Jet, given Jet's snapshot."""
 
-    def __call__(self, view: JetView, ask: PushAsk) -> Decision: ...
+    def __call__(
+        self, snapshot: OrderSnapshot, intent: OrderIntent, *, fresh: bool = ...
+    ) -> Reconciliation: ...
 
 
 @attrs.frozen(kw_only=True)

@@ -9,8 +9,11 @@ price is 0).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Protocol
+
+import attrs
 
 from jet_orderhive.jet.enums import AckStatus, ExceptionState, OrderStatus, ReturnStatus
 from jet_orderhive.jet.models import JetOrder, JetReturn, OrderItem, PriceAdjustment
@@ -19,8 +22,11 @@ from jet_orderhive.orderhive.models import LineItem
 
 __all__ = [
     "discount_of",
+    "ReturnFacts",
     "map_line_items",
+    "return_facts",
     "returned_quantities",
+    "returned_units",
     "shipment_quantities",
     "tax_percent",
     "unit_price",
@@ -70,18 +76,52 @@ def shipment_quantities(jet_order: JetOrder) -> dict[str, tuple[int, int]]:
     return totals
 
 
+class ReturnFacts(Protocol):
+    """What the returns rule needs of a return: its status and units per order item."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def units(self) -> Mapping[str, int]: ...
+
+
+def returned_units(returns: Iterable[ReturnFacts]) -> dict[str, int]:
+    """Units returned per order item id: the one returns rule (design §6).
+
+    Only returns the merchant completed count; a return Jet still shows as created or in
+    progress may yet be refused, so its units are not back. The mapping and the engine both
+    count returns through this function.
+    """
+    completed = ReturnStatus.COMPLETED_BY_MERCHANT.value
+    totals: dict[str, int] = {}
+    for facts in returns:
+        if facts.status != completed:
+            continue
+        for key, units in facts.units.items():
+            totals[key] = totals.get(key, 0) + units
+    return totals
+
+
+@attrs.frozen
+class _Facts:
+    status: str
+    units: Mapping[str, int]
+
+
+def return_facts(jet_return: JetReturn) -> _Facts:
+    """A Jet return as the facts `returned_units` counts."""
+    units: dict[str, int] = {}
+    for line in jet_return.return_merchant_skus or ():
+        key = line.order_item_id
+        units[key] = units.get(key, 0) + (line.return_quantity or 0)
+    return _Facts(status=str(jet_return.return_status), units=units)
+
+
 def returned_quantities(jet_order: JetOrder, returns: Iterable[JetReturn]) -> dict[str, int]:
     """Units returned per order item id, counting only returns the merchant completed."""
-    totals: dict[str, int] = {}
-    for jet_return in returns:
-        if jet_return.merchant_order_id != jet_order.merchant_order_id:
-            continue
-        if jet_return.return_status != ReturnStatus.COMPLETED_BY_MERCHANT:
-            continue
-        for sku_line in jet_return.return_merchant_skus or ():
-            key = sku_line.order_item_id
-            totals[key] = totals.get(key, 0) + (sku_line.return_quantity or 0)
-    return totals
+    order_id = jet_order.merchant_order_id
+    return returned_units(return_facts(r) for r in returns if r.merchant_order_id == order_id)
 
 
 def is_closed(jet_order: JetOrder) -> bool:

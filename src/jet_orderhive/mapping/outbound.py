@@ -34,6 +34,7 @@ __all__ = [
     "build_rejection",
     "build_ship_notice",
     "cancel_shipment_id",
+    "check_open_units",
     "open_units",
     "shipment_id_for",
 ]
@@ -73,9 +74,16 @@ def shipment_id_for(order: SalesOrder, shipment: Shipment) -> str:
 
 
 def cancel_shipment_id(order: SalesOrder, quantities: Mapping[str, int]) -> str:
-    """A deterministic ``alt_shipment_id`` for cancelling these quantities of this order."""
-    lines = [f"{sku}:{qty}" for sku, qty in sorted(quantities.items())]
-    return f"C-{order.channel_order_number}-" + _digest(order.channel_order_id, *lines)
+    """The ``alt_shipment_id`` of cancelling these units of the order now: the one rule.
+
+    Derived from the order, the units and how many units were cancelled before, so a retried
+    call maps to the same id while a second, later cancel of the same units does not.
+    """
+    before = sum(line.quantity_cancelled for line in order.line_items)
+    lines = [f"{sku}:{qty}" for sku, qty in sorted(quantities.items()) if qty]
+    return f"C-{order.channel_order_number}-" + _digest(
+        order.channel_order_id, *lines, f"before:{before}"
+    )
 
 
 def build_acknowledgement(
@@ -151,7 +159,8 @@ def _ship_from_zip(order: SalesOrder, text: str | None) -> str | None:
     return match.group(1)
 
 
-def _check_quantities(order: SalesOrder, wanted: Mapping[str, int]) -> None:
+def check_open_units(order: SalesOrder, wanted: Mapping[str, int]) -> None:
+    """Refuse shipping or cancelling more units of a SKU than are open: the one check."""
     available = open_units(order)
     for sku, quantity in wanted.items():
         if sku not in available:
@@ -175,7 +184,7 @@ def build_ship_notice(
         wanted[line.sku] = wanted.get(line.sku, 0) + line.quantity_shipped + line.quantity_cancelled
     if not any(wanted.values()):
         raise _error(order, "the shipment ships and cancels nothing")
-    _check_quantities(order, wanted)
+    check_open_units(order, wanted)
     ships = shipment.quantity_shipped > 0
     carrier = _carrier(order, shipment.courier_name) if ships else None
     tracking = shipment.tracking_number
@@ -228,7 +237,7 @@ def build_cancel_notice(
         raise _error(order, "cancel quantities must not be negative")
     if not wanted:
         raise _error(order, "nothing to cancel: every unit is already shipped or cancelled")
-    _check_quantities(order, wanted)
+    check_open_units(order, wanted)
     return ShipNotice(
         alt_order_id=alt_order_id,
         shipments=(

@@ -1,9 +1,10 @@
-"""The one decision table of status pushes: what Jet shows of an order against what is asked.
+"""The one decision table of status pushes: Jet's snapshot of an order against the host's intent.
 
 The engine never decides by itself whether an acknowledgement, rejection, shipment or cancel
-goes to Jet: it describes Jet's side of the order as a `JetView`, the push the host asked for as
-a `PushAsk`, and calls `reconcile` (or the replacement a `Mappings` bundle carries as
-``status_push``). "Jet already shows it" is `Verdict.DONE`, so asking twice is harmless.
+goes to Jet: it hands Jet's side of the order (`OrderSnapshot`) and the host's side
+(`OrderIntent`) to `reconcile` (or the replacement a `Mappings` bundle carries as
+``status_push``), which lists every push the intent implies with its verdict: owed, waiting (and
+why), impossible (and why) or done. "Jet already shows it" is done, so asking twice is harmless.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from collections.abc import Iterable
 import attrs
 
 from jet_orderhive.mapping.status import PushAction
+from jet_orderhive.orderhive.sides import OrderIntent, OrderSnapshot
 
-__all__ = ["Decision", "JetView", "PushAsk", "Verdict", "reconcile"]
+__all__ = ["Decision", "JetView", "PushAsk", "Reconciliation", "Verdict", "decide", "reconcile"]
 
 _NOT_ACKNOWLEDGED = frozenset({"created", "ready"})
 _SHIPPABLE = frozenset({"acknowledged", "inprogress"})
@@ -140,8 +142,8 @@ def _shipment(view: JetView, ask: PushAsk) -> Decision:
     )
 
 
-def reconcile(view: JetView, ask: PushAsk) -> Decision:
-    """Decide whether ``ask`` is owed to Jet, given what Jet shows of the order.
+def decide(view: JetView, ask: PushAsk) -> Decision:
+    """Decide whether one ``ask`` is owed to Jet, given what Jet shows of the order.
 
     ========================  =============================================  ==============
     asked                     Jet shows                                      verdict
@@ -169,3 +171,70 @@ def reconcile(view: JetView, ask: PushAsk) -> Decision:
     if ask.action is PushAction.REJECT:
         return _reject(view)
     return _shipment(view, ask)
+
+
+@attrs.frozen(kw_only=True)
+class Reconciliation:
+    """Every push an order's intent implies, each with its verdict, in the order they go out."""
+
+    verdicts: tuple[tuple[PushAsk, Decision], ...] = ()
+
+    def decision(self, ask: PushAsk) -> Decision | None:
+        """The verdict on ``ask``; ``None`` when the intent does not (or no longer) ask it."""
+        return next((d for a, d in self.verdicts if a == ask), None)
+
+    def having(self, verdict: Verdict) -> tuple[tuple[PushAsk, Decision], ...]:
+        """The asks with this verdict."""
+        return tuple((a, d) for a, d in self.verdicts if d.verdict is verdict)
+
+    @property
+    def owed(self) -> tuple[PushAsk, ...]:
+        """The pushes to send now."""
+        return tuple(a for a, _ in self.having(Verdict.SEND))
+
+
+def asks_of(intent: OrderIntent) -> tuple[PushAsk, ...]:
+    """The pushes an intent implies: its answer to the order, then each shipment and cancel.
+
+    A rejection replaces the acknowledgement (an order is answered once); a shipment that
+    ships no unit is a cancel.
+    """
+    asks: list[PushAsk] = []
+    if intent.rejection is not None:
+        asks.append(PushAsk(action=PushAction.REJECT))
+    elif intent.confirmed:
+        asks.append(PushAsk(action=PushAction.ACKNOWLEDGE))
+    for shipment in intent.shipments:
+        action = PushAction.SHIP if shipment.quantity_shipped else PushAction.CANCEL
+        asks.append(PushAsk(action=action, alt_shipment_id=shipment.alt_shipment_id))
+    return tuple(asks)
+
+
+def view_of(snapshot: OrderSnapshot, *, fresh: bool) -> JetView:
+    """The decision table's view of a snapshot (``fresh``: read from Jet for this decision)."""
+    return JetView(
+        status=snapshot.status,
+        acknowledgement_status=snapshot.acknowledgement_status,
+        shipment_ids=snapshot.shipment_ids,
+        directed_cancel=snapshot.directed_cancel,
+        fresh=fresh,
+    )
+
+
+def reconcile(
+    snapshot: OrderSnapshot, intent: OrderIntent, *, fresh: bool = False
+) -> Reconciliation:
+    """Every push ``intent`` implies, judged against ``snapshot`` by the table of `decide`.
+
+    ``fresh`` says the snapshot was read from Jet just now; a stored one may predate the
+    engine's own pushes, so it never proves a push done or impossible (see `decide`).
+
+    Jet's request to cancel holds the acknowledgement until the host answers it; a cancel
+    among the asks is that answer, so the acknowledgement then goes first and the cancel
+    after it (Jet takes unit cancels only on an acknowledged order).
+    """
+    asks = asks_of(intent)
+    view = view_of(snapshot, fresh=fresh)
+    if any(ask.action is PushAction.CANCEL for ask in asks):
+        view = attrs.evolve(view, directed_cancel=False)
+    return Reconciliation(verdicts=tuple((ask, decide(view, ask)) for ask in asks))

@@ -11,11 +11,13 @@ from jet_orderhive._clock import utc_now
 from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import SalesOrder
+from jet_orderhive.storage.records import OrderIntent, OrderSnapshot
 
 __all__ = [
     "check_aware",
     "check_price",
     "check_quantity",
+    "check_sides",
     "check_statuses",
     "check_ttl",
     "decode_json",
@@ -35,6 +37,16 @@ def check_aware(value: datetime, name: str) -> datetime:
             f"{name} must be timezone-aware, got naive {value.isoformat()}"
         )
     return value.astimezone(UTC)
+
+
+def check_sides(snapshot: object, intent: object) -> None:
+    """Refuse order sides of the wrong type before anything is written."""
+    if snapshot is not None and not isinstance(snapshot, OrderSnapshot):
+        raise JetOrderhiveTypeError(
+            f"snapshot must be an OrderSnapshot, got {type(snapshot).__name__}"
+        )
+    if intent is not None and not isinstance(intent, OrderIntent):
+        raise JetOrderhiveTypeError(f"intent must be an OrderIntent, got {type(intent).__name__}")
 
 
 def check_statuses(statuses: Collection[str]) -> set[str]:

@@ -312,7 +312,30 @@ _V2: tuple[str, ...] = (
     "DROP TABLE temp.old_account",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+_V3: tuple[str, ...] = (
+    # Each order keeps Jet's side (snapshot) and the host's side (intent) beside its view.
+    # Rows written before have neither; the engine reads Jet's side from the view until the
+    # next import of the order writes one.
+    "ALTER TABLE orders ADD COLUMN snapshot TEXT",
+    "ALTER TABLE orders ADD COLUMN intent TEXT",
+    "ALTER TABLE orders ADD COLUMN listed_cancelled INTEGER NOT NULL DEFAULT 0",
+    # The id list of orders seen in an isCancelled=true list moves onto the rows.
+    """
+    UPDATE orders SET listed_cancelled = 1 WHERE EXISTS (
+        SELECT 1 FROM sync_state AS s, json_each(s.value) AS j
+        WHERE s.account = orders.account AND s.key = 'import:listed_cancelled'
+          AND json_valid(s.value) AND j.value = orders.channel_order_id
+    )
+    """,
+    # Kept per order now (the snapshot's returns, re-read by the next import_returns), or
+    # no longer needed (refresh lists: a view is derived from both sides on every import).
+    """
+    DELETE FROM sync_state
+    WHERE key IN ('import:listed_cancelled', 'import:refresh') OR key LIKE 'returns:%'
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -18,6 +18,7 @@ from jet_orderhive.storage._common import (
     check_aware,
     check_price,
     check_quantity,
+    check_sides,
     check_statuses,
     check_ttl,
     decode_object,
@@ -31,6 +32,10 @@ from jet_orderhive.storage.protocol import Clock
 from jet_orderhive.storage.records import (
     DEFAULT_ACCOUNT,
     LinkedSku,
+    OrderIntent,
+    OrderKey,
+    OrderSides,
+    OrderSnapshot,
     OutboxEntry,
     PushedKey,
     PushStatus,
@@ -127,11 +132,20 @@ class _Table(dict[Any, Any]):
             del self[key]
 
 
+class _StoredOrder(NamedTuple):
+    """An order's canonical JSON (compared on upsert), its host view and its two sides."""
+
+    text: str
+    order: SalesOrder
+    snapshot: OrderSnapshot | None
+    intent: OrderIntent | None
+
+
 class _Tables:
     """One account's records. Values are immutable records, replaced whole on every write."""
 
     def __init__(self, journal: _Journal) -> None:
-        self.orders: dict[str, tuple[str, SalesOrder]] = _Table(journal)
+        self.orders: dict[str, _StoredOrder] = _Table(journal)
         self.customers: dict[str, Customer] = _Table(journal)
         self.outbox: dict[str, _Push] = _Table(journal)
         self.stock: dict[PushedKey, int] = _Table(journal)
@@ -247,21 +261,43 @@ class MemoryStorage:
 
     # -- orders ----------------------------------------------------------------------------------
 
-    def upsert_order(self, order: SalesOrder, *, account: str = DEFAULT_ACCOUNT) -> UpsertResult:
-        """Store ``order`` under its Jet order id; report created / updated / unchanged."""
+    def upsert_order(
+        self,
+        order: SalesOrder,
+        *,
+        snapshot: OrderSnapshot | None = None,
+        intent: OrderIntent | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> UpsertResult:
+        """Store ``order`` and the sides given; report created / updated / unchanged."""
+        check_sides(snapshot, intent)
         text = order_json(order)
         with self._lock:
-            stored = self._t(account).orders.get(order.channel_order_id)
-            if stored is not None and stored[0] == text:
-                return UpsertResult.UNCHANGED
-            self._t(account).orders[order.channel_order_id] = (text, order)
+            table = self._t(account).orders
+            stored = table.get(order.channel_order_id)
+            if stored is not None:
+                snapshot = stored.snapshot if snapshot is None else snapshot
+                intent = stored.intent if intent is None else intent
+                if (stored.text, stored.snapshot, stored.intent) == (text, snapshot, intent):
+                    return UpsertResult.UNCHANGED
+            table[order.channel_order_id] = _StoredOrder(text, order, snapshot, intent)
             return UpsertResult.CREATED if stored is None else UpsertResult.UPDATED
 
     def get_order(self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT) -> SalesOrder | None:
         """Return the stored order with this Jet order id, or ``None``."""
         with self._lock:
             stored = self._t(account).orders.get(jet_order_id)
-        return None if stored is None else stored[1]
+        return None if stored is None else stored.order
+
+    def get_order_sides(
+        self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT
+    ) -> OrderSides | None:
+        """Return the stored order's snapshot and intent, or ``None`` if it is not stored."""
+        with self._lock:
+            stored = self._t(account).orders.get(jet_order_id)
+        if stored is None:
+            return None
+        return OrderSides(snapshot=stored.snapshot, intent=stored.intent)
 
     def list_orders(
         self, *, channel_statuses: Collection[str] | None = None, account: str = DEFAULT_ACCOUNT
@@ -269,26 +305,30 @@ class MemoryStorage:
         """Return stored orders by Jet order id, optionally only those in these Jet statuses."""
         wanted = None if channel_statuses is None else check_statuses(channel_statuses)
         with self._lock:
-            orders = [self._t(account).orders[key][1] for key in sorted(self._t(account).orders)]
+            table = self._t(account).orders
+            orders = [table[key].order for key in sorted(table)]
         if wanted is None:
             return orders
         return [order for order in orders if order.channel_status in wanted]
 
-    def order_statuses(
+    def order_keys(
         self,
         *,
         channel_statuses: Collection[str] | None = None,
         account: str = DEFAULT_ACCOUNT,
-    ) -> dict[str, str]:
-        """Return Jet order id → stored Jet status, optionally only for these statuses."""
+    ) -> dict[str, OrderKey]:
+        """Return Jet order id → Jet status and last-listed-cancelled, by id."""
         wanted = None if channel_statuses is None else check_statuses(channel_statuses)
         with self._lock:
-            orders = self._t(account).orders
-            return {
-                key: orders[key][1].channel_status
-                for key in sorted(orders)
-                if wanted is None or orders[key][1].channel_status in wanted
-            }
+            table = self._t(account).orders
+            keys = {}
+            for order_id in sorted(table):
+                stored = table[order_id]
+                status = stored.order.channel_status
+                if wanted is None or status in wanted:
+                    cancelled = stored.snapshot is not None and stored.snapshot.listed_cancelled
+                    keys[order_id] = OrderKey(status, cancelled)
+            return keys
 
     # -- customers -------------------------------------------------------------------------------
 

@@ -31,6 +31,10 @@ from jet_orderhive.orderhive.models import Customer, SalesOrder
 from jet_orderhive.storage.records import (
     DEFAULT_ACCOUNT,
     LinkedSku,
+    OrderIntent,
+    OrderKey,
+    OrderSides,
+    OrderSnapshot,
     OutboxEntry,
     PushedKey,
     PushStatus,
@@ -62,11 +66,21 @@ class Storage(Protocol):
 
     # -- orders --------------------------------------------------------------------------------
 
-    def upsert_order(self, order: SalesOrder, *, account: str = DEFAULT_ACCOUNT) -> UpsertResult:
-        """Store ``order`` under its Jet order id (``channel_order_id``), replacing any older copy.
+    def upsert_order(
+        self,
+        order: SalesOrder,
+        *,
+        snapshot: OrderSnapshot | None = None,
+        intent: OrderIntent | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> UpsertResult:
+        """Store ``order`` (the host view) under its Jet order id, with the sides given.
 
-        Returns ``CREATED`` for a new id, ``UNCHANGED`` when the stored copy serialises exactly
-        like ``order`` (the stored record is left untouched), ``UPDATED`` otherwise.
+        ``snapshot`` (Jet's side) and ``intent`` (the host's side) replace the stored ones when
+        given; a side passed as ``None`` is kept as stored (``None`` for a new order). Returns
+        ``CREATED`` for a new id, ``UNCHANGED`` when the stored view serialises exactly like
+        ``order`` and each given side equals the stored one (nothing is written), ``UPDATED``
+        otherwise. One call is one atomic write of view and sides.
         """
         ...
 
@@ -85,16 +99,29 @@ class Storage(Protocol):
         """
         ...
 
-    def order_statuses(
+    def get_order_sides(
+        self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT
+    ) -> OrderSides | None:
+        """Return the stored order's snapshot and intent (each ``None`` if never written).
+
+        ``None`` when no order with this id is stored. The sides come back equal to what
+        `upsert_order` was given.
+        """
+        ...
+
+    def order_keys(
         self,
         *,
         channel_statuses: Collection[str] | None = None,
         account: str = DEFAULT_ACCOUNT,
-    ) -> dict[str, str]:
-        """Return Jet order id → stored Jet status, optionally only for these statuses.
+    ) -> dict[str, OrderKey]:
+        """Return Jet order id → `OrderKey` (Jet status, last listed cancelled), by id.
 
         The keys-only read an incremental import runs on: it must not load whole records, so
-        its cost stays small however many orders are stored. Same filter rules as `list_orders`.
+        its cost stays small however many orders are stored. The status is the view's
+        ``channel_status`` (the engine keeps it equal to the snapshot's); ``cancelled`` is the
+        snapshot's ``listed_cancelled`` (``False`` without one). Same filter rules as
+        `list_orders`.
         """
         ...
 

@@ -1,4 +1,4 @@
-"""The records a `Storage` hands back: upsert results, outbox entries, quarantine, linked SKUs."""
+"""The records a `Storage` keeps and hands back: order sides, outbox entries, quarantine, SKUs."""
 
 from __future__ import annotations
 
@@ -11,14 +11,20 @@ import attrs
 
 from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
+from jet_orderhive.orderhive.sides import OrderIntent, OrderSides, OrderSnapshot, ReturnSeen
 
 __all__ = [
     "DEFAULT_ACCOUNT",
     "LinkedSku",
+    "OrderIntent",
+    "OrderKey",
+    "OrderSides",
+    "OrderSnapshot",
     "OutboxEntry",
     "PushStatus",
     "PushedKey",
     "QuarantineEntry",
+    "ReturnSeen",
     "UpsertResult",
 ]
 
@@ -129,3 +135,16 @@ class LinkedSku:
     archived: bool = False
     archived_at: datetime | None = attrs.field(default=None, validator=_aware)
     linked_at: datetime = attrs.field(validator=_aware)
+
+
+# -- the two sides of a stored order live with the order model (orderhive.sides) -----------
+
+
+@attrs.frozen
+class OrderKey:
+    """The keys-only view of a stored order an incremental import runs on."""
+
+    status: str
+    """Jet's status as last seen (the host view's ``channel_status``)."""
+    cancelled: bool = False
+    """The order was last listed with ``isCancelled=true``."""

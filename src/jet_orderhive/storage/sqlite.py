@@ -26,6 +26,7 @@ from jet_orderhive.storage._common import (
     check_aware,
     check_price,
     check_quantity,
+    check_sides,
     check_statuses,
     check_ttl,
     decode_object,
@@ -45,6 +46,10 @@ from jet_orderhive.storage.protocol import Clock
 from jet_orderhive.storage.records import (
     DEFAULT_ACCOUNT,
     LinkedSku,
+    OrderIntent,
+    OrderKey,
+    OrderSides,
+    OrderSnapshot,
     OutboxEntry,
     PushedKey,
     PushStatus,
@@ -308,23 +313,41 @@ class SQLiteStorage:
 
     # -- orders ----------------------------------------------------------------------------------
 
-    def upsert_order(self, order: SalesOrder, *, account: str = DEFAULT_ACCOUNT) -> UpsertResult:
-        """Store ``order`` under its Jet order id; report created / updated / unchanged."""
+    def upsert_order(
+        self,
+        order: SalesOrder,
+        *,
+        snapshot: OrderSnapshot | None = None,
+        intent: OrderIntent | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> UpsertResult:
+        """Store ``order`` and the sides given; report created / updated / unchanged."""
+        check_sides(snapshot, intent)
         body = order_json(order)
+        snapshot_text = None if snapshot is None else _side_json(snapshot.to_json())
+        intent_text = None if intent is None else _side_json(intent.to_json())
         with self.transaction():
             conn = self._conn()
             row = conn.execute(
-                "SELECT body FROM orders WHERE account = ? AND channel_order_id = ?",
+                "SELECT body, snapshot, intent FROM orders"
+                " WHERE account = ? AND channel_order_id = ?",
                 (account, order.channel_order_id),
             ).fetchone()
-            if row is not None and row[0] == body:
-                return UpsertResult.UNCHANGED
+            if row is not None:
+                snapshot_text = row[1] if snapshot_text is None else snapshot_text
+                intent_text = row[2] if intent_text is None else intent_text
+                if tuple(row) == (body, snapshot_text, intent_text):
+                    return UpsertResult.UNCHANGED
+            listed_cancelled = snapshot.listed_cancelled if snapshot is not None else None
             conn.execute(
                 "INSERT INTO orders (account, channel_order_id, channel_status, order_status,"
-                " body, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " body, updated_at, snapshot, intent, listed_cancelled)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, 0))"
                 " ON CONFLICT (account, channel_order_id) DO UPDATE SET channel_status ="
                 " excluded.channel_status, order_status = excluded.order_status,"
-                " body = excluded.body, updated_at = excluded.updated_at",
+                " body = excluded.body, updated_at = excluded.updated_at,"
+                " snapshot = excluded.snapshot, intent = excluded.intent,"
+                " listed_cancelled = coalesce(?, orders.listed_cancelled)",
                 (
                     account,
                     order.channel_order_id,
@@ -332,6 +355,10 @@ class SQLiteStorage:
                     order.order_status.value,
                     body,
                     _time_text(self._now()),
+                    snapshot_text,
+                    intent_text,
+                    listed_cancelled,
+                    listed_cancelled,
                 ),
             )
             return UpsertResult.CREATED if row is None else UpsertResult.UPDATED
@@ -343,6 +370,22 @@ class SQLiteStorage:
             (account, jet_order_id),
         )
         return None if row is None else _order(row[0])
+
+    def get_order_sides(
+        self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT
+    ) -> OrderSides | None:
+        """Return the stored order's snapshot and intent, or ``None`` if it is not stored."""
+        row = self._row(
+            "SELECT snapshot, intent FROM orders WHERE account = ? AND channel_order_id = ?",
+            (account, jet_order_id),
+        )
+        if row is None:
+            return None
+        snapshot, intent = row
+        return OrderSides(
+            snapshot=None if snapshot is None else OrderSnapshot.from_json(decode_object(snapshot)),
+            intent=None if intent is None else OrderIntent.from_json(decode_object(intent)),
+        )
 
     def list_orders(
         self,
@@ -368,30 +411,30 @@ class SQLiteStorage:
         )
         return [_order(body) for (body,) in rows]
 
-    def order_statuses(
+    def order_keys(
         self,
         *,
         channel_statuses: Collection[str] | None = None,
         account: str = DEFAULT_ACCOUNT,
-    ) -> dict[str, str]:
-        """Return Jet order id → stored Jet status, optionally only for these statuses."""
+    ) -> dict[str, OrderKey]:
+        """Return Jet order id → Jet status and last-listed-cancelled, by id."""
+        columns = "SELECT channel_order_id, channel_status, listed_cancelled FROM orders"
         if channel_statuses is None:
             rows = self._rows(
-                "SELECT channel_order_id, channel_status FROM orders WHERE account = ?"
-                " ORDER BY channel_order_id",
+                f"{columns} WHERE account = ? ORDER BY channel_order_id",
                 (account,),
             )
-            return dict(rows)
-        statuses = sorted(check_statuses(channel_statuses))
-        if not statuses:
-            return {}
-        marks = ", ".join("?" * len(statuses))
-        rows = self._rows(
-            "SELECT channel_order_id, channel_status FROM orders"  # noqa: S608 - placeholders
-            f" WHERE account = ? AND channel_status IN ({marks}) ORDER BY channel_order_id",
-            (account, *statuses),
-        )
-        return dict(rows)
+        else:
+            statuses = sorted(check_statuses(channel_statuses))
+            if not statuses:
+                return {}
+            marks = ", ".join("?" * len(statuses))
+            rows = self._rows(
+                f"{columns} WHERE account = ? AND channel_status IN ({marks})"
+                " ORDER BY channel_order_id",
+                (account, *statuses),
+            )
+        return {order_id: OrderKey(status, bool(cancelled)) for order_id, status, cancelled in rows}
 
     # -- customers -------------------------------------------------------------------------------
 
@@ -904,6 +947,10 @@ class SQLiteStorage:
                 (account, name, owner),
             )
             return cursor.rowcount == 1
+
+
+def _side_json(value: Mapping[str, JsonValue]) -> str:
+    return _json.dumps(value, sort_keys=True)
 
 
 def _order(body: str) -> SalesOrder:

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 
 import attrs
 
+from jet_orderhive.mapping.outbound import check_open_units
 from jet_orderhive.orderhive.enums import OrderStatus
 from jet_orderhive.orderhive.models import LineItem, SalesOrder, Shipment, ShipmentLine
 
-__all__ = ["apply_shipment", "cancel_id", "cancel_lines"]
-
-
-def cancel_id(order: SalesOrder, quantities: Mapping[str, int]) -> str:
-    """A unique ``alt_shipment_id`` for cancelling these units now.
-
-    It is derived from the order, the units and how many units were cancelled before, so a
-    retried call maps to the same id while a second, later cancel of the same units does not.
-    """
-    before = sum(line.quantity_cancelled for line in order.line_items)
-    lines = ",".join(f"{sku}:{qty}" for sku, qty in sorted(quantities.items()))
-    text = f"{order.channel_order_id}|{lines}|{before}"
-    return f"C-{order.channel_order_number}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+__all__ = ["apply_shipment", "cancel_lines"]
 
 
 def _status_after(order: SalesOrder, lines: tuple[LineItem, ...]) -> OrderStatus:
@@ -39,13 +27,12 @@ def _apply_units(
     order: SalesOrder, shipped: Mapping[str, int], cancelled: Mapping[str, int]
 ) -> tuple[LineItem, ...]:
     """Spread per-SKU units over the order's lines (in line order), refusing too many."""
-    to_ship = dict(shipped)
-    to_cancel = dict(cancelled)
-    unknown = (set(to_ship) | set(to_cancel)) - {line.sku for line in order.line_items}
-    if unknown:
-        raise ValueError(
-            f"order {order.channel_order_id} has no line with SKU {sorted(unknown)[0]!r}"
-        )
+    wanted: dict[str, int] = {}
+    for units in (shipped, cancelled):
+        for sku, count in units.items():
+            wanted[sku] = wanted.get(sku, 0) + count
+    check_open_units(order, wanted)
+    to_ship, to_cancel = dict(shipped), dict(cancelled)
     lines: list[LineItem] = []
     for line in order.line_items:
         room = line.quantity_open
@@ -59,13 +46,6 @@ def _apply_units(
                 quantity_shipped=line.quantity_shipped + ship,
                 quantity_cancelled=line.quantity_cancelled + cancel,
             )
-        )
-    over = [(sku, n) for left in (to_ship, to_cancel) for sku, n in left.items() if n > 0]
-    if over:
-        sku, extra = over[0]
-        raise ValueError(
-            f"order {order.channel_order_id}: {extra} unit(s) of SKU {sku!r} more than are "
-            "still open (neither shipped nor cancelled)"
         )
     return tuple(lines)
 

@@ -99,19 +99,17 @@ def plan_import(
     new_statuses: Collection[str],
     quarantined: Collection[str] = (),
     ignored: Collection[str] = (),
-    refresh: Collection[str] = (),
 ) -> ImportPlan:
     """Decide which order ids to fetch.
 
     Args:
         listed: order id → the list (status and cancelled flag) that holds it on Jet.
-        stored: order id → the list a stored order would be in, judged from the stored record
-            (at least every open stored order).
+        stored: order id → the list a stored order was last seen in (its snapshot's status
+            and ``listed_cancelled``), at least for every open stored order.
         initial: whether this is the initial sync (every listed id is a candidate).
         new_statuses: statuses whose lists bring new orders on later runs.
         quarantined: ids currently in quarantine.
         ignored: ids known to be outside the import window; never fetched again.
-        refresh: stored ids to fetch again even when listed under their stored list.
     """
     new: list[str] = []
     changed: list[str] = []
@@ -119,10 +117,9 @@ def plan_import(
     unchanged: list[str] = []
     quarantine = set(quarantined)
     skip = set(ignored)
-    again = set(refresh)
     for order_id, where in listed.items():
         if order_id in stored:
-            same = stored[order_id] == where and order_id not in again
+            same = stored[order_id] == where
             (unchanged if same else changed).append(order_id)
         elif order_id in skip:
             continue

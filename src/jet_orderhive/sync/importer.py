@@ -18,19 +18,34 @@ import attrs
 
 from jet_orderhive import _json
 from jet_orderhive.jet import OrderFetch
+from jet_orderhive.jet.enums import AckStatus
 from jet_orderhive.jet.errors import JetAuthError, JetError, JetNotFound, JetPayloadError
 from jet_orderhive.jet.models import JetOrder
+from jet_orderhive.mapping.reconcile import PushAsk, Verdict
+from jet_orderhive.mapping.status import PushAction
 from jet_orderhive.orderhive.enums import OrderStatus
 from jet_orderhive.orderhive.models import Customer, SalesOrder
 from jet_orderhive.storage.errors import StorageBusyError
-from jet_orderhive.storage.records import PushStatus, UpsertResult
+from jet_orderhive.storage.records import (
+    OrderIntent,
+    OrderSnapshot,
+    OutboxEntry,
+    PushStatus,
+    UpsertResult,
+)
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine, LeaseLost
 from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
+from jet_orderhive.sync._sides import (
+    derive,
+    intent_of,
+    legacy_intent,
+    snapshot_of,
+    snapshot_or_view,
+)
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
-from jet_orderhive.sync.returns import apply_returns, returns_state_name
 
-__all__ = ["import_orders", "request_refresh", "stored_listing"]
+__all__ = ["import_orders", "owed_entries", "refresh_order"]
 
 log = logging.getLogger("jet_orderhive.sync")
 
@@ -42,43 +57,85 @@ _STATE_WINDOW = "import:window_start"
 _STATE_VERIFIED_UPTO = "import:verified_upto"
 _STATE_INITIAL_DONE = "import:initial_sync_done"
 _STATE_OUTSIDE = "import:outside_window"
-#: Stored orders last seen in an ``isCancelled=true`` list when they were fetched and stored.
-_STATE_LISTED_CANCELLED = "import:listed_cancelled"
-#: Stored orders the next import fetches whatever the lists say (see `request_refresh`).
-_STATE_REFRESH = "import:refresh"
 
 
-def stored_listing(order: SalesOrder) -> ListQuery:
-    """The Jet list a stored order should be in, judged from the stored record alone.
+SUPERSEDED = "superseded: "
+"""Prefix of the reason a push is given up with once the host asked for something else."""
 
-    Jet's ``isCancelled=true`` lists hold rejected and wholly cancelled orders and those with a
-    directed cancel, so a stored order flagged that way is expected there. Only a fallback for
-    a database without observed lists: an answered directed cancel is no longer flagged on the
-    record while Jet still lists the order as cancelled.
-    """
-    lines = order.line_items
-    all_cancelled = bool(lines) and all(
-        line.quantity_shipped == 0 and line.quantity_open == 0 for line in lines
+
+def is_refused(entry: OutboxEntry) -> bool:
+    """Whether a push was given up for good (and not because the host asked for another)."""
+    return (
+        entry.status is PushStatus.FAILED
+        and entry.next_attempt_at is None
+        and not (entry.last_error or "").startswith(SUPERSEDED)
     )
-    cancelled = (
-        order.directed_cancel or order.order_status is OrderStatus.CANCELLED or all_cancelled
-    )
-    return ListQuery(status=order.channel_status, cancelled=cancelled)
 
 
-def request_refresh(engine: Engine, order_id: str) -> None:
-    """Have the next import fetch this stored order again, whatever the lists say.
+def owed_entries(
+    engine: Engine,
+    view: SalesOrder,
+    snapshot: OrderSnapshot,
+    intent: OrderIntent,
+    *,
+    fresh: bool,
+) -> tuple[list[tuple[str, PushKind, dict[str, _json.JsonValue]]], list[str]]:
+    """The outbox entries the intent owes Jet now, and the reasons of those that wait.
 
-    For a push whose effect on Jet the stored record only approximates: a cancel may answer a
-    directed cancel, and a push Jet refused for good leaves units recorded locally that Jet
-    never saw. Either way only Jet's own copy puts the record right.
+    Decided by the bundle's ``status_push`` (`reconcile`) on the snapshot (``fresh``: read
+    from Jet just now); each entry carries the request body built from the host view. An
+    entry whose key was enqueued before is left to the outbox (enqueuing it again changes
+    nothing).
     """
-    key = _STATE_REFRESH
-    text = engine.storage.get_state(key, account=engine.account)
-    wanted = set(json.loads(text)) if text else set()
-    if order_id not in wanted:
-        wanted.add(order_id)
-        engine.storage.set_state(key, json.dumps(sorted(wanted)), account=engine.account)
+    verdicts = engine.mappings.status_push(snapshot, intent, fresh=fresh)
+    entries: list[tuple[str, PushKind, dict[str, _json.JsonValue]]] = []
+    waiting: list[str] = []
+    for ask, decision in verdicts.verdicts:
+        if decision.verdict is Verdict.WAIT and decision.reason:
+            waiting.append(decision.reason)
+        if decision.verdict is not Verdict.SEND:
+            continue
+        entry = _entry_for(engine, view, intent, ask)
+        if entry is not None:
+            entries.append(entry)
+    return entries, waiting
+
+
+def _entry_for(
+    engine: Engine, view: SalesOrder, intent: OrderIntent, ask: PushAsk
+) -> tuple[str, PushKind, dict[str, _json.JsonValue]] | None:
+    """The outbox entry of an owed answer to the order; shipments and cancels are the commands'.
+
+    ``ship`` and ``cancel`` enqueue their push with the intent, in one unit of work, built
+    from the order as it was before; so an owed one is in the outbox already.
+    """
+    order_id = view.channel_order_id
+    if ask.action is PushAction.ACKNOWLEDGE:
+        body = engine.acknowledgement(view).to_dict()
+        return _plan.ack_key(order_id), PushKind.ACKNOWLEDGE, {"body": body}
+    if ask.action is PushAction.REJECT and intent.rejection is not None:
+        body = engine.rejection(view, AckStatus(intent.rejection)).to_dict()
+        return _plan.reject_key(order_id), PushKind.REJECT, {"body": body}
+    return None
+
+
+def refresh_order(engine: Engine, report: ReportBuilder, order_id: str) -> None:
+    """Read one stored order from Jet and store it again: its snapshot, and the view anew.
+
+    For a push whose effect only Jet's copy shows: whether a cancel answered a directed
+    cancel, or the units of a push Jet refused for good, which the host may then ship or
+    cancel again. A failed read is left to the next import.
+    """
+    try:
+        fetched = next(iter(engine.client.fetch_orders([order_id], concurrency=1)))
+    except (JetAuthError, LeaseLost):
+        raise
+    except (JetError, StopIteration):
+        return
+    if fetched.order is None:
+        return
+    run = _Run(engine, report)
+    run.import_one(fetched.order, fetched.raw or b"")
 
 
 def _reason(error: BaseException) -> str:
@@ -116,6 +173,7 @@ class _Run:
         self.known: set[str] = set()
         self.attempted: set[str] = set()
         self.created = 0
+        self.listed: dict[str, ListQuery] = {}
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -139,24 +197,6 @@ class _Run:
         value = json.loads(text) if text else {}
         return value if isinstance(value, dict) else {}
 
-    def listed_cancelled(self, stored: Mapping[str, str]) -> set[str]:
-        """Stored orders Jet listed with ``isCancelled=true`` when they were last stored.
-
-        Observed rather than predicted: Jet keeps an order in that list while its
-        ``jet_request_directed_cancel`` is set, even after the named units are cancelled and
-        the record no longer shows a directed cancel. Without a record yet (a database written
-        before it was kept), the stored orders predict it.
-        """
-        text = self.storage.get_state(_STATE_LISTED_CANCELLED, account=self.engine.account)
-        if text is not None:
-            return set(json.loads(text))
-        return {
-            order.channel_order_id
-            for order_id in stored
-            if (order := self.storage.get_order(order_id, account=self.engine.account)) is not None
-            and stored_listing(order).cancelled
-        }
-
     # -- the run -------------------------------------------------------------------------------
 
     def run(self) -> dict[str, JetOrder]:
@@ -164,18 +204,16 @@ class _Run:
         initial = self.storage.get_state(_STATE_INITIAL_DONE, account=self.engine.account) is None
         start = self.window_start()
         listed = self.read_lists()
+        self.listed = listed
         statuses = None if initial else _plan.OPEN_STATUSES
         # Keys only: an incremental run must not load every open record to compare lists.
-        keys = self.storage.order_statuses(channel_statuses=statuses, account=engine.account)
-        seen_cancelled = self.listed_cancelled(keys)
+        keys = self.storage.order_keys(channel_statuses=statuses, account=engine.account)
         stored = {
-            order_id: ListQuery(status=status, cancelled=order_id in seen_cancelled)
-            for order_id, status in keys.items()
+            order_id: ListQuery(status=key.status, cancelled=key.cancelled)
+            for order_id, key in keys.items()
         }
         self.known.update(keys)
         outside = self.outside_window()
-        refresh_text = self.storage.get_state(_STATE_REFRESH, account=self.engine.account)
-        refresh = set(json.loads(refresh_text)) if refresh_text else set()
         plan = _plan.plan_import(
             listed=listed,
             stored=stored,
@@ -188,7 +226,6 @@ class _Run:
             ignored={
                 i for i, status in outside.items() if i in listed and listed[i].status == status
             },
-            refresh=refresh,
         )
         plan = attrs.evolve(plan, missing=self.within_budget(plan.missing))
         log.info(
@@ -200,10 +237,9 @@ class _Run:
             len(plan.retry),
         )
         self.report.count("unchanged", len(plan.unchanged))
-        self.catch_up_acknowledgements(i for i in plan.unchanged if stored[i].status == "ready")
+        self.catch_up(i for i in plan.unchanged if stored[i].status == "ready")
         self.acknowledge_listed_ready(listed)
-        blocked = self.orders_with_pending_status_pushes()
-        newly_outside = self.fetch_and_store(plan, start, stored, blocked)
+        newly_outside = self.fetch_and_store(plan, start, stored)
         if not engine.dry_run:
             # Only ids still listed are kept: the others can never be fetched by accident again.
             keep = {i: status for i, status in outside.items() if i in listed}
@@ -211,20 +247,6 @@ class _Run:
             self.storage.set_state(
                 _STATE_OUTSIDE, json.dumps(keep, sort_keys=True), account=self.engine.account
             )
-            # Only a stored record updates what was seen of it: an order whose fetch failed
-            # keeps its old entry, so the next run still sees the list differ and retries.
-            kept = (seen_cancelled & set(stored)) - self.stored_now
-            now_seen = {i for i in self.stored_now if i in listed and listed[i].cancelled}
-            seen = kept | now_seen
-            self.storage.set_state(
-                _STATE_LISTED_CANCELLED, json.dumps(sorted(seen)), account=self.engine.account
-            )
-            if refresh:
-                # Kept until the order is stored again (a blocked or failed fetch retries).
-                left = (refresh & set(stored)) - self.stored_now
-                self.storage.set_state(
-                    _STATE_REFRESH, json.dumps(sorted(left)), account=self.engine.account
-                )
             # Later runs list only new orders; an open order the initial sync could not fetch
             # would never come in, so the initial sync is repeated until every fetch succeeded.
             if initial and not self.unfetched:
@@ -252,9 +274,10 @@ class _Run:
         self.fresh, self.created = {}, 0
         ids = self.engine.client.list_order_ids("ready", cancelled=False)
         new = tuple(i for i in ids if i not in self.known and i not in self.attempted)
+        self.listed.update(dict.fromkeys(new, ListQuery(status="ready", cancelled=False)))
         if new:
             plan = ImportPlan(new=new)
-            self.fetch_and_store(plan, self.window_start(), {}, set())
+            self.fetch_and_store(plan, self.window_start(), {})
         return self.fresh
 
     def within_budget(self, missing: Sequence[str]) -> tuple[str, ...]:
@@ -290,25 +313,11 @@ class _Run:
             self.engine.tick("list orders", index, len(queries))
         return _plan.merge_listings(listings)
 
-    def orders_with_pending_status_pushes(self) -> set[str]:
-        """Orders whose local ship or cancel has not reached Jet yet: their record stays as is.
-
-        Jet does not show the change until the push is sent, so a refresh would undo it locally.
-        """
-        kinds = {PushKind.SHIP, PushKind.CANCEL, PushKind.REJECT}
-        return {
-            entry.target
-            for status in (PushStatus.PENDING, PushStatus.FAILED)
-            for entry in self.storage.pushes(status=status, account=self.engine.account)
-            if entry.kind in kinds and entry.next_attempt_at is not None
-        }
-
     def fetch_and_store(
         self,
         plan: ImportPlan,
         start: datetime,
         stored: Mapping[str, ListQuery],
-        blocked: set[str],
     ) -> set[str]:
         ids = plan.to_fetch
         self.attempted.update(ids)
@@ -329,12 +338,6 @@ class _Run:
             ready = str(jet_order.status) == "ready"
             if order_id not in stored and not ready and jet_order.order_placed_date < start:
                 outside.add(order_id)
-                continue
-            if order_id in blocked:
-                self.report.note(
-                    f"order {order_id} has a status push waiting to be sent; it is refreshed "
-                    "after the push is done"
-                )
                 continue
             self.import_one(jet_order, raw)
         return outside
@@ -409,19 +412,42 @@ class _Run:
         except Exception as error:  # a user's mapping may raise anything; the batch goes on
             self.to_quarantine(order_id, raw, f"mapping failed: {_reason(error)}")
             return
-        returned = self.storage.get_state(returns_state_name(order_id), account=self.engine.account)
-        if returned:
-            # Jet's order carries no returns; keep what import_returns recorded for it.
-            mapped = apply_returns(mapped, json.loads(returned))
-        if mapped.directed_cancel:
+        sides = self.storage.get_order_sides(order_id, account=engine.account)
+        where = self.listed.get(order_id)
+        before = None if sides is None else sides.snapshot
+        snapshot = snapshot_of(
+            jet_order,
+            listed_cancelled=where.cancelled
+            if where is not None
+            else bool(before and before.listed_cancelled),
+            returns=None if before is None else before.returns,
+        )
+        if sides is None:
+            intent = self.first_intent(jet_order, mapped)
+        elif sides.intent is None:
+            intent = legacy_intent(self.storage.get_order(order_id, account=engine.account))
+        else:
+            intent = sides.intent
+        view = derive(mapped, snapshot, intent, self.refused(order_id, snapshot, intent))
+        if view.directed_cancel:
             # Jet keeps its flag after the ask is answered; the mapping knows whether it is open.
             self.report.directed_cancel(order_id)
-        ack = self.acknowledgement_for(jet_order, mapped)
+        entries, waiting = self.owed(view, snapshot, intent, fresh=True)
+        if sides is None:
+            for reason in waiting:
+                self.report.note(f"order {order_id} is not acknowledged: {reason}")
         if engine.dry_run:
-            self.count_dry(mapped, ack)
+            self.count_dry(view, entries)
             return
         try:
-            customer_result, result = self.store(order_id, customer, mapped, ack)
+            customer_result, result = self.store(
+                order_id,
+                customer,
+                view,
+                snapshot,
+                intent if sides is None or sides.intent is None else None,
+                entries,
+            )
         except (LeaseLost, StorageBusyError):
             raise
         except Exception as error:  # one record the storage refuses must not stop the batch
@@ -436,72 +462,105 @@ class _Run:
             self.report.count("customers_updated")
         self.report.count(result.value)
 
+    def refused(self, order_id: str, snapshot: OrderSnapshot, intent: OrderIntent) -> set[str]:
+        """The asked shipments and cancels Jet does not hold and refused for good."""
+        refused: set[str] = set()
+        for shipment in intent.shipments:
+            alt_id = shipment.alt_shipment_id
+            if not alt_id or alt_id in snapshot.shipment_ids:
+                continue
+            key = (_plan.ship_key if shipment.quantity_shipped else _plan.cancel_key)(
+                order_id, alt_id
+            )
+            entry = self.storage.get_push(key, account=self.engine.account)
+            if entry is not None and is_refused(entry):
+                refused.add(alt_id)
+        return refused
+
+    def first_intent(self, jet_order: JetOrder, mapped: SalesOrder) -> OrderIntent:
+        """What ``confirm_on_import`` asks for a newly imported order: its acknowledgement.
+
+        A ``ready`` order the mapping confirmed is acknowledged now; a ``created`` one (imported
+        with ``import_created`` to reserve stock) once Jet releases it to ``ready``.
+        """
+        status = str(jet_order.status)
+        confirmed = self.settings.confirm_on_import and (
+            status == "created"
+            or (status == "ready" and mapped.order_status is OrderStatus.CONFIRMED)
+        )
+        return OrderIntent(confirmed=confirmed)
+
+    def owed(
+        self, view: SalesOrder, snapshot: OrderSnapshot, intent: OrderIntent, *, fresh: bool
+    ) -> tuple[list[tuple[str, PushKind, dict[str, _json.JsonValue]]], list[str]]:
+        """The entries to enqueue with the order (none while status pushes are off)."""
+        if not self.settings.push_order_status:
+            return [], []
+        try:
+            return owed_entries(self.engine, view, snapshot, intent, fresh=fresh)
+        except Exception as error:  # a host's status_push or request mapping may raise
+            self.report.problem(
+                "order",
+                view.channel_order_id,
+                f"the order was stored, but deciding its pushes raised {type(error).__name__}: "
+                f"{_reason(error)}; the next run decides again",
+            )
+            return [], []
+
     def store(
         self,
         order_id: str,
         customer: Customer | None,
-        mapped: SalesOrder,
-        ack: dict[str, _json.JsonValue] | None,
+        view: SalesOrder,
+        snapshot: OrderSnapshot,
+        intent: OrderIntent | None,
+        entries: Sequence[tuple[str, PushKind, dict[str, _json.JsonValue]]],
     ) -> tuple[UpsertResult | None, UpsertResult]:
-        """Customer, order, quarantine release and the acknowledgement, in one unit of work."""
+        """Customer, order, quarantine release and the owed pushes, in one unit of work."""
         storage, account = self.storage, self.engine.account
         with storage.transaction():
             customer_result = None
             if customer is not None:
                 customer_result = storage.upsert_customer(customer, account=account)
-            result = storage.upsert_order(mapped, account=account)
+            result = storage.upsert_order(view, snapshot=snapshot, intent=intent, account=account)
             released = storage.release("order", order_id, account=account)
-            if ack is not None:
-                storage.enqueue(
-                    _plan.ack_key(order_id),
-                    kind=PushKind.ACKNOWLEDGE,
-                    target=order_id,
-                    payload={"body": ack},
-                    account=account,
-                )
+            for key, kind, payload in entries:
+                storage.enqueue(key, kind=kind, target=order_id, payload=payload, account=account)
         self.stored_now.add(order_id)
         if released:
             self.report.count("released")
         return customer_result, result
 
-    def catch_up_acknowledgements(self, unchanged_ready: Iterable[str]) -> None:
-        """Queue the acknowledgement of a stored ``ready`` order that never got one.
+    def catch_up(self, unchanged_ready: Iterable[str]) -> None:
+        """Queue what a stored ``ready`` order's intent owes but the outbox never got.
 
-        Such an order was imported while status pushes (or confirm on import) were off; it is
-        not fetched again while Jet lists it unchanged, so it would never be acknowledged. The
-        flush re-reads it on Jet before sending, so a cancel asked for since is respected.
+        Such an order was imported while status pushes were off; it is not fetched again
+        while Jet lists it unchanged, so its acknowledgement would never be sent. The flush
+        re-reads it on Jet before sending, so a cancel asked for since is respected.
         """
-        settings = self.settings
-        if not (settings.push_order_status and settings.confirm_on_import):
+        if not self.settings.push_order_status:
             return
         storage, account = self.storage, self.engine.account
         for order_id in unchanged_ready:
-            key = _plan.ack_key(order_id)
-            if storage.get_push(key, account=account) is not None:
+            if storage.get_push(_plan.ack_key(order_id), account=account) is not None:
                 continue
-            order = storage.get_order(order_id, account=account)
-            if (
-                order is None
-                or order.channel_status != "ready"
-                or order.order_status is not OrderStatus.CONFIRMED
-                or order.directed_cancel
-            ):
+            if storage.get_push(_plan.reject_key(order_id), account=account) is not None:
                 continue
+            view = storage.get_order(order_id, account=account)
+            if view is None:
+                continue
+            sides = storage.get_order_sides(order_id, account=account)
+            snapshot = snapshot_or_view(sides, view)
+            intent = intent_of(sides, view)
+            entries, _ = self.owed(view, snapshot, intent, fresh=False)
             if self.engine.dry_run:
-                self.report.push(
-                    PushOutcome(
-                        kind=PushKind.ACKNOWLEDGE, target=order_id, result=PushResult.PLANNED
+                for _key, kind, _payload in entries:
+                    self.report.push(
+                        PushOutcome(kind=kind, target=order_id, result=PushResult.PLANNED)
                     )
-                )
                 continue
-            body = self.engine.acknowledgement(order).to_dict()
-            self.storage.enqueue(
-                key,
-                kind=PushKind.ACKNOWLEDGE,
-                target=order_id,
-                payload={"body": body},
-                account=self.engine.account,
-            )
+            for key, kind, payload in entries:
+                storage.enqueue(key, kind=kind, target=order_id, payload=payload, account=account)
 
     def acknowledge_listed_ready(self, listed: Mapping[str, ListQuery]) -> None:
         """Make a scheduled acknowledgement due now while Jet still lists its order ``ready``.
@@ -525,30 +584,12 @@ class _Run:
             ):
                 storage.reschedule(entry.key, self.now, account=account)
 
-    def acknowledgement_for(
-        self, jet_order: JetOrder, mapped: SalesOrder
-    ) -> dict[str, _json.JsonValue] | None:
-        """The acknowledgement body to enqueue for a freshly imported order, if it gets one."""
-        settings = self.settings
-        if not (settings.push_order_status and settings.confirm_on_import):
-            return None
-        if str(jet_order.status) != "ready" or mapped.order_status is not OrderStatus.CONFIRMED:
-            return None
-        if jet_order.jet_request_directed_cancel:
-            # Jet asks to cancel: accepting it would contradict that, so the host decides.
-            self.report.note(
-                f"order {jet_order.merchant_order_id} is not acknowledged: Jet requested its "
-                "cancellation; call cancel() to reject it"
-            )
-            return None
-        return self.engine.acknowledgement(mapped).to_dict()
-
-    def count_dry(self, mapped: SalesOrder, ack: object) -> None:
+    def count_dry(
+        self, mapped: SalesOrder, entries: Sequence[tuple[str, PushKind, object]]
+    ) -> None:
         order_id = mapped.channel_order_id
-        if ack is not None:
-            self.report.push(
-                PushOutcome(kind=PushKind.ACKNOWLEDGE, target=order_id, result=PushResult.PLANNED)
-            )
+        for _key, kind, _payload in entries:
+            self.report.push(PushOutcome(kind=kind, target=order_id, result=PushResult.PLANNED))
         existing = self.storage.get_order(order_id, account=self.engine.account)
         if existing is None:
             self.report.count("created")

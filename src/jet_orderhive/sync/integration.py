@@ -5,26 +5,28 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.jet.client import JetClient
 from jet_orderhive.jet.enums import AckStatus
 from jet_orderhive.jet.models import JetOrder
-from jet_orderhive.mapping import Mappings, shipment_id_for
-from jet_orderhive.orderhive.enums import OrderStatus
+from jet_orderhive.mapping import Mappings, cancel_shipment_id, shipment_id_for
 from jet_orderhive.orderhive.models import SalesOrder, Shipment
 from jet_orderhive.storage.protocol import Storage
-from jet_orderhive.storage.records import PushStatus
+from jet_orderhive.storage.records import OrderIntent, OrderSnapshot, PushStatus
 from jet_orderhive.sync import _plan, importer, pushes
-from jet_orderhive.sync._changes import apply_shipment, cancel_id, cancel_lines
+from jet_orderhive.sync._changes import apply_shipment, cancel_lines
 from jet_orderhive.sync._engine import Engine, Lease, LeaseLost, utc_now
 from jet_orderhive.sync._plan import PushKind
+from jet_orderhive.sync._sides import confirmed, intent_of, rejected, snapshot_or_view
 from jet_orderhive.sync.archive import sync_archived
 from jet_orderhive.sync.errors import OrderNotStored
+from jet_orderhive.sync.importer import refresh_order
 from jet_orderhive.sync.prices import PriceInput, push_prices
 from jet_orderhive.sync.progress import ProgressCallback
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder, SyncReport
@@ -129,18 +131,19 @@ class Integration:
     def confirm(self, order_id: str) -> SyncReport:
         """Confirm a stored order and acknowledge it on Jet (``accepted``) while it is ready."""
         engine = self._engine
-        order = self._stored(order_id)
+        order, snapshot, intent = self._sides(order_id)
         with engine.step("confirm") as report:
-            if order.channel_status not in _NOT_ACKNOWLEDGED:
+            if snapshot.status not in _NOT_ACKNOWLEDGED:
                 report.note(
-                    f"order {order_id} is already {order.channel_status!r} on Jet; "
+                    f"order {order_id} is already {snapshot.status!r} on Jet; "
                     "only ready orders are acknowledged"
                 )
             else:
-                updated = attrs.evolve(order, order_status=OrderStatus.CONFIRMED)
-                payload: dict[str, JsonValue] = {"body": engine.acknowledgement(order).to_dict()}
+                asked = attrs.evolve(intent, confirmed=True, rejection=None)
+                updated = confirmed(order)
+                payload: dict[str, JsonValue] = {"body": engine.acknowledgement(updated).to_dict()}
                 key = _plan.ack_key(order_id)
-                self._record(report, order, updated, key, PushKind.ACKNOWLEDGE, payload)
+                self._record(report, order, updated, asked, key, PushKind.ACKNOWLEDGE, payload)
         return engine.finish(report)
 
     def ship(self, order_id: str, shipment: Shipment) -> SyncReport:
@@ -151,22 +154,29 @@ class Integration:
         PARTIALLY_SHIPPED (Jet: ``inprogress``); the last one makes it SHIPPED (``complete``).
         """
         engine = self._engine
-        order = self._stored(order_id)
+        order, snapshot, intent = self._sides(order_id)
         alt_id = shipment_id_for(order, shipment)
         shipment = attrs.evolve(shipment, alt_shipment_id=alt_id)
         key = _plan.ship_key(order_id, alt_id)
-        self._check_acknowledged(order, "shipped")
+        shown = any(s.alt_shipment_id == alt_id for s in order.shipments)
+        asked_before = intent.shipment(alt_id) is not None
+        if not shown:
+            self._check_answered(order_id, snapshot, intent, "shipped")
         with engine.step("ship") as report:
-            if any(known.alt_shipment_id == alt_id for known in order.shipments):
+            if shown:
                 report.note(f"shipment {alt_id} of order {order_id} was already recorded")
                 if engine.settings.push_order_status and not engine.dry_run:
                     self._rearm(key)
                     pushes.flush(engine, report, keys={key}, targets={order_id})
             else:
-                body = engine.ship_notice(order, shipment).to_dict()
+                # New, or asked before and refused by Jet for good: its units are open again.
                 updated = apply_shipment(order, shipment)
+                body = engine.ship_notice(order, shipment).to_dict()
+                asked = intent
+                if not asked_before:
+                    asked = attrs.evolve(intent, shipments=(*intent.shipments, shipment))
                 payload: dict[str, JsonValue] = {"body": body, "alt_shipment_id": alt_id}
-                self._record(report, order, updated, key, PushKind.SHIP, payload)
+                self._record(report, order, updated, asked, key, PushKind.SHIP, payload)
         return engine.finish(report)
 
     def cancel(
@@ -178,96 +188,101 @@ class Integration:
         """Cancel units of a stored order (every open unit when ``lines`` is ``None``).
 
         Before Jet has the order acknowledged the whole order is rejected, with ``reason`` (one
-        of Jet's ``rejected - ...`` values); after, or once units were shipped locally, the
-        units are cancelled with a cancel shipment that carries a unique ``alt_shipment_id``.
+        of Jet's ``rejected - ...`` values); after, or once units were shipped or an
+        acknowledgement may have reached Jet, the units are cancelled with a cancel shipment
+        that carries a unique ``alt_shipment_id``.
         """
         engine = self._engine
-        order = self._stored(order_id)
+        order, snapshot, intent = self._sides(order_id)
         with engine.step("cancel") as report:
-            if self._rejectable(order):
-                self._reject(report, order, lines, AckStatus(reason))
+            if snapshot.status in _NOT_ACKNOWLEDGED and self._ack_uncertain(order_id):
+                # Jet's snapshot may predate an acknowledgement that reached it: read it anew.
+                refresh_order(engine, report, order_id)
+                order, snapshot, intent = self._sides(order_id)
+            if self._rejectable(order, snapshot, intent):
+                self._reject(report, order, intent, lines, AckStatus(reason))
             else:
-                self._cancel_units(report, order, lines)
+                self._cancel_units(report, order, intent, lines)
         return engine.finish(report)
 
-    def _rejectable(self, order: SalesOrder) -> bool:
+    def _rejectable(self, order: SalesOrder, snapshot: OrderSnapshot, intent: OrderIntent) -> bool:
         """Whether cancelling the whole order is still a rejection rather than cancel units.
 
-        Not once units were shipped locally (their shipment waits for the acknowledgement),
-        nor once Jet applied an acknowledgement whose answer never arrived: Jet refuses to
-        reject an acknowledged order, so only Jet's copy can tell.
+        Only while Jet's snapshot shows the order unanswered, nothing was shipped or
+        cancelled, and no acknowledgement is done (Jet refuses to reject an acknowledged
+        order; `cancel` refreshes the snapshot first when one may have reached Jet).
         """
+        if snapshot.status not in _NOT_ACKNOWLEDGED or intent.shipments:
+            return False
+        if any(line.quantity_shipped or line.quantity_cancelled for line in order.line_items):
+            return False
         engine = self._engine
-        if order.channel_status not in _NOT_ACKNOWLEDGED:
-            return False
-        if any(line.quantity_shipped for line in order.line_items):
-            return False
         ack = engine.storage.get_push(_plan.ack_key(order.channel_order_id), account=engine.account)
-        if ack is None:
-            return True
-        if ack.status is PushStatus.DONE:
-            return False
-        if ack.may_have_been_sent or ack.claimed_by is not None:
-            jet_order = engine.client.get_order(order.channel_order_id)
-            return str(jet_order.status) in _NOT_ACKNOWLEDGED
-        return True
+        return ack is None or ack.status is not PushStatus.DONE
+
+    def _ack_uncertain(self, order_id: str) -> bool:
+        """Whether an acknowledgement may have reached Jet without its answer recorded."""
+        engine = self._engine
+        ack = engine.storage.get_push(_plan.ack_key(order_id), account=engine.account)
+        return (
+            ack is not None
+            and ack.status is not PushStatus.DONE
+            and (ack.may_have_been_sent or ack.claimed_by is not None)
+        )
 
     def _reject(
         self,
         report: ReportBuilder,
         order: SalesOrder,
+        intent: OrderIntent,
         lines: Mapping[str, int] | None,
         reason: AckStatus,
     ) -> None:
         engine = self._engine
         order_id = order.channel_order_id
-        everything = cancel_lines(order, None)
-        every = {line.sku: line.quantity_cancelled for line in everything}
+        every = {line.sku: line.quantity_cancelled for line in cancel_lines(order, None)}
         if lines is not None and {sku: n for sku, n in lines.items() if n} != every:
-            raise ValueError(
+            raise JetOrderhiveValueError(
                 f"order {order_id} is not acknowledged on Jet yet, so only the whole order can "
                 "be cancelled (rejected); call cancel() without lines, or confirm it first"
             )
         payload: dict[str, JsonValue] = {"body": engine.rejection(order, reason).to_dict()}
-        # A rejection cancels every unit; it is not a shipment, so none is recorded.
-        updated = attrs.evolve(
-            apply_shipment(order, Shipment(lines=everything)), shipments=order.shipments
-        )
+        asked = attrs.evolve(intent, rejection=reason.value)
+        updated = rejected(order)
         self._record(
-            report,
-            order,
-            updated,
-            _plan.reject_key(order_id),
-            PushKind.REJECT,
-            payload,
-            supersedes=(_plan.ack_key(order_id),),
+            report, order, updated, asked, _plan.reject_key(order_id), PushKind.REJECT, payload
         )
 
     def _cancel_units(
-        self, report: ReportBuilder, order: SalesOrder, lines: Mapping[str, int] | None
+        self,
+        report: ReportBuilder,
+        order: SalesOrder,
+        intent: OrderIntent,
+        lines: Mapping[str, int] | None,
     ) -> None:
         order_id = order.channel_order_id
         cancel = cancel_lines(order, lines)
         units = {line.sku: line.quantity_cancelled for line in cancel}
-        alt_id = cancel_id(order, units)
+        alt_id = cancel_shipment_id(order, units)
+        shipment = Shipment(lines=cancel, alt_shipment_id=alt_id)
+        updated = apply_shipment(order, shipment)
         body = self._engine.cancel_notice(order, units, alt_id).to_dict()
-        updated = apply_shipment(order, Shipment(lines=cancel, alt_shipment_id=alt_id))
+        asked = attrs.evolve(intent, shipments=(*intent.shipments, shipment))
         payload: dict[str, JsonValue] = {"body": body, "alt_shipment_id": alt_id}
         key = _plan.cancel_key(order_id, alt_id)
-        self._record(report, order, updated, key, PushKind.CANCEL, payload)
+        self._record(report, order, updated, asked, key, PushKind.CANCEL, payload)
 
     def _record(
         self,
         report: ReportBuilder,
         order: SalesOrder,
         updated: SalesOrder,
+        intent: OrderIntent,
         key: str,
         kind: PushKind,
         payload: Mapping[str, JsonValue],
-        *,
-        supersedes: Collection[str] = (),
     ) -> None:
-        """Store the order change and enqueue its push in one unit of work, then send it."""
+        """Store the intent, the view and the push in one unit of work, then send the push."""
         engine = self._engine
         storage = engine.storage
         order_id = order.channel_order_id
@@ -280,9 +295,9 @@ class Integration:
                 report.note("push_order_status is off: no order status would be sent to Jet")
             return
         with storage.transaction():
-            stored = storage.upsert_order(updated, account=engine.account)
+            stored = storage.upsert_order(updated, intent=intent, account=engine.account)
             if push_on:
-                pushes.supersede(engine, order_id, keep=key, owed=supersedes)
+                pushes.supersede(engine, order_id, keep=key)
                 if not storage.enqueue(
                     key, kind=kind.value, target=order_id, payload=payload, account=engine.account
                 ):
@@ -308,22 +323,23 @@ class Integration:
             key, "asked for again; sent once more", self._engine.now(), account=self._engine.account
         )
 
-    def _check_acknowledged(self, order: SalesOrder, what: str) -> None:
+    def _check_answered(
+        self, order_id: str, snapshot: OrderSnapshot, intent: OrderIntent, what: str
+    ) -> None:
         """Refuse a change Jet would refuse: shipping an order nobody is acknowledging."""
         if not self._engine.settings.push_order_status:
             return
-        if order.channel_status not in _NOT_ACKNOWLEDGED:
-            return
-        if (
-            self._engine.storage.get_push(
-                _plan.ack_key(order.channel_order_id), account=self._engine.account
+        if snapshot.status in _NOT_ACKNOWLEDGED and not intent.confirmed:
+            raise JetOrderhiveValueError(
+                f"order {order_id} is {snapshot.status!r} on Jet and cannot be {what} before "
+                "it is acknowledged: call confirm() first"
             )
-            is None
-        ):
-            raise ValueError(
-                f"order {order.channel_order_id} is {order.channel_status!r} on Jet and cannot "
-                f"be {what} before it is acknowledged: call confirm() first"
-            )
+
+    def _sides(self, order_id: str) -> tuple[SalesOrder, OrderSnapshot, OrderIntent]:
+        """The stored view of the order and its two sides."""
+        order = self._stored(order_id)
+        sides = self._engine.storage.get_order_sides(order_id, account=self._engine.account)
+        return order, snapshot_or_view(sides, order), intent_of(sides, order)
 
     def _stored(self, order_id: str) -> SalesOrder:
         order = self._engine.storage.get_order(order_id, account=self._engine.account)

@@ -23,39 +23,20 @@ from jet_orderhive.jet.errors import (
     JetValidationError,
 )
 from jet_orderhive.jet.models import Acknowledgement, JetOrder, ShipNotice
-from jet_orderhive.mapping.reconcile import JetView, PushAsk, Verdict
+from jet_orderhive.mapping.reconcile import Decision, PushAsk, Verdict, decide, view_of
 from jet_orderhive.mapping.status import PushAction
-from jet_orderhive.orderhive.models import SalesOrder
 from jet_orderhive.storage.records import OutboxEntry, PushStatus
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine
 from jet_orderhive.sync._plan import PushKind
 from jet_orderhive.sync._pool import RequestPool
-from jet_orderhive.sync.importer import request_refresh
+from jet_orderhive.sync._sides import accepted, snapshot_of, snapshot_or_view
+from jet_orderhive.sync.importer import SUPERSEDED, is_refused, refresh_order
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
-__all__ = ["ask_of", "flush", "jet_view", "stored_view", "supersede"]
+__all__ = ["ask_of", "flush", "supersede"]
 
 log = logging.getLogger("jet_orderhive.sync")
-
-
-def jet_view(order: JetOrder) -> JetView:
-    """What a fresh read of the order shows, for `reconcile`."""
-    return JetView.of(
-        str(order.status),
-        acknowledgement_status=(
-            None if order.acknowledgement_status is None else str(order.acknowledgement_status)
-        ),
-        shipment_ids=(s.alt_shipment_id for s in order.shipments or () if s.alt_shipment_id),
-        directed_cancel=bool(order.jet_request_directed_cancel),
-    )
-
-
-def stored_view(order: SalesOrder | None) -> JetView:
-    """What the stored record says of Jet's side (not proof of anything), for `reconcile`."""
-    if order is None:
-        return JetView.of("", fresh=False)
-    return JetView.of(order.channel_status, directed_cancel=order.directed_cancel, fresh=False)
 
 
 def ask_of(entry: OutboxEntry) -> PushAsk:
@@ -66,8 +47,7 @@ def ask_of(entry: OutboxEntry) -> PushAsk:
     )
 
 
-_SUPERSEDED = "superseded: "
-"""Prefix of the reason a push is given up with once the host asked for something else."""
+_SUPERSEDED = SUPERSEDED
 
 _CLAIMED_ELSEWHERE = "another worker holds this push and sends it"
 
@@ -112,6 +92,8 @@ class _Flush:
         self.held: dict[str, OutboxEntry] = {}
         self.requests: dict[str, Acknowledgement | ShipNotice] = {}
         self.pool: RequestPool[OutboxEntry] = RequestPool(engine.settings.concurrency, "jet-push")
+        # Orders whose push only Jet's own copy settles in the view: re-read after the flush.
+        self.to_refresh: set[str] = set()
 
     def outcome(self, entry: OutboxEntry, result: PushResult, reason: str | None = None) -> None:
         self.report.push(
@@ -162,15 +144,22 @@ class _Flush:
             return self.ambiguous(entry, f"could not re-read the order before sending: {read}")
         if read is not None:
             self.fresh[order_id] = read
-        current = self.fresh.get(order_id)
-        if current is not None:
-            view = jet_view(current)
-        else:
-            view = stored_view(self.storage.get_order(order_id, account=self.account))
         try:
-            decision = engine.mappings.status_push(view, ask_of(entry))
+            decision = self.judge(entry)
         except Exception as error:  # a host's status_push may raise anything; this push waits
             self.failed(entry, f"the status_push mapping raised {_reason(error)}")
+            return _Try.SETTLED
+        if decision is None:
+            # The intent no longer asks for it (a rejection replaced the acknowledgement).
+            if not engine.dry_run:
+                self.storage.mark_failed(
+                    entry.key,
+                    f"{_SUPERSEDED}the host no longer asks for it",
+                    None,
+                    owner=self.owner,
+                    account=self.account,
+                )
+            self.outcome(entry, PushResult.SKIPPED, "the host no longer asks for it")
             return _Try.SETTLED
         if decision.verdict is Verdict.IMPOSSIBLE:
             self.give_up(entry, decision.reason or "Jet's order state forbids it")
@@ -188,6 +177,33 @@ class _Flush:
             return _Try.SETTLED
         self.requests[entry.key] = request
         return None
+
+    def judge(self, entry: OutboxEntry) -> Decision | None:
+        """The verdict of ``reconcile`` (the bundle's ``status_push``) on this entry's push.
+
+        Jet's side is the copy read for this flush when there is one, else the stored
+        snapshot; the host's side is the stored intent. ``None``: the intent no longer asks.
+        """
+        order_id = entry.target
+        sides = self.storage.get_order_sides(order_id, account=self.account)
+        view = None
+        if sides is None or sides.snapshot is None or sides.intent is None:
+            view = self.storage.get_order(order_id, account=self.account)
+        stored = snapshot_or_view(sides, view)
+        current = self.fresh.get(order_id)
+        snapshot = stored
+        if current is not None:
+            snapshot = snapshot_of(
+                current, listed_cancelled=stored.listed_cancelled, returns=stored.returns
+            )
+        ask = ask_of(entry)
+        if sides is None or sides.intent is None:
+            # Stored by a release that kept no intent: the entry itself is what was asked.
+            return decide(view_of(snapshot, fresh=current is not None), ask)
+        verdicts = self.engine.mappings.status_push(
+            snapshot, sides.intent, fresh=current is not None
+        )
+        return verdicts.decision(ask)
 
     def sent(self, entry: OutboxEntry, error: object) -> _Try:
         """Record how a send ended."""
@@ -276,20 +292,27 @@ class _Flush:
             self.report.count(counter)
 
     def complete(self, entry: OutboxEntry) -> None:
-        """Mark the entry done and move the stored order's Jet status along, atomically."""
+        """Mark the entry done and record in the snapshot what Jet's success answer shows."""
         # What was read of the order predates this push; the next push about it judges anew.
         self.fresh.pop(entry.target, None)
         storage, account = self.storage, self.account
+        ask = ask_of(entry)
         with storage.transaction():
             storage.mark_done(entry.key, account=account)
-            order = storage.get_order(entry.target, account=account)
-            if order is not None:
-                updated = after_push(order, entry.kind)
-                if updated != order:
-                    storage.upsert_order(updated, account=account)
-            if entry.kind == PushKind.CANCEL:
-                # Whether the cancel answered a directed cancel only Jet knows: refetch once.
-                request_refresh(self.engine, entry.target)
+            view = storage.get_order(entry.target, account=account)
+            if view is not None:
+                sides = storage.get_order_sides(entry.target, account=account)
+                before = snapshot_or_view(sides, view)
+                after = accepted(before, entry.kind, ask.alt_shipment_id)
+                if after != before:
+                    storage.upsert_order(
+                        attrs.evolve(view, channel_status=after.status),
+                        snapshot=after,
+                        account=account,
+                    )
+        if entry.kind in (PushKind.CANCEL, PushKind.REJECT):
+            # Whether a cancel answered a directed cancel only Jet's copy shows.
+            self.to_refresh.add(entry.target)
 
     def failed(self, entry: OutboxEntry, reason: str) -> None:
         engine = self.engine
@@ -311,10 +334,10 @@ class _Flush:
                 recorded = self.storage.mark_failed(
                     entry.key, reason, None, owner=self.owner, account=self.account
                 )
-                if recorded and entry.kind != PushKind.ACKNOWLEDGE:
-                    # The stored record shows a change Jet never took; Jet's copy undoes it,
-                    # so the host can ship or cancel those units again.
-                    request_refresh(self.engine, entry.target)
+            if recorded and entry.kind != PushKind.ACKNOWLEDGE:
+                # The view shows a change Jet never took; re-read, it leaves the units out,
+                # so the host can ship or cancel them again.
+                self.to_refresh.add(entry.target)
         self.outcome(entry, PushResult.FAILED, reason)
 
     def run(self, entries: list[OutboxEntry]) -> None:
@@ -341,7 +364,7 @@ class _Flush:
                         engine.tick("push order status", done, total)
                 pending = again
                 if not pending:
-                    return
+                    break
             for entry, _ in pending:
                 # Still unknown after this run's tries: scheduled, re-read before the next send.
                 self.failed(entry, self.last_errors.get(entry.key, "no answer from Jet"))
@@ -367,15 +390,15 @@ class _Flush:
             raise
         finally:
             self.pool.close()
+        for order_id in sorted(self.to_refresh):
+            refresh_order(engine, self.report, order_id)
 
     def report_refused(
         self, kinds: Collection[str] | None, targets: Collection[str] | None
     ) -> None:
         """Every push given up for good stays a problem, run after run, until the host acts."""
         for entry in self.storage.pushes(status=PushStatus.FAILED, account=self.account):
-            if entry.next_attempt_at is not None:
-                continue
-            if (entry.last_error or "").startswith(_SUPERSEDED):
+            if not is_refused(entry):
                 continue
             if targets is not None and entry.target not in targets:
                 continue
@@ -412,18 +435,6 @@ def supersede(engine: Engine, order_id: str, *, keep: str, owed: Collection[str]
                     owner=uuid.uuid4().hex,
                     account=account,
                 )
-
-
-def after_push(order: SalesOrder, kind: str) -> SalesOrder:
-    """The stored order once Jet accepted a push of ``kind`` (its Jet status moves on)."""
-    if kind == PushKind.ACKNOWLEDGE:
-        if order.channel_status == "ready":
-            return attrs.evolve(order, channel_status="acknowledged")
-        return order
-    if kind == PushKind.REJECT:
-        return attrs.evolve(order, channel_status="complete")
-    settled = all(line.quantity_open == 0 for line in order.line_items)
-    return attrs.evolve(order, channel_status="complete" if settled else "inprogress")
 
 
 def flush(

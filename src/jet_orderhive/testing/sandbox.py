@@ -422,6 +422,15 @@ class JetSandbox:
         with self._app.lock:
             return returns.new_return(self._app, order_id, quantities)
 
+    def complete_return(self, return_id: str) -> None:
+        """Mark a return ``completed by merchant``, as a merchant does in Jet's portal.
+
+        Every returned unit is recorded as received and refunded; use the client's
+        ``complete_return`` to send Jet's own request instead.
+        """
+        with self._app.lock:
+            returns.complete_in_portal(self._app, return_id)
+
     def return_state(self, return_id: str) -> JsonObject:
         """A deep copy of the return's current JSON."""
         with self._app.lock:

@@ -28,10 +28,26 @@ import pytest
 
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.enums import ExtraItemType, OrderStatus
-from jet_orderhive.orderhive.models import Address, Customer, ExtraItem, LineItem, SalesOrder
+from jet_orderhive.orderhive.models import (
+    Address,
+    Customer,
+    ExtraItem,
+    LineItem,
+    SalesOrder,
+    Shipment,
+    ShipmentLine,
+)
 from jet_orderhive.storage.errors import TransactionAborted
 from jet_orderhive.storage.protocol import Storage
-from jet_orderhive.storage.records import PushStatus, UpsertResult
+from jet_orderhive.storage.records import (
+    OrderIntent,
+    OrderKey,
+    OrderSides,
+    OrderSnapshot,
+    PushStatus,
+    ReturnSeen,
+    UpsertResult,
+)
 
 __all__ = ["FakeClock", "StorageContract", "make_address", "make_customer", "make_sales_order"]
 
@@ -231,21 +247,85 @@ class StorageContract:
 
     # -- customers -------------------------------------------------------------------------------
 
-    def test_order_statuses_reads_ids_and_jet_statuses_only(self, storage: Storage) -> None:
+    def test_order_keys_read_ids_jet_statuses_and_cancelled_listing(self, storage: Storage) -> None:
         storage.upsert_order(make_sales_order(_order_id(2), channel_status="inprogress"))
-        storage.upsert_order(make_sales_order(_order_id(1), channel_status="acknowledged"))
+        storage.upsert_order(
+            make_sales_order(_order_id(1), channel_status="acknowledged"),
+            snapshot=OrderSnapshot(status="acknowledged", listed_cancelled=True),
+        )
         storage.upsert_order(make_sales_order(_order_id(3), channel_status="complete"))
-        everything = storage.order_statuses()
+        everything = storage.order_keys()
         assert list(everything) == [_order_id(1), _order_id(2), _order_id(3)]
-        assert everything[_order_id(2)] == "inprogress"
-        assert storage.order_statuses(channel_statuses=["acknowledged", "inprogress"]) == {
-            _order_id(1): "acknowledged",
-            _order_id(2): "inprogress",
+        assert everything[_order_id(1)] == OrderKey("acknowledged", True)
+        assert everything[_order_id(2)] == OrderKey("inprogress", False)
+        assert storage.order_keys(channel_statuses=["acknowledged", "inprogress"]) == {
+            _order_id(1): OrderKey("acknowledged", True),
+            _order_id(2): OrderKey("inprogress", False),
         }
-        assert storage.order_statuses(channel_statuses=[]) == {}
-        assert storage.order_statuses(account="elsewhere") == {}
+        assert storage.order_keys(channel_statuses=[]) == {}
+        assert storage.order_keys(account="elsewhere") == {}
         with pytest.raises(TypeError):
-            storage.order_statuses(channel_statuses="complete")
+            storage.order_keys(channel_statuses="complete")
+
+    def test_order_sides_round_trip_and_a_side_not_given_is_kept(self, storage: Storage) -> None:
+        order_id = _order_id(1)
+        order = make_sales_order(order_id, channel_status="ready")
+        assert storage.get_order_sides(order_id) is None
+        assert storage.upsert_order(order) is UpsertResult.CREATED
+        assert storage.get_order_sides(order_id) == OrderSides()
+        snapshot = OrderSnapshot(
+            status="ready",
+            acknowledgement_status=None,
+            shipment_ids=frozenset({"S-1"}),
+            directed_cancel=True,
+            returns={"R-1": ReturnSeen(status="created", units={"item-1": 1})},
+        )
+        shipment = Shipment(
+            lines=(ShipmentLine(sku="SKU-1", quantity_shipped=1),),
+            courier_name="UPS",
+            tracking_number="1Z999",
+            shipping_date=datetime(2026, 5, 1, 12, tzinfo=UTC),
+            alt_shipment_id="S-1",
+        )
+        intent = OrderIntent(confirmed=True, shipments=(shipment,))
+        assert storage.upsert_order(order, snapshot=snapshot) is UpsertResult.UPDATED
+        assert storage.upsert_order(order, intent=intent) is UpsertResult.UPDATED
+        assert storage.get_order_sides(order_id) == OrderSides(snapshot=snapshot, intent=intent)
+        # The same view and sides again write nothing; a side left out is kept as stored.
+        assert storage.upsert_order(order, snapshot=snapshot, intent=intent) is (
+            UpsertResult.UNCHANGED
+        )
+        assert storage.upsert_order(order) is UpsertResult.UNCHANGED
+        later = OrderSnapshot(status="acknowledged", listed_cancelled=True)
+        moved = make_sales_order(order_id, channel_status="acknowledged")
+        assert storage.upsert_order(moved, snapshot=later) is UpsertResult.UPDATED
+        assert storage.get_order_sides(order_id) == OrderSides(snapshot=later, intent=intent)
+        assert storage.order_keys()[order_id] == OrderKey("acknowledged", True)
+        assert storage.get_order_sides(order_id, account="elsewhere") is None
+
+    def test_order_sides_roll_back_with_their_unit_of_work(self, storage: Storage) -> None:
+        order_id = _order_id(1)
+        order = make_sales_order(order_id, channel_status="ready")
+        storage.upsert_order(order, snapshot=OrderSnapshot(status="ready"))
+
+        def unit() -> None:
+            with storage.transaction():
+                storage.upsert_order(order, intent=OrderIntent(rejection="rejected - other"))
+                raise RuntimeError("boom")
+
+        with pytest.raises(RuntimeError, match="boom"):
+            unit()
+        assert storage.get_order_sides(order_id) == OrderSides(
+            snapshot=OrderSnapshot(status="ready")
+        )
+
+    def test_order_sides_of_the_wrong_type_are_refused(self, storage: Storage) -> None:
+        order = make_sales_order(_order_id(1))
+        with pytest.raises(TypeError):
+            storage.upsert_order(order, snapshot={"status": "ready"})  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            storage.upsert_order(order, intent={"confirmed": True})  # type: ignore[arg-type]
+        assert storage.get_order(_order_id(1)) is None
 
     def test_case_and_space_variants_of_one_email_are_one_customer(self, storage: Storage) -> None:
         first = storage.upsert_customer(make_customer("Jane.Doe@Example.com"))

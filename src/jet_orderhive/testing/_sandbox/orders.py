@@ -7,6 +7,7 @@ factory-made ``complete`` order looks exactly like one shipped through the API.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -161,7 +162,10 @@ def ship(
     shipments = order.setdefault("shipments", [])
     for shipment in body["shipments"]:
         echoed = dict(shipment)
-        echoed.setdefault("shipment_id", new_id())
+        alt_id = shipment.get("alt_shipment_id")
+        # Stable for a merchant's shipment id, so a replayed scenario sees the same ids.
+        stable = hashlib.sha256(f"{order_id}|{alt_id}".encode()).hexdigest()[:32]
+        echoed.setdefault("shipment_id", stable if isinstance(alt_id, str) else new_id())
         echoed["shipment_items"] = [dict(line) for line in shipment["shipment_items"]]
         shipments.append(echoed)
     order["has_shipments"] = True

@@ -52,6 +52,29 @@ def _share(amount: Decimal | int, part: int, whole: int) -> Decimal:
     return (Decimal(amount) * part / whole).quantize(_CENT, rounding=ROUND_HALF_EVEN)
 
 
+def complete_in_portal(app: SandboxApp, return_id: str) -> None:
+    """Complete a return with every returned unit received and refunded."""
+    stored = app.state.returns.get(return_id)
+    if stored is None:
+        raise KeyError(f"return {return_id} is not in the sandbox")
+    ret = stored.payload
+    if ret["return_status"] == "completed by merchant":
+        return
+    ret["return_status"] = "completed by merchant"
+    ret["completed_date"] = format_jet_timestamp(app.now())
+    ret["agree_to_return_charge"] = True
+    ret["items"] = [
+        {
+            "order_item_id": line["order_item_id"],
+            "total_quantity_returned": line["return_quantity"],
+            "order_return_refund_qty": line["return_quantity"],
+            "return_refund_feedback": "item damaged",
+            "refund_amount": copy.deepcopy(line["requested_refund_amount"]),
+        }
+        for line in ret["return_merchant_SKUs"]
+    ]
+
+
 def new_return(app: SandboxApp, order_id: str, quantities: Mapping[str, int]) -> str:
     """Open a return on an order for ``{sku: units}``; raise ``ValueError`` if it cannot exist."""
     stored = app.state.orders.get(order_id)
