@@ -3,7 +3,8 @@
 Each seed runs the scenario of ``test_chaos.py`` (faults, throttling, dropped connections,
 crashes at storage calls, restarts over the same database) once per adapter, from the same clock
 start. Both runs must keep every guarantee, send Jet the same requests in the same order, and
-leave the same records behind: orders, customers, the whole outbox, quarantine and linked SKUs.
+leave the same records behind: orders with both their sides and keys, customers, the whole
+outbox, quarantine and linked SKUs.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def _outcome(account: Account) -> tuple[Any, ...]:
     return (
         [(r.kind, r.method, r.path, r.status, r.fault) for r in account.sandbox.requests],
         [order.to_dict() for order in storage.list_orders()],
+        [storage.get_order_sides(order.channel_order_id) for order in storage.list_orders()],
+        storage.order_keys(),
         [customer.to_dict() for customer in storage.list_customers()],
         storage.pushes(),
         storage.quarantined(),
@@ -77,7 +80,17 @@ def test_sqlite_and_postgres_end_the_same_seeded_chaos_run_alike(
         on_postgres = _run(seed, lambda clock: PostgresStorage(conninfo, clock=clock))
     finally:
         postgres_server.drop_database(database)
-    names = ("requests", "orders", "customers", "outbox", "quarantine", "linked SKUs", "steps")
+    names = (
+        "requests",
+        "orders",
+        "order sides",
+        "order keys",
+        "customers",
+        "outbox",
+        "quarantine",
+        "linked SKUs",
+        "steps",
+    )
     assert on_sqlite[0], "the run sent Jet nothing, so it compared nothing"
     for name, sqlite_part, postgres_part in zip(names, on_sqlite, on_postgres, strict=True):
         assert postgres_part == sqlite_part, f"seed {seed}: {name} differ"

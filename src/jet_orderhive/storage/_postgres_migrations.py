@@ -7,7 +7,9 @@ schema (``search_path``), in one transaction, under an advisory lock.
 Text keys use the ``"C"`` collation, so ``ORDER BY`` sorts by code point as the other adapters
 do (and as Python sorts), whatever locale the database was created with. JSON is stored as
 ``json`` (the exact text, still queryable with ``->``): money stays the exact decimal digits the
-library wrote, and equal text means an unchanged record.
+library wrote, and equal text means an unchanged record. An order row holds the host view
+(``body``) and the two sides, Jet's ``snapshot`` and the host's ``intent``; ``listed_cancelled``
+copies the snapshot's flag so the keys-only read never parses JSON.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ _V1: tuple[str, ...] = (
         body json NOT NULL,
         snapshot json,
         intent json,
+        listed_cancelled boolean NOT NULL DEFAULT false,
         updated_at timestamptz NOT NULL,
         PRIMARY KEY (account, channel_order_id)
     )

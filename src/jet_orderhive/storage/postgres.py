@@ -40,9 +40,11 @@ from jet_orderhive.storage._common import (
     check_aware,
     check_price,
     check_quantity,
+    check_sides,
     check_statuses,
     check_ttl,
     decode_object,
+    encode_json,
     encode_payload,
     order_json,
     utc_now,
@@ -60,6 +62,10 @@ from jet_orderhive.storage.protocol import Clock
 from jet_orderhive.storage.records import (
     DEFAULT_ACCOUNT,
     LinkedSku,
+    OrderIntent,
+    OrderKey,
+    OrderSides,
+    OrderSnapshot,
     OutboxEntry,
     PushedKey,
     PushStatus,
@@ -490,47 +496,94 @@ class PostgresStorage:
 
     # -- orders ----------------------------------------------------------------------------------
 
-    def upsert_order(self, order: SalesOrder, *, account: str = DEFAULT_ACCOUNT) -> UpsertResult:
-        """Store ``order`` under its Jet order id; report created / updated / unchanged."""
+    def upsert_order(
+        self,
+        order: SalesOrder,
+        *,
+        snapshot: OrderSnapshot | None = None,
+        intent: OrderIntent | None = None,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> UpsertResult:
+        """Store ``order`` and the sides given; report created / updated / unchanged."""
+        check_sides(snapshot, intent)
         body = order_json(order)
+        given_snapshot = None if snapshot is None else encode_json(snapshot.to_json())
+        given_intent = None if intent is None else encode_json(intent.to_json())
+        listed_cancelled = None if snapshot is None else bool(snapshot.listed_cancelled)
 
         def work() -> UpsertResult:
             while True:
                 # The row lock makes concurrent upserts of one order take turns.
                 row = self._row(
-                    "SELECT body::text FROM orders WHERE account = %s AND channel_order_id = %s"
-                    " FOR UPDATE",
+                    "SELECT body::text, snapshot::text, intent::text FROM orders"
+                    " WHERE account = %s AND channel_order_id = %s FOR UPDATE",
                     (account, order.channel_order_id),
                 )
-                if row is not None and row[0] == body:
-                    return UpsertResult.UNCHANGED
-                values = (
-                    order.channel_status,
-                    order.order_status.value,
-                    body,
-                    self._now(),
-                    account,
-                    order.channel_order_id,
-                )
                 if row is not None:
+                    # A side not given is kept as stored.
+                    kept_snapshot = row[1] if given_snapshot is None else given_snapshot
+                    kept_intent = row[2] if given_intent is None else given_intent
+                    if tuple(row) == (body, kept_snapshot, kept_intent):
+                        return UpsertResult.UNCHANGED
                     self._exec(
                         "UPDATE orders SET channel_status = %s, order_status = %s,"
-                        " body = %s::json, updated_at = %s"
+                        " body = %s::json, updated_at = %s, snapshot = %s::json,"
+                        " intent = %s::json, listed_cancelled = coalesce(%s, listed_cancelled)"
                         " WHERE account = %s AND channel_order_id = %s",
-                        values,
+                        (
+                            order.channel_status,
+                            order.order_status.value,
+                            body,
+                            self._now(),
+                            kept_snapshot,
+                            kept_intent,
+                            listed_cancelled,
+                            account,
+                            order.channel_order_id,
+                        ),
                     )
                     return UpsertResult.UPDATED
                 cursor = self._exec(
-                    "INSERT INTO orders (channel_status, order_status, body, updated_at,"
-                    " account, channel_order_id) VALUES (%s, %s, %s::json, %s, %s, %s)"
+                    "INSERT INTO orders (account, channel_order_id, channel_status, order_status,"
+                    " body, updated_at, snapshot, intent, listed_cancelled)"
+                    " VALUES (%s, %s, %s, %s, %s::json, %s, %s::json, %s::json, %s)"
                     " ON CONFLICT (account, channel_order_id) DO NOTHING",
-                    values,
+                    (
+                        account,
+                        order.channel_order_id,
+                        order.channel_status,
+                        order.order_status.value,
+                        body,
+                        self._now(),
+                        given_snapshot,
+                        given_intent,
+                        bool(listed_cancelled),
+                    ),
                 )
                 if cursor.rowcount == 1:
                     return UpsertResult.CREATED
                 # Another worker stored it meanwhile: compare with theirs.
 
         return self._unit(work)
+
+    def get_order_sides(
+        self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT
+    ) -> OrderSides | None:
+        """Return the stored order's snapshot and intent, or ``None`` if it is not stored."""
+        row = self._statement(
+            lambda: self._row(
+                "SELECT snapshot::text, intent::text FROM orders"
+                " WHERE account = %s AND channel_order_id = %s",
+                (account, jet_order_id),
+            )
+        )
+        if row is None:
+            return None
+        snapshot, intent = row
+        return OrderSides(
+            snapshot=None if snapshot is None else OrderSnapshot.from_json(decode_object(snapshot)),
+            intent=None if intent is None else OrderIntent.from_json(decode_object(intent)),
+        )
 
     def get_order(self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT) -> SalesOrder | None:
         """Return the stored order with this Jet order id, or ``None``."""
@@ -569,33 +622,33 @@ class PostgresStorage:
         )
         return [_order(body) for (body,) in rows]
 
-    def order_statuses(
+    def order_keys(
         self,
         *,
         channel_statuses: Collection[str] | None = None,
         account: str = DEFAULT_ACCOUNT,
-    ) -> dict[str, str]:
-        """Return Jet order id → stored Jet status, optionally only for these statuses."""
+    ) -> dict[str, OrderKey]:
+        """Return Jet order id → Jet status and last-listed-cancelled, by id (no JSON read)."""
+        columns = "SELECT channel_order_id, channel_status, listed_cancelled FROM orders"
         if channel_statuses is None:
             rows = self._statement(
                 lambda: self._rows(
-                    "SELECT channel_order_id, channel_status FROM orders WHERE account = %s"
-                    " ORDER BY channel_order_id",
+                    f"{columns} WHERE account = %s ORDER BY channel_order_id",
                     (account,),
                 )
             )
-            return dict(rows)
-        statuses = sorted(check_statuses(channel_statuses))
-        if not statuses:
-            return {}
-        rows = self._statement(
-            lambda: self._rows(
-                "SELECT channel_order_id, channel_status FROM orders WHERE account = %s"
-                " AND channel_status = ANY(%s::text[]) ORDER BY channel_order_id",
-                (account, statuses),
+        else:
+            statuses = sorted(check_statuses(channel_statuses))
+            if not statuses:
+                return {}
+            rows = self._statement(
+                lambda: self._rows(
+                    f"{columns} WHERE account = %s"
+                    " AND channel_status = ANY(%s::text[]) ORDER BY channel_order_id",
+                    (account, statuses),
+                )
             )
-        )
-        return dict(rows)
+        return {order_id: OrderKey(status, bool(cancelled)) for order_id, status, cancelled in rows}
 
     # -- customers -------------------------------------------------------------------------------
 
