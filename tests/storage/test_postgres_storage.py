@@ -29,6 +29,10 @@ from psycopg_pool import ConnectionPool
 
 import jet_orderhive.storage.postgres as postgres_module
 from jet_orderhive.storage import (
+    OrderIntent,
+    OrderKey,
+    OrderSides,
+    OrderSnapshot,
     StorageBusyError,
     StorageError,
     TransactionAborted,
@@ -466,6 +470,46 @@ def test_the_clock_not_the_server_decides_what_is_due(postgres_conninfo: str) ->
         clock.advance(timedelta(hours=1))
         assert [e.key for e in storage.due()] == ["later"]
         assert storage.acquire_lease("run", "b", timedelta(minutes=5))
+
+
+_ROUNDS = 30
+
+
+def test_workers_writing_different_sides_of_one_order_at_once_lose_neither(
+    postgres_conninfo: str,
+) -> None:
+    """An import writing Jet's side and a command writing the host's race on one order row."""
+    order = make_sales_order()
+    with PostgresStorage(postgres_conninfo) as storage:
+        storage.upsert_order(order)
+        barrier = threading.Barrier(8)
+        failed: list[BaseException] = []
+
+        def write(worker: int) -> None:
+            barrier.wait(timeout=10)
+            for round_ in range(_ROUNDS):
+                if worker % 2:
+                    snapshot = OrderSnapshot(status="acknowledged", shipment_ids={f"s{round_}"})
+                    storage.upsert_order(order, snapshot=snapshot)
+                else:
+                    storage.upsert_order(order, intent=OrderIntent(confirmed=round_ % 2 == 0))
+
+        workers = [
+            threading.Thread(target=lambda n=n: _capture(failed, lambda: write(n)))
+            for n in range(8)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(60)
+        assert failed == []
+        # Every writer's last write is the same per side: a write that read the row before
+        # another's commit and wrote its stale copy of the other side back would show here.
+        assert storage.get_order_sides(order.channel_order_id) == OrderSides(
+            snapshot=OrderSnapshot(status="acknowledged", shipment_ids={f"s{_ROUNDS - 1}"}),
+            intent=OrderIntent(confirmed=(_ROUNDS - 1) % 2 == 0),
+        )
+        assert storage.order_keys()[order.channel_order_id] == OrderKey("acknowledged", False)
 
 
 # -- the core without psycopg ----------------------------------------------------------------
