@@ -312,3 +312,88 @@ def test_a_database_of_a_newer_version_is_a_json_error_not_a_traceback(
     assert document["ok"] is False
     assert document["error"]["type"] == "UnsupportedSchemaError"
     assert str(db) in document["error"]["message"] or "newer" in document["error"]["message"]
+
+
+# -- inspect and retry ---------------------------------------------------------------------------
+
+
+def _synced_with_failing_acks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: JetSandbox, base_url: str
+) -> Path:
+    db = tmp_path / "jet.db"
+    _point_at(monkeypatch, base_url, sandbox.user, sandbox.secret)
+    sandbox.fail_randomly(1.0, kind="acknowledge")
+    assert main(["sync", "--db", str(db)]) == 1
+    sandbox.clear_faults()
+    return db
+
+
+def test_views_read_the_database_without_credentials_as_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = JetSandbox(seed=5)
+    ids = sandbox.generate_orders(3)
+    with sandbox.serve() as base_url:
+        db = _synced_with_failing_acks(tmp_path, monkeypatch, sandbox, base_url)
+    capsys.readouterr()
+    monkeypatch.delenv("JET_API_USER")
+    monkeypatch.delenv("JET_API_SECRET")
+    assert main(["status", "--db", str(db), "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["orders_by_jet_status"] == {"ready": 3}
+    assert status["pushes_by_state"]["retrying"] == 3
+    assert main(["pushes", "--db", str(db), "--json"]) == 0
+    pushes = json.loads(capsys.readouterr().out)["pushes"]
+    assert sorted(p["target"] for p in pushes) == sorted(ids)
+    assert {p["state"] for p in pushes} == {"retrying"}
+    assert main(["pushes", "--db", str(db), "--state", "done", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"pushes": []}
+    assert main(["quarantine", "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"quarantined": []}
+    assert main(["orders", "--db", str(db), "--limit", "2", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert [o["jet_order_id"] for o in first["orders"]] == sorted(ids)[:2]
+    assert first["next_after"] == sorted(ids)[1]
+    assert main(["orders", "--db", str(db), "--after", first["next_after"], "--json"]) == 0
+    rest = json.loads(capsys.readouterr().out)
+    assert [o["jet_order_id"] for o in rest["orders"]] == sorted(ids)[2:]
+    assert rest["next_after"] is None
+    assert main(["orders", "--db", str(db), "--owes-action"]) == 0
+    assert "no stored order matches" in capsys.readouterr().out
+    assert main(["pushes", "--db", str(db)]) == 0
+    table = capsys.readouterr().out
+    assert table.startswith("KEY ")
+    assert all(order_id in table for order_id in ids)
+
+
+def test_a_view_of_a_missing_database_is_a_json_error_and_creates_no_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "missing.db"
+    assert main(["orders", "--db", str(db), "--json"]) == 2
+    document = json.loads(capsys.readouterr().out)
+    assert document["ok"] is False
+    assert "no database there" in document["error"]["message"]
+    assert not db.exists()
+
+
+def test_retry_pushes_sends_the_failed_acknowledgements_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = JetSandbox(seed=5)
+    ids = sandbox.generate_orders(3)
+    with sandbox.serve() as base_url:
+        db = _synced_with_failing_acks(tmp_path, monkeypatch, sandbox, base_url)
+        capsys.readouterr()
+        assert main(["retry", "pushes", "--db", str(db), "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert main(["retry", "pushes", f"ack:{ids[0]}", "--db", str(db), "--json"]) == 0
+        again = json.loads(capsys.readouterr().out)
+        assert main(["retry", "pushes", "ack:nope", "--db", str(db), "--json"]) == 2
+        unknown = json.loads(capsys.readouterr().out)
+    assert report["operation"] == "retry_failed_pushes"
+    assert report["counts"]["acknowledged"] == 3
+    assert report["pushes_pending"] == 0
+    assert {sandbox.order_status(i) for i in ids} == {"acknowledged"}
+    assert again["notes"] == [f"push ack:{ids[0]} is done already; nothing to retry"]
+    assert "ack:nope" in unknown["error"]["message"]

@@ -10,6 +10,7 @@ import attrs
 import pytest
 
 from jet_orderhive import Integration, IntegrationSettings, MemoryStorage
+from jet_orderhive.storage.protocol import Storage
 from jet_orderhive.testing import JetSandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,3 +98,25 @@ def test_settings_table_gives_the_real_defaults() -> None:
     for name, text in _settings_table().items():
         documented = eval(text, {"timedelta": timedelta})  # noqa: S307 - literals of our docs
         assert documented == getattr(defaults, name), f"docs/engine.md: default of {name}"
+
+
+def _storage_methods() -> list[str]:
+    return [name for name, value in vars(Storage).items() if callable(value) and name[0] != "_"]
+
+
+def test_storage_guide_lists_every_method_an_adapter_implements() -> None:
+    text = (DOCS / "storage.md").read_text(encoding="utf-8")
+    table = text.split("\n## Every method\n", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `(\w+)\(", table, re.M)
+    assert listed == _storage_methods()
+    assert "Implement every method in the table above" in text
+
+
+def test_storage_guide_and_protocol_state_the_quarantine_bytes_rule() -> None:
+    guide = (DOCS / "storage.md").read_text(encoding="utf-8")
+    quarantine = guide.split("**Quarantine.**", 1)[1].split("\n\n", 1)[0]
+    docstring = Storage.quarantine.__doc__ or ""
+    for text in (quarantine, docstring.replace("``", "`")):
+        assert "`bytes`" in text
+        assert "`TypeError`" in text
+        assert "`memoryview`" in text

@@ -109,14 +109,17 @@ class DictStorage:
         del self._data[key]
         return True
 
+    # Reads take the lock too: a unit of work holds it until it commits or rolls back, so no
+    # other thread ever reads a value that may still be undone.
     def _get(self, key: str) -> Any:
-        text = self._data.get(key)
+        with self._lock:
+            text = self._data.get(key)
         return None if text is None else decode_json(text)
 
     def _scan(self, prefix: str) -> list[Any]:
-        return [
-            decode_json(self._data[key]) for key in sorted(self._data) if key.startswith(prefix)
-        ]
+        with self._lock:
+            texts = [self._data[key] for key in sorted(self._data) if key.startswith(prefix)]
+        return [decode_json(text) for text in texts]
 
     def _now(self) -> datetime:
         return _aware(self._clock(), "clock()")
@@ -205,15 +208,30 @@ class DictStorage:
         )
 
     def list_orders(
-        self, *, channel_statuses: Collection[str] | None = None, account: str = DEFAULT_ACCOUNT
+        self,
+        *,
+        channel_statuses: Collection[str] | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+        account: str = DEFAULT_ACCOUNT,
     ) -> list[SalesOrder]:
         if isinstance(channel_statuses, str):
             raise TypeError("channel_statuses must be a collection of statuses, not one string")
-        records = self._scan(f"{account}{_SEP}order:")
-        orders = [SalesOrder.from_dict(record["view"]) for record in records]
-        if channel_statuses is None:
-            return orders
-        return [order for order in orders if order.channel_status in set(channel_statuses)]
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        # Keys sort by order id within the prefix, so a page is a slice of the scan.
+        wanted = None if channel_statuses is None else set(channel_statuses)
+        found: list[SalesOrder] = []
+        for data in self._scan(f"{account}{_SEP}order:"):
+            order = SalesOrder.from_dict(data["view"])
+            if after is not None and order.channel_order_id <= after:
+                continue
+            if wanted is not None and order.channel_status not in wanted:
+                continue
+            found.append(order)
+            if limit is not None and len(found) >= limit:
+                break
+        return found
 
     def order_keys(
         self,
@@ -493,6 +511,10 @@ class DictStorage:
             )
             return True
 
+    def link_skus(self, skus: Iterable[str], *, account: str = DEFAULT_ACCOUNT) -> list[str]:
+        with self.transaction():
+            return [sku for sku in dict.fromkeys(skus) if self.link_sku(sku, account=account)]
+
     def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         data = self._get(f"{account}{_SEP}sku:{sku}")
         return None if data is None else self._linked(data)
@@ -535,8 +557,9 @@ class DictStorage:
         *,
         account: str = DEFAULT_ACCOUNT,
     ) -> QuarantineEntry:
-        if not isinstance(payload, bytes):
+        if not isinstance(payload, (bytes, bytearray, memoryview)):
             raise TypeError("quarantine payload must be bytes")
+        payload = bytes(payload)
         key = f"{account}{_SEP}quarantine:{kind}{_SEP}{external_id}"
         with self.transaction():
             old = self._get(key)

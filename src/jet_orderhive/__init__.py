@@ -42,7 +42,9 @@ from jet_orderhive.sync import (
     IntegrationSettings,
     OrderNotStored,
     PriceLevel,
+    PushNotFound,
     StockLevel,
+    SyncProblemsError,
     SyncReport,
 )
 from jet_orderhive.sync.report import SyncReportDict
@@ -71,6 +73,7 @@ __all__ = [
     "MemoryStorage",
     "OrderNotStored",
     "PriceLevel",
+    "PushNotFound",
     "RecordNotFound",
     "SQLiteStorage",
     "Shipment",
@@ -79,6 +82,7 @@ __all__ = [
     "Storage",
     "StorageBusyError",
     "StorageError",
+    "SyncProblemsError",
     "SyncReport",
     "SyncReportDict",
     "TransactionAborted",

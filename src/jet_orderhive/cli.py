@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from jet_orderhive import __version__
+from jet_orderhive import __version__, _cli_inspect
 from jet_orderhive._errors import JetOrderhiveError
 from jet_orderhive.jet._urls import DEFAULT_BASE_URL
 from jet_orderhive.jet.errors import JetAuthError, JetError
@@ -29,6 +29,7 @@ from jet_orderhive.orderhive.models import Shipment, ShipmentLine
 from jet_orderhive.storage.errors import StorageError
 from jet_orderhive.storage.memory import MemoryStorage
 from jet_orderhive.storage.sqlite import SQLiteStorage
+from jet_orderhive.sync.errors import PushNotFound
 from jet_orderhive.sync.integration import Integration
 from jet_orderhive.sync.progress import ProgressCallback, ProgressEvent
 from jet_orderhive.sync.report import PushResult, SyncReport
@@ -148,6 +149,7 @@ def _parser(*, json_errors: bool = False) -> argparse.ArgumentParser:
         help="compute, but write nothing: not to Jet, not to the database, no new file",
     )
     sync.add_argument("--json", action="store_true", help="print the outcome as one JSON document")
+    _cli_inspect.add_commands(commands)
     return parser
 
 
@@ -170,8 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser(json_errors=as_json).parse_args(arguments)
         if args.command == "demo":
             return _demo(args, run)
+        if args.command in _cli_inspect.VIEW_COMMANDS:
+            return _cli_inspect.run_view(args, sys.stdout)
+        if args.command == "retry":
+            return _retry(args, run)
         return _sync(args, run)
-    except _UsageError as error:
+    except (_UsageError, _cli_inspect.CliUsageError) as error:
         return _fail(as_json, EXIT_USAGE, {"type": "usage", "message": str(error)})
     except JetError as error:
         # The message names the call and the status; errors never carry the secret or tokens.
@@ -235,6 +241,41 @@ def _sync(args: argparse.Namespace, run: _Run) -> int:
         finally:
             if isinstance(storage, SQLiteStorage):
                 storage.close()
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report)
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def _retry(args: argparse.Namespace, run: _Run) -> int:
+    from jet_orderhive.jet.client import JetClient
+
+    try:
+        client = JetClient.from_env()
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+    if not args.db.is_file():
+        raise _UsageError(f"--db {args.db}: no database there; run 'jet-orderhive sync' first")
+    settings = IntegrationSettings(account=args.account)
+    with client:
+        client.authenticate()
+        storage = SQLiteStorage(args.db)
+        run.db = args.db
+        with Integration(
+            client, storage, settings=settings, progress=run.progress, owns_storage=True
+        ) as integration:
+            if args.what == "quarantine":
+                report = integration.retry_quarantined(args.ids or None)
+            elif not args.ids:
+                report = integration.retry_failed_pushes()
+            else:
+                try:
+                    report = SyncReport.combine(
+                        "retry_push", [integration.retry_push(key) for key in args.ids]
+                    )
+                except PushNotFound as error:
+                    raise _UsageError(str(error)) from None
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:

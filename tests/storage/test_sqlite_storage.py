@@ -42,6 +42,13 @@ class TestSQLiteStorage(StorageContract):
         with SQLiteStorage(tmp_path / "store.db", clock=clock) as storage:
             yield storage
 
+    @pytest.fixture
+    def other_connection(
+        self, storage: SQLiteStorage, clock: FakeClock, tmp_path: Path
+    ) -> Iterator[SQLiteStorage]:
+        with SQLiteStorage(tmp_path / "store.db", clock=clock) as other:
+            yield other
+
 
 # -- helpers for child processes -----------------------------------------------------------------
 

@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive import SalesOrder
-from jet_orderhive.storage import MemoryStorage, UpsertResult
+from jet_orderhive.storage import MemoryStorage, Storage, UpsertResult
 from jet_orderhive.testing.storage_kit import FakeClock, StorageContract
 
 
@@ -81,9 +82,38 @@ class _CaseSensitiveCustomers(MemoryStorage):
         return UpsertResult.CREATED if result is UpsertResult.UNCHANGED else result
 
 
-def _run_contract_test(name: str, storage: MemoryStorage, clock: FakeClock) -> None:
+class _DirtyReads(MemoryStorage):
+    """Reads orders without waiting for the open unit of work: uncommitted writes leak."""
+
+    def get_order(self, jet_order_id: str, *, account: str = "default") -> SalesOrder | None:
+        tables = self._accounts.get(account)
+        stored = None if tables is None else tables.orders.get(jet_order_id)
+        return None if stored is None else stored[1]
+
+
+def _adapter_without(*missing: str) -> Callable[..., object]:
+    """An adapter written against an older protocol: it forwards all but ``missing``."""
+
+    class Partial:
+        def __init__(self, *, clock: FakeClock) -> None:
+            self.inner = MemoryStorage(clock=clock)
+
+    for name, value in vars(Storage).items():
+        if callable(value) and not name.startswith("_") and name not in missing:
+            setattr(Partial, name, _forward(name))
+    return Partial
+
+
+def _forward(name: str) -> Callable[..., object]:
+    def method(self: Any, *args: object, **kwargs: object) -> object:
+        return getattr(self.inner, name)(*args, **kwargs)
+
+    return method
+
+
+def _run_contract_test(name: str, storage: object, clock: FakeClock) -> None:
     method = getattr(StorageContract(), name)
-    offered = {"storage": storage, "clock": clock}
+    offered = {"storage": storage, "clock": clock, "other_connection": None, "payload": "text"}
     method(**{arg: offered[arg] for arg in inspect.signature(method).parameters})
 
 
@@ -99,6 +129,7 @@ def _run_contract_test(name: str, storage: MemoryStorage, clock: FakeClock) -> N
         (_WallClock, "test_expired_lease_is_taken_over"),
         (_DoneComesBack, "test_done_entries_never_come_back"),
         (_CaseSensitiveCustomers, "test_case_and_space_variants_of_one_email_are_one_customer"),
+        (_DirtyReads, "test_uncommitted_writes_are_invisible_to_other_threads"),
     ],
 )
 def test_kit_fails_an_adapter_that_breaks_a_promise(
@@ -135,7 +166,7 @@ def test_subclassing_the_kit_in_a_test_file_runs_it_and_reports_failures(tmp_pat
         textwrap.dedent(
             """
             import pytest
-            from jet_orderhive.storage import MemoryStorage, UpsertResult
+            from jet_orderhive.storage import MemoryStorage, Storage, UpsertResult
             from jet_orderhive.testing.storage_kit import StorageContract
 
             class Broken(MemoryStorage):
@@ -177,3 +208,68 @@ def test_subclassing_the_kit_in_a_test_file_runs_it_and_reports_failures(tmp_pat
     )  # fmt: skip
     assert forgot.returncode == 1, forgot.stdout
     assert "must override the `storage` fixture" in forgot.stdout
+
+
+def test_a_missing_protocol_method_is_named_in_the_failure() -> None:
+    clock = FakeClock()
+    adapter = _adapter_without("link_skus", "renew_claim")(clock=clock)
+    with pytest.raises(AssertionError) as failure:
+        _run_contract_test("test_adapter_satisfies_the_storage_protocol", adapter, clock)
+    assert "Partial lacks Storage method(s) renew_claim, link_skus" in str(failure.value)
+
+
+def test_a_leak_between_threads_is_shown_with_the_methods_that_saw_it() -> None:
+    clock = FakeClock()
+    with pytest.raises(AssertionError) as failure:
+        _run_contract_test(
+            "test_uncommitted_writes_are_invisible_to_other_threads",
+            _DirtyReads(clock=clock),
+            clock,
+        )
+    message = str(failure.value)
+    assert "another thread saw writes of a unit of work that was never committed" in message
+    assert "'get_order': 'SalesOrder(" in message
+    assert "order_statuses" not in message, "MemoryStorage's own reads wait for the unit"
+    assert len(message) < 2000
+
+
+_BROKEN_ADAPTER = """
+import pytest
+from jet_orderhive.storage import MemoryStorage, UpsertResult
+from jet_orderhive.testing.storage_kit import StorageContract
+
+class Broken(MemoryStorage):
+    def upsert_order(self, order, **kw):
+        super().upsert_order(order, **kw)
+        return UpsertResult.CREATED
+
+class TestBroken(StorageContract):
+    @pytest.fixture
+    def storage(self, clock):
+        return Broken(clock=clock)
+"""
+
+
+def _run_pytest(directory: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "-k", "same_order_again", str(directory)],
+        capture_output=True,
+        text=True,
+        cwd=directory,
+        timeout=120,
+        check=False,
+    )  # fmt: skip
+
+
+def test_a_failing_kit_check_shows_the_values_compared_and_the_method(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_adapter.py").write_text(_BROKEN_ADAPTER)
+
+    shown = _run_pytest(tmp_path)
+
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    # The kit's plugin has pytest rewrite its asserts: the failure says what came back from where.
+    assert "assert <UpsertResult.CREATED: 'created'> is <UpsertResult.UNCHANGED" in shown.stdout
+    assert "where <UpsertResult.CREATED: 'created'> = upsert_order(SalesOrder(" in shown.stdout
+    assert "where upsert_order = MemoryStorage(" in shown.stdout

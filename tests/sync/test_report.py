@@ -93,5 +93,10 @@ def test_to_dict_has_exactly_its_typed_keys_and_is_json_ready() -> None:
     push_keys = typing.get_type_hints(hints["pushes"].__args__[0])
     assert set(data["pushes"][0]) == set(push_keys)
     assert data["pushes"][0]["result"] == "failed"
-    assert data["problems"] == [{"kind": "order", "ref": "abc", "reason": "cannot map"}]
+    assert data["problems"] == [
+        {"kind": "order", "ref": "abc", "reason": "cannot map"},
+        {"kind": "push", "ref": "A", "reason": "stock failed: 400"},
+    ]
+    assert data["pushes_pending"] == 0
+    assert data["next_push_at"] is None
     assert json.loads(json.dumps(data)) == data

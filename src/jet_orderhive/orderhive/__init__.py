@@ -20,8 +20,10 @@ from jet_orderhive.orderhive.models import (
     ShipmentLine,
     normalize_email,
 )
+from jet_orderhive.orderhive.rows import ORDER_ROW_COLUMNS, OrderRow, order_rows
 
 __all__ = [
+    "ORDER_ROW_COLUMNS",
     "Address",
     "Comment",
     "CommentKind",
@@ -29,6 +31,7 @@ __all__ = [
     "ExtraItem",
     "ExtraItemType",
     "LineItem",
+    "OrderRow",
     "OrderStatus",
     "PaymentStatus",
     "SalesOrder",
@@ -36,4 +39,5 @@ __all__ = [
     "ShipmentLine",
     "TaxType",
     "normalize_email",
+    "order_rows",
 ]

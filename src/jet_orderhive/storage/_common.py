@@ -59,6 +59,17 @@ def check_statuses(statuses: Collection[str]) -> set[str]:
     return set(statuses)
 
 
+def check_limit(limit: int | None) -> int | None:
+    """A page size: ``None`` (no limit) or a positive int."""
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise JetOrderhiveTypeError(f"limit must be an int or None, got {limit!r}")
+    if limit < 1:
+        raise JetOrderhiveValueError(f"limit must be at least 1, got {limit}")
+    return limit
+
+
 def check_ttl(ttl: timedelta) -> timedelta:
     """Refuse a lease length that would expire at once (or in the past)."""
     if ttl <= timedelta(0):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
 from jet_orderhive.storage._common import (
     check_aware,
+    check_limit,
     check_price,
     check_quantity,
     check_sides,
@@ -300,16 +302,28 @@ class MemoryStorage:
         return OrderSides(snapshot=stored.snapshot, intent=stored.intent)
 
     def list_orders(
-        self, *, channel_statuses: Collection[str] | None = None, account: str = DEFAULT_ACCOUNT
+        self,
+        *,
+        channel_statuses: Collection[str] | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+        account: str = DEFAULT_ACCOUNT,
     ) -> list[SalesOrder]:
-        """Return stored orders by Jet order id, optionally only those in these Jet statuses."""
+        """Return stored orders by Jet order id (after ``after``, at most ``limit``)."""
         wanted = None if channel_statuses is None else check_statuses(channel_statuses)
+        size = check_limit(limit)
         with self._lock:
             table = self._t(account).orders
-            orders = [table[key].order for key in sorted(table)]
-        if wanted is None:
-            return orders
-        return [order for order in orders if order.channel_status in wanted]
+            keys = sorted(table)
+            start = 0 if after is None else bisect.bisect_right(keys, after)
+            found: list[SalesOrder] = []
+            for key in keys[start:]:
+                order = table[key].order
+                if wanted is None or order.channel_status in wanted:
+                    found.append(order)
+                    if size is not None and len(found) >= size:
+                        break
+        return found
 
     def order_keys(
         self,
@@ -574,6 +588,17 @@ class MemoryStorage:
                 return False
             self._t(account).skus[sku] = LinkedSku(sku=sku, linked_at=self._now())
             return True
+
+    def link_skus(self, skus: Iterable[str], *, account: str = DEFAULT_ACCOUNT) -> list[str]:
+        """Link many SKUs at once; return the newly linked ones in the order first given."""
+        wanted = list(dict.fromkeys(skus))
+        with self._lock:
+            linked = self._t(account).skus
+            newly = [sku for sku in wanted if sku not in linked]
+            now = self._now()
+            for sku in newly:
+                linked[sku] = LinkedSku(sku=sku, linked_at=now)
+            return newly
 
     def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         """Return the linked SKU record, or ``None``."""

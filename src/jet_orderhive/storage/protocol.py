@@ -10,6 +10,8 @@ Conventions every method follows:
   ``ValueError``. "Now" always comes from the adapter's injectable ``clock``.
 - Outside ``transaction()`` each call commits on its own; inside, nothing is visible to other
   connections until the outermost block commits.
+- Inside ``transaction()``, uncommitted writes are invisible to other threads and connections:
+  a reader sees the state before the block, or waits for it to end.
 - Unknown keys passed to the ``mark_*`` and ``set_sku_archived`` methods raise ``KeyError``,
   because they mean the caller lost track of what it stored.
 - Every record belongs to one merchant account: each method but `transaction` takes
@@ -89,13 +91,23 @@ class Storage(Protocol):
         ...
 
     def list_orders(
-        self, *, channel_statuses: Collection[str] | None = None, account: str = DEFAULT_ACCOUNT
+        self,
+        *,
+        channel_statuses: Collection[str] | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+        account: str = DEFAULT_ACCOUNT,
     ) -> list[SalesOrder]:
         """Return stored orders by Jet order id, optionally only those in these Jet statuses.
 
         ``channel_statuses`` holds raw Jet statuses (``"acknowledged"``, ``"inprogress"``, ...) as
         stored in ``SalesOrder.channel_status``; an empty collection returns nothing. A bare
         string raises ``TypeError``: it would otherwise be read as a collection of characters.
+
+        Paging: ``after`` keeps only orders whose Jet order id sorts after it, ``limit`` (a
+        positive int, else ``ValueError``) returns at most that many. Passing the last id of
+        one page as ``after`` reads the next, and an order stored meanwhile never shifts a
+        page: the order is by id alone. Without both, every matching order comes back.
         """
         ...
 
@@ -283,6 +295,15 @@ class Storage(Protocol):
         """Start managing ``sku``; ``False`` if it was already linked (its flag is kept)."""
         ...
 
+    def link_skus(self, skus: Iterable[str], *, account: str = DEFAULT_ACCOUNT) -> list[str]:
+        """Link many SKUs at once (atomically); return those that were not linked before.
+
+        The newly linked SKUs come back once each, in the order first given; already linked
+        ones keep their record and archived flag. The engine calls it with every SKU of each
+        stored order and of each stock or price push, so it must cost one round trip.
+        """
+        ...
+
     def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         """Return the linked SKU record, or ``None`` if ``sku`` is not linked."""
         ...
@@ -310,6 +331,11 @@ class Storage(Protocol):
         account: str = DEFAULT_ACCOUNT,
     ) -> QuarantineEntry:
         """Keep a record that failed to parse or map, with its raw bytes, and return the entry.
+
+        ``payload`` is what Jet sent, as ``bytes`` (a ``bytearray`` or ``memoryview`` is copied
+        into ``bytes``); anything else, ``str`` above all, raises ``TypeError`` and stores
+        nothing: decoded text has lost the invalid UTF-8 that is often why the record failed.
+        Entries always carry ``bytes``, equal byte for byte to what was given.
 
         Quarantining the same ``(kind, external_id)`` again replaces payload and reason, moves
         ``last_seen`` to now, counts ``times_seen`` and keeps ``first_seen``.

@@ -24,6 +24,7 @@ from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
 from jet_orderhive.storage._common import (
     check_aware,
+    check_limit,
     check_price,
     check_quantity,
     check_sides,
@@ -391,25 +392,30 @@ class SQLiteStorage:
         self,
         *,
         channel_statuses: Collection[str] | None = None,
+        after: str | None = None,
+        limit: int | None = None,
         account: str = DEFAULT_ACCOUNT,
     ) -> list[SalesOrder]:
-        """Return stored orders by Jet order id, optionally only those in these Jet statuses."""
-        if channel_statuses is None:
-            rows = self._rows(
-                "SELECT body FROM orders WHERE account = ? ORDER BY channel_order_id", (account,)
-            )
-            return [_order(body) for (body,) in rows]
-        statuses = sorted(check_statuses(channel_statuses))
-        if not statuses:
-            return []
-        marks = ", ".join("?" * len(statuses))
-        rows = self._rows(
-            # Only placeholders are formatted in; every value is a bound parameter.
-            f"SELECT body FROM orders WHERE account = ? AND channel_status IN ({marks})"  # noqa: S608
-            " ORDER BY channel_order_id",
-            (account, *statuses),
-        )
-        return [_order(body) for (body,) in rows]
+        """Return stored orders by Jet order id (after ``after``, at most ``limit``)."""
+        size = check_limit(limit)
+        where = ["account = ?"]
+        params: list[object] = [account]
+        if channel_statuses is not None:
+            statuses = sorted(check_statuses(channel_statuses))
+            if not statuses:
+                return []
+            where.append(f"channel_status IN ({', '.join('?' * len(statuses))})")
+            params += statuses
+        if after is not None:
+            where.append("channel_order_id > ?")
+            params.append(after)
+        clause = " AND ".join(where)
+        sql = f"SELECT body FROM orders WHERE {clause} ORDER BY channel_order_id"  # noqa: S608
+        if size is not None:
+            sql += " LIMIT ?"
+            params.append(size)
+        # Only fixed clauses and placeholders are formatted in; every value is a bound parameter.
+        return [_order(body) for (body,) in self._rows(sql, params)]
 
     def order_keys(
         self,
@@ -768,6 +774,30 @@ class SQLiteStorage:
                 (account, sku, _time_text(self._now())),
             )
             return cursor.rowcount == 1
+
+    def link_skus(self, skus: Iterable[str], *, account: str = DEFAULT_ACCOUNT) -> list[str]:
+        """Link many SKUs at once; return the newly linked ones in the order first given."""
+        wanted = list(dict.fromkeys(skus))
+        if not wanted:
+            return []
+        linked_at = _time_text(self._now())
+        with self.transaction():
+            conn = self._conn()
+            known: set[str] = set()
+            for start in range(0, len(wanted), _CHUNK):
+                batch = wanted[start : start + _CHUNK]
+                marks = ", ".join("?" * len(batch))
+                rows = conn.execute(
+                    f"SELECT sku FROM linked_skus WHERE account = ? AND sku IN ({marks})",  # noqa: S608
+                    (account, *batch),
+                ).fetchall()
+                known.update(row[0] for row in rows)
+            newly = [sku for sku in wanted if sku not in known]
+            conn.executemany(
+                "INSERT INTO linked_skus (account, sku, archived, linked_at) VALUES (?, ?, 0, ?)",
+                [(account, sku, linked_at) for sku in newly],
+            )
+            return newly
 
     def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         """Return the linked SKU record, or ``None``."""

@@ -18,6 +18,7 @@ from jet_orderhive.mapping import Mappings
 from jet_orderhive.mapping.context import MappingContext
 from jet_orderhive.orderhive.models import Customer, SalesOrder, Shipment
 from jet_orderhive.storage.protocol import Storage
+from jet_orderhive.sync._explain import annotate
 from jet_orderhive.sync.progress import ProgressCallback, emit
 from jet_orderhive.sync.report import ReportBuilder, SyncReport
 from jet_orderhive.sync.settings import IntegrationSettings
@@ -146,6 +147,7 @@ class Engine:
 
     def finish(self, builder: ReportBuilder) -> SyncReport:
         """Freeze a builder at the clock's current time and log its counts (never buyer data)."""
+        annotate(self, builder)
         report = builder.build(self.now())
         log.info("%s finished: %s", report.operation, report.counts.nonzero() or "nothing to do")
         return report

@@ -35,6 +35,7 @@ from jet_orderhive.storage.records import (
 )
 from jet_orderhive.sync import _plan
 from jet_orderhive.sync._engine import Engine, LeaseLost
+from jet_orderhive.sync._links import link_order_skus
 from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
 from jet_orderhive.sync._sides import (
     derive,
@@ -45,7 +46,7 @@ from jet_orderhive.sync._sides import (
 )
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
-__all__ = ["import_orders", "owed_entries", "refresh_order"]
+__all__ = ["import_ids", "import_orders", "owed_entries", "refresh_order"]
 
 log = logging.getLogger("jet_orderhive.sync")
 
@@ -117,6 +118,16 @@ def _entry_for(
         body = engine.rejection(view, AckStatus(intent.rejection)).to_dict()
         return _plan.reject_key(order_id), PushKind.REJECT, {"body": body}
     return None
+
+
+def import_ids(
+    engine: Engine, report: ReportBuilder, order_ids: Sequence[str]
+) -> tuple[dict[str, JetOrder], set[str]]:
+    """Fetch, map and store these orders as an import does; their fresh copies and the ids
+    left out as placed before the window (and not ``ready``)."""
+    run = _Run(engine, report)
+    outside = run.fetch_and_store(ImportPlan(retry=tuple(order_ids)), run.window_start(), {})
+    return run.fresh, outside
 
 
 def refresh_order(engine: Engine, report: ReportBuilder, order_id: str) -> None:
@@ -523,6 +534,7 @@ class _Run:
             if customer is not None:
                 customer_result = storage.upsert_customer(customer, account=account)
             result = storage.upsert_order(view, snapshot=snapshot, intent=intent, account=account)
+            link_order_skus(self.engine, view)
             released = storage.release("order", order_id, account=account)
             for key, kind, payload in entries:
                 storage.enqueue(key, kind=kind, target=order_id, payload=payload, account=account)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime
+from typing import Self
 
 import attrs
 
@@ -19,7 +20,7 @@ from jet_orderhive.mapping import Mappings, cancel_shipment_id, shipment_id_for
 from jet_orderhive.orderhive.models import SalesOrder, Shipment
 from jet_orderhive.storage.protocol import Storage
 from jet_orderhive.storage.records import OrderIntent, OrderSnapshot, PushStatus
-from jet_orderhive.sync import _plan, importer, pushes
+from jet_orderhive.sync import _plan, importer, inspect, pushes
 from jet_orderhive.sync._changes import apply_shipment, cancel_lines
 from jet_orderhive.sync._engine import Engine, Lease, LeaseLost, utc_now
 from jet_orderhive.sync._plan import PushKind
@@ -56,6 +57,11 @@ class Integration:
         clock: "now" for the engine (windows, backoff, reports); UTC now by default.
         progress: called with a :class:`ProgressEvent` as work advances.
         sleep: how the engine waits between tries of a push within one call (``time.sleep``).
+        owns_client: whether `close()` closes ``client`` (default: the caller keeps it).
+        owns_storage: whether `close()` closes ``storage`` (default: the caller keeps it).
+
+    It is a context manager: ``with Integration(client, storage, owns_client=True) as it:``
+    closes what it owns on exit (see `close`).
     """
 
     def __init__(
@@ -68,7 +74,12 @@ class Integration:
         clock: Callable[[], datetime] | None = None,
         progress: ProgressCallback | None = None,
         sleep: Callable[[float], None] | None = None,
+        owns_client: bool = False,
+        owns_storage: bool = False,
     ) -> None:
+        self._owns_client = owns_client
+        self._owns_storage = owns_storage
+        self._closed = False
         self._engine = Engine(
             client=client,
             storage=storage,
@@ -430,3 +441,142 @@ class Integration:
             if not engine.dry_run:
                 storage.release_lease(name, owner, account=engine.account)
         return SyncReport.combine("run_once", reports)
+
+    # -- inspect and act (see sync/inspect.py); closing ------------------------------------------
+
+    def status(self) -> inspect.StatusView:
+        """Figures of what storage holds: orders per Jet status, pushes per state, quarantine."""
+        return inspect.status_view(self.storage, self._engine.account)
+
+    def push_views(self, *states: inspect.PushState) -> list[inspect.PushView]:
+        """Status pushes of the outbox in these states (all when none is named), oldest first."""
+        return inspect.push_views(self.storage, self._engine.account, *states)
+
+    def pending_pushes(self) -> list[inspect.PushView]:
+        """Status pushes waiting to be sent (due now or at their ``next_attempt_at``)."""
+        return inspect.push_views(self.storage, self._engine.account, inspect.PushState.PENDING)
+
+    def failed_pushes(self) -> list[inspect.PushView]:
+        """Status pushes whose last attempt failed: retried later, or given up for good."""
+        return inspect.push_views(
+            self.storage,
+            self._engine.account,
+            inspect.PushState.RETRYING,
+            inspect.PushState.GIVEN_UP,
+        )
+
+    def quarantined(self, kind: str | None = None) -> list[inspect.QuarantineView]:
+        """Records in quarantine (optionally of one kind), first seen first, without payloads."""
+        return inspect.quarantine_views(self.storage, self._engine.account, kind)
+
+    def retry_push(self, key: str) -> SyncReport:
+        """Make one status push due now and send it (``PushNotFound`` for an unknown key).
+
+        A pending or retrying push is moved to now; a given-up one is made due again. Jet's
+        copy of the order is read first, so a change Jet already shows is not sent twice.
+        """
+        engine = self._engine
+        with engine.step("retry_push") as report:
+            inspect.retry_pushes(engine, report, [key])
+        return engine.finish(report)
+
+    def retry_failed_pushes(self) -> SyncReport:
+        """Make every failed push (retrying or given up, not superseded) due now and send them."""
+        engine = self._engine
+        keys = [view.key for view in self.failed_pushes()]
+        with engine.step("retry_failed_pushes") as report:
+            inspect.retry_pushes(engine, report, keys)
+        return engine.finish(report)
+
+    def retry_quarantined(self, order_ids: Collection[str] | None = None) -> SyncReport:
+        """Fetch quarantined orders again (all when ``order_ids`` is ``None``).
+
+        Each order that now parses and maps is stored, released from quarantine and
+        acknowledged as a normal import would; one that still fails stays, with the new reason.
+        """
+        engine = self._engine
+        if order_ids is None:
+            ids = [view.external_id for view in self.quarantined("order")]
+        elif isinstance(order_ids, str):
+            ids = [order_ids]
+        else:
+            ids = list(order_ids)
+        with engine.step("retry_quarantined") as report:
+            inspect.retry_quarantined(engine, report, ids)
+        return engine.finish(report)
+
+    def orders(
+        self,
+        *,
+        jet_statuses: Collection[str] | None = None,
+        placed_from: datetime | None = None,
+        placed_before: datetime | None = None,
+        owes_action: bool | None = None,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> inspect.OrderPage:
+        """One page of stored orders by Jet order id, filtered; ``page.next_after`` reads on.
+
+        Args:
+            jet_statuses: only orders in these Jet statuses (``["acknowledged"]``).
+            placed_from: only orders placed at or after this aware datetime.
+            placed_before: only orders placed before this aware datetime.
+            owes_action: ``True``: only orders the host owes an action (a directed cancel to
+                answer, a refused push, a ready order with no answer queued); ``False``: only
+                the others.
+            after: the Jet order id the page starts after (the previous page's ``next_after``).
+            limit: at most this many orders.
+        """
+        return inspect.order_page(
+            self.storage,
+            self._engine.account,
+            jet_statuses=jet_statuses,
+            placed_from=placed_from,
+            placed_before=placed_before,
+            owes_action=owes_action,
+            after=after,
+            limit=limit,
+        )
+
+    def iter_orders(
+        self,
+        *,
+        jet_statuses: Collection[str] | None = None,
+        placed_from: datetime | None = None,
+        placed_before: datetime | None = None,
+        owes_action: bool | None = None,
+    ) -> Iterator[inspect.OrderView]:
+        """Every stored order matching the filters (as `orders`), read from storage in pages."""
+        return inspect.iter_order_views(
+            self.storage,
+            self._engine.account,
+            jet_statuses=jet_statuses,
+            placed_from=placed_from,
+            placed_before=placed_before,
+            owes_action=owes_action,
+        )
+
+    def close(self) -> None:
+        """Close what this integration owns; calling it again does nothing.
+
+        The rule is the one `JetClient` follows for its connection pool: an object closes
+        what it was handed ownership of, never what the caller still holds. So ``close()``
+        (and leaving a ``with Integration(...)`` block) closes the client only if it was built
+        with ``owns_client=True``, and the storage (when it has a ``close()``) only with
+        ``owns_storage=True``. A client or storage shared by several integrations stays open.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_client:
+            self.client.close()
+        if self._owns_storage:
+            closer = getattr(self.storage, "close", None)
+            if callable(closer):
+                closer()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -23,6 +23,7 @@ from jet_orderhive.sync._desired import (
     unsendable,
 )
 from jet_orderhive.sync._engine import Engine
+from jet_orderhive.sync._links import link_seen_skus
 from jet_orderhive.sync.report import ReportBuilder
 
 __all__ = ["PriceInput", "PriceLevel", "desired_prices", "price_levels", "push_prices"]
@@ -142,5 +143,6 @@ def push_prices(engine: Engine, report: ReportBuilder, prices: PriceInput) -> No
     accepted = {key: price for key, price in plan.send.items() if key[0] not in failures}
     if accepted and not engine.dry_run:
         engine.storage.set_pushed_price_many(accepted, account=engine.account)
+    link_seen_skus(engine, (sku for sku, _node in (*plan.skip, *accepted)))
     report_plan(report, "price", plan, failures, dry_run=engine.dry_run)
     report_unsendable(report, "price", desired, refused)

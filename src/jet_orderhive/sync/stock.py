@@ -22,6 +22,7 @@ from jet_orderhive.sync._desired import (
     unsendable,
 )
 from jet_orderhive.sync._engine import Engine
+from jet_orderhive.sync._links import link_seen_skus
 from jet_orderhive.sync.report import ReportBuilder
 
 __all__ = ["StockInput", "StockLevel", "desired_stock", "push_stock", "stock_levels"]
@@ -133,5 +134,6 @@ def push_stock(engine: Engine, report: ReportBuilder, levels: StockInput) -> Non
     accepted = {key: qty for key, qty in plan.send.items() if key[0] not in failures}
     if accepted and not engine.dry_run:
         engine.storage.set_pushed_stock_many(accepted, account=engine.account)
+    link_seen_skus(engine, (sku for sku, _node in (*plan.skip, *accepted)))
     report_plan(report, "stock", plan, failures, dry_run=engine.dry_run)
     report_unsendable(report, "stock", desired, refused)

@@ -205,11 +205,15 @@ class JetSandbox:
         placed_at: datetime | None = None,
         buyers: Sequence[FakeBuyer] | None = None,
         skus: Sequence[str] | None = None,
+        create_products: bool = True,
     ) -> list[str]:
         """Add ``n`` realistic orders in ``status``; return their ids, oldest first.
 
         Without ``placed_at`` each order is placed 35 minutes before now plus a millisecond per
-        order ever generated, so later batches sort after earlier ones.
+        order ever generated, so later batches sort after earlier ones. Every SKU the orders
+        reference that the sandbox does not know yet is created as a product (titled as in the
+        orders, with no price or stock yet), as on Jet, where an order only names the
+        merchant's own products; ``create_products=False`` leaves them unknown (404 on Jet).
         """
         if n < 0:
             raise ValueError(f"n must not be negative, got {n}")
@@ -218,7 +222,22 @@ class JetSandbox:
             for _ in range(n):
                 buyer = self._pick.choice(buyers) if buyers else None
                 ids.append(self._create(status=status, placed_at=placed_at, buyer=buyer, skus=skus))
+            if create_products:
+                for order_id in ids:
+                    self._create_products(self._state.orders[order_id].payload)
             return ids
+
+    def _create_products(self, payload: Mapping[str, Any]) -> None:
+        """Create the products an order's items name, unless the sandbox has them already."""
+        for item in payload["order_items"]:
+            sku = item["merchant_sku"]
+            if sku in self._state.skus:
+                continue
+            body = _default_product(sku)
+            body["product_title"] = item["product_title"]
+            problems, _ = catalog.apply_product(self._app, sku, body)
+            if problems:
+                raise ValueError(f"cannot create product {sku!r}: {'; '.join(problems)}")
 
     def _create(
         self,

@@ -13,11 +13,19 @@
 Every test here pins one promise of the `Storage` protocol that the sync engine relies on. The
 ``clock`` fixture is a `FakeClock` the adapter must read "now" from, so lease expiry and retry
 times are tested without sleeping. An adapter that is not safe to share between threads sets
-``supports_threads = False`` to skip the one threaded test (the engine then must not share it).
+``supports_threads = False`` to skip the threaded tests (the engine then must not share it). An
+adapter over a database that several connections (or processes) share overrides
+``other_connection`` to return a second `Storage` on the same data, so the kit also checks that
+one connection's uncommitted writes stay invisible to the other.
+
+Installed with the package, a pytest plugin (``jet_orderhive``, entry point ``pytest11``) has
+pytest rewrite the kit's ``assert`` statements, so a failing check shows the values it compared
+and the call that produced them.
 """
 
 from __future__ import annotations
 
+import reprlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -170,6 +178,64 @@ def _order_id(number: int) -> str:
     return f"{number:032x}"
 
 
+def _protocol_methods() -> list[str]:
+    """The methods `Storage` declares, in declaration order."""
+    return [name for name, value in vars(Storage).items() if callable(value) and name[0] != "_"]
+
+
+# How long a reader is given to answer while the writer's unit of work is open. A reader that
+# waits for the writer (a lock, a serialised adapter) is isolated too: it answers after the
+# rollback, and must see nothing then either.
+_READ_WAIT = 0.3
+
+_SHORT = reprlib.Repr()
+_SHORT.maxother = _SHORT.maxstring = 60
+
+
+class _RollBack(Exception):
+    """Ends the isolation check's unit of work without committing it."""
+
+
+def _assert_isolated(writer: Storage, reader: Storage, who: str) -> None:
+    """Write in an open unit of work, read from ``reader`` on a thread, then roll back."""
+    order = make_sales_order(_order_id(41), sku="SKU-41")
+    seen: dict[str, object] = {}
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            seen["get_order"] = reader.get_order(order.channel_order_id)
+            seen["order_keys"] = reader.order_keys()
+            seen["get_order_sides"] = reader.get_order_sides(order.channel_order_id)
+            seen["get_state"] = reader.get_state("isolation")
+            seen["get_push"] = reader.get_push("ack:41")
+            seen["get_linked_sku"] = reader.get_linked_sku("SKU-41")
+        except BaseException as exc:  # handed to the main thread to fail the test
+            errors.append(exc)
+
+    thread = threading.Thread(target=read, name="storage-kit-reader")
+
+    def unit() -> None:
+        with writer.transaction():
+            writer.upsert_order(order)
+            writer.set_state("isolation", "uncommitted")
+            writer.enqueue("ack:41", kind="acknowledge", target=order.channel_order_id, payload={})
+            writer.link_sku("SKU-41")
+            thread.start()
+            thread.join(timeout=_READ_WAIT)
+            raise _RollBack
+
+    with pytest.raises(_RollBack):
+        unit()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), f"a read from {who} never returned after the rollback"
+    assert not errors, f"a read from {who} during an open unit of work raised {errors[0]!r}"
+    leaked = {
+        method: _SHORT.repr(value) for method, value in seen.items() if value not in (None, {})
+    }
+    assert not leaked, f"{who} saw writes of a unit of work that was never committed: {leaked}"
+
+
 class StorageContract:
     """The `Storage` contract as pytest tests; subclass and override the ``storage`` fixture.
 
@@ -193,9 +259,24 @@ class StorageContract:
             "empty Storage that reads time from the `clock` fixture"
         )
 
+    @pytest.fixture
+    def other_connection(self, storage: Storage, clock: FakeClock) -> Storage | None:
+        """Override for a shared database: a second storage (connection) on ``storage``'s data.
+
+        The default, ``None``, skips the checks between connections.
+        """
+        return None
+
     # -- protocol --------------------------------------------------------------------------------
 
     def test_adapter_satisfies_the_storage_protocol(self, storage: Storage) -> None:
+        missing = [
+            name for name in _protocol_methods() if not callable(getattr(storage, name, None))
+        ]
+        assert not missing, (
+            f"{type(storage).__name__} lacks Storage method(s) {', '.join(missing)}; "
+            "see jet_orderhive.storage.protocol.Storage for what each must do"
+        )
         assert isinstance(storage, Storage)
 
     # -- orders ----------------------------------------------------------------------------------
@@ -244,6 +325,28 @@ class StorageContract:
         assert storage.list_orders(channel_statuses=[]) == []
         with pytest.raises(TypeError):  # a bare string would read as its characters
             storage.list_orders(channel_statuses="acknowledged")
+
+    def test_list_orders_pages_by_jet_order_id(self, storage: Storage) -> None:
+        statuses = ["acknowledged", "complete", "acknowledged", "acknowledged", "inprogress"]
+        for number, status in reversed(list(enumerate(statuses))):
+            storage.upsert_order(make_sales_order(_order_id(number), channel_status=status))
+        first = storage.list_orders(limit=2)
+        assert [o.channel_order_id for o in first] == [_order_id(0), _order_id(1)]
+        second = storage.list_orders(after=first[-1].channel_order_id, limit=2)
+        assert [o.channel_order_id for o in second] == [_order_id(2), _order_id(3)]
+        # An order stored between two reads never shifts the next page: the key is the id.
+        storage.upsert_order(make_sales_order(_order_id(9), channel_status="acknowledged"))
+        rest = storage.list_orders(after=second[-1].channel_order_id)
+        assert [o.channel_order_id for o in rest] == [_order_id(4), _order_id(9)]
+        # Filter and page together: the limit counts matching orders only.
+        open_page = storage.list_orders(
+            channel_statuses=["acknowledged"], after=_order_id(0), limit=2
+        )
+        assert [o.channel_order_id for o in open_page] == [_order_id(2), _order_id(3)]
+        assert storage.list_orders(after=_order_id(9)) == []
+        assert storage.list_orders(limit=2, account="elsewhere") == []
+        with pytest.raises(ValueError, match="limit"):
+            storage.list_orders(limit=0)
 
     # -- customers -------------------------------------------------------------------------------
 
@@ -371,6 +474,7 @@ class StorageContract:
         storage.set_pushed_stock_many({("SKU-7", "node-1"): 3})
         storage.set_pushed_price_many({("SKU-7", ""): Decimal("9.99")})
         storage.link_sku("SKU-7")
+        storage.link_skus(["SKU-8"])
         storage.quarantine("order", _order_id(8), b"{", "truncated JSON")
         storage.set_state("cursor", "after-7")
         storage.acquire_lease("import", "worker-a", _LEASE)
@@ -382,6 +486,7 @@ class StorageContract:
         assert storage.pushed_stock_many([("SKU-7", "node-1")]) == {}
         assert storage.pushed_price_many([("SKU-7", "")]) == {}
         assert storage.get_linked_sku("SKU-7") is None
+        assert storage.get_linked_sku("SKU-8") is None
         assert storage.get_quarantined("order", _order_id(8)) is None
         assert storage.get_state("cursor") is None
         assert storage.acquire_lease("import", "worker-b", _LEASE)
@@ -820,6 +925,31 @@ class StorageContract:
         assert restored is not None
         assert (restored.archived, restored.archived_at) == (False, None)
 
+    def test_linking_many_skus_returns_only_the_new_ones_in_order(
+        self, storage: Storage, clock: FakeClock
+    ) -> None:
+        first_at = clock()
+        assert storage.link_sku("SKU-B")
+        storage.set_sku_archived("SKU-B", True)
+        clock.advance(timedelta(minutes=1))
+        newly = storage.link_skus(iter(["SKU-C", "SKU-B", "SKU-A", "SKU-C"]))
+        assert newly == ["SKU-C", "SKU-A"]
+        assert storage.link_skus(["SKU-A", "SKU-B"]) == []
+        assert storage.link_skus([]) == []
+        skus = storage.linked_skus()
+        assert [(s.sku, s.archived) for s in skus] == [
+            ("SKU-A", False),
+            ("SKU-B", True),
+            ("SKU-C", False),
+        ]
+        assert [s.linked_at for s in skus] == [clock(), first_at, clock()]
+
+    def test_linking_thousands_of_skus_at_once(self, storage: Storage) -> None:
+        skus = [f"SKU-{n:05d}" for n in range(3000)]
+        assert storage.link_skus(skus) == skus
+        assert storage.link_skus([*skus, "SKU-X"]) == ["SKU-X"]
+        assert len(storage.linked_skus()) == 3001
+
     def test_archiving_an_unlinked_sku_raises_key_error(self, storage: Storage) -> None:
         with pytest.raises(KeyError, match="SKU-9"):
             storage.set_sku_archived("SKU-9", True)
@@ -863,9 +993,20 @@ class StorageContract:
         assert storage.get_quarantined("order", "o2") is None
         assert [e.external_id for e in storage.quarantined("order")] == ["o1"]
 
-    def test_quarantine_payload_must_be_bytes(self, storage: Storage) -> None:
+    @pytest.mark.parametrize("payload", ["text", None, 7, ["raw"]])
+    def test_quarantine_payload_must_be_bytes(self, storage: Storage, payload: object) -> None:
         with pytest.raises(TypeError, match="bytes"):
-            storage.quarantine("order", "o1", "text", "r")  # type: ignore[arg-type]
+            storage.quarantine("order", "o1", payload, "r")  # type: ignore[arg-type]
+        assert storage.get_quarantined("order", "o1") is None
+
+    def test_a_bytes_like_quarantine_payload_is_kept_as_bytes(self, storage: Storage) -> None:
+        buffer = bytearray(b"\xff{")
+        entry = storage.quarantine("order", "o1", buffer, "r")  # type: ignore[arg-type]
+        buffer[:] = b"changed"
+        storage.quarantine("order", "o2", memoryview(b"\x00}"), "r")  # type: ignore[arg-type]
+        assert (type(entry.payload), entry.payload) == (bytes, b"\xff{")
+        stored = [(type(e.payload), e.payload) for e in storage.quarantined("order")]
+        assert stored == [(bytes, b"\xff{"), (bytes, b"\x00}")]
 
     # -- sync state ------------------------------------------------------------------------------
 
@@ -922,6 +1063,24 @@ class StorageContract:
     def test_lease_ttl_must_be_positive(self, storage: Storage) -> None:
         with pytest.raises(ValueError, match="ttl"):
             storage.acquire_lease("import", "worker-a", timedelta(0))
+
+    # -- isolation -------------------------------------------------------------------------------
+
+    def test_uncommitted_writes_are_invisible_to_other_threads(self, storage: Storage) -> None:
+        if not self.supports_threads:
+            pytest.skip("adapter declares supports_threads = False")
+        _assert_isolated(storage, storage, "another thread")
+
+    def test_uncommitted_writes_are_invisible_to_other_connections(
+        self, storage: Storage, other_connection: Storage | None
+    ) -> None:
+        if other_connection is None:
+            pytest.skip("no `other_connection` fixture: the adapter has one connection")
+        _assert_isolated(storage, other_connection, "another connection")
+        storage.set_state("isolation", "committed")
+        assert other_connection.get_state("isolation") == "committed", (
+            "a committed write must be visible to another connection"
+        )
 
     # -- threads ---------------------------------------------------------------------------------
 
