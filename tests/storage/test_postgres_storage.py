@@ -66,6 +66,13 @@ class TestPostgresStorage(StorageContract):
         with PostgresStorage(kit_conninfo, clock=clock) as storage:
             yield storage
 
+    @pytest.fixture
+    def other_connection(
+        self, storage: PostgresStorage, clock: FakeClock, kit_conninfo: str
+    ) -> Iterator[PostgresStorage]:
+        with PostgresStorage(kit_conninfo, clock=clock) as other:
+            yield other
+
 
 class TestPostgresStorageOnAPool(StorageContract):
     """The same promises when every unit borrows its connection from the host's pool.
@@ -88,6 +95,13 @@ class TestPostgresStorageOnAPool(StorageContract):
         ):
             yield storage
             assert not pool.closed, "closing the storage must leave the host's pool open"
+
+    @pytest.fixture
+    def other_connection(
+        self, storage: PostgresStorage, clock: FakeClock, kit_conninfo: str
+    ) -> Iterator[PostgresStorage]:
+        with PostgresStorage(kit_conninfo, clock=clock) as other:
+            yield other
 
 
 # On a pool only the promises that depend on how connections are had run again: units of work,

@@ -38,6 +38,7 @@ from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
 from jet_orderhive.storage._common import (
     check_aware,
+    check_limit,
     check_price,
     check_quantity,
     check_sides,
@@ -599,25 +600,23 @@ class PostgresStorage:
         self,
         *,
         channel_statuses: Collection[str] | None = None,
+        after: str | None = None,
+        limit: int | None = None,
         account: str = DEFAULT_ACCOUNT,
     ) -> list[SalesOrder]:
-        """Return stored orders by Jet order id, optionally only those in these Jet statuses."""
-        if channel_statuses is None:
-            rows = self._statement(
-                lambda: self._rows(
-                    "SELECT body::text FROM orders WHERE account = %s ORDER BY channel_order_id",
-                    (account,),
-                )
-            )
-            return [_order(body) for (body,) in rows]
-        statuses = sorted(check_statuses(channel_statuses))
-        if not statuses:
+        """Return stored orders by Jet order id (after ``after``, at most ``limit``)."""
+        size = check_limit(limit)
+        statuses = None if channel_statuses is None else sorted(check_statuses(channel_statuses))
+        if statuses == []:
             return []
+        # NULL parameters switch their filter off, so one constant statement serves every call.
         rows = self._statement(
             lambda: self._rows(
                 "SELECT body::text FROM orders WHERE account = %s"
-                " AND channel_status = ANY(%s::text[]) ORDER BY channel_order_id",
-                (account, statuses),
+                " AND (%s::text[] IS NULL OR channel_status = ANY(%s::text[]))"
+                " AND (%s::text IS NULL OR channel_order_id > %s::text)"
+                " ORDER BY channel_order_id LIMIT %s",
+                (account, statuses, statuses, after, after, size),
             )
         )
         return [_order(body) for (body,) in rows]
@@ -1012,6 +1011,27 @@ class PostgresStorage:
             return cursor.rowcount == 1
 
         return self._statement(work)
+
+    def link_skus(self, skus: Iterable[str], *, account: str = DEFAULT_ACCOUNT) -> list[str]:
+        """Link many SKUs at once; return the newly linked ones in the order first given.
+
+        One statement whatever the number of SKUs; rows are inserted in SKU order, so two
+        workers linking overlapping sets cannot deadlock on each other's new rows.
+        """
+        wanted = list(dict.fromkeys(skus))
+        if not wanted:
+            return []
+
+        def work() -> list[Any]:
+            return self._rows(
+                "INSERT INTO linked_skus (account, sku, archived, linked_at)"
+                " SELECT %s, sku, false, %s FROM unnest(%s::text[]) AS s (sku) ORDER BY sku"
+                " ON CONFLICT (account, sku) DO NOTHING RETURNING sku",
+                (account, self._now(), sorted(wanted)),
+            )
+
+        newly = {sku for (sku,) in self._statement(work)}
+        return [sku for sku in wanted if sku in newly]
 
     def get_linked_sku(self, sku: str, *, account: str = DEFAULT_ACCOUNT) -> LinkedSku | None:
         """Return the linked SKU record, or ``None``."""
