@@ -280,3 +280,33 @@ def test_a_raising_progress_callback_does_not_stop_the_batch(
     assert sorted(o.channel_order_id for o in memory.list_orders()) == sorted(ids)
     assert report.counts.acknowledged == 5
     assert sandbox.count("acknowledge") == 5
+
+
+class _SlowSends(MemoryStorage):
+    """Storage whose clock moves on a quarter lease at every send (claims are renewed then)."""
+
+    def __init__(self, clock: Clock, step: timedelta) -> None:
+        super().__init__(clock=clock)
+        self._moving, self._step = clock, step
+
+    def renew_claim(
+        self, key: str, owner: str, ttl: timedelta, *, account: str = "default"
+    ) -> bool:
+        self._moving.advance(self._step)
+        return super().renew_claim(key, owner, ttl, account=account)
+
+
+def test_a_long_batch_of_pushes_keeps_the_run_once_lease(
+    sandbox: JetSandbox, clock: Clock, make_integration: MakeIntegration
+) -> None:
+    # 40 acknowledgements go out in one batch, ten lease lengths long in all: the lease must
+    # be renewed between sends, not only once the batch is over.
+    ids = sandbox.generate_orders(40)
+    lease = timedelta(minutes=1)
+    storage = _SlowSends(clock, lease / 4)
+    integration = make_integration(storage, lease_ttl=lease, claim_ttl=timedelta(hours=2))
+
+    report = integration.run_once()
+
+    assert not [note for note in report.notes if "lost the lease" in note]
+    assert {sandbox.order_status(order_id) for order_id in ids} == {"acknowledged"}

@@ -123,6 +123,17 @@ class Engine:
             LeaseLost: the lease could not be renewed; another worker may be running.
         """
         emit(self.progress, step, done, total)
+        self.keep_alive(step)
+
+    def keep_alive(self, step: str) -> None:
+        """Renew a held lease once a third of its TTL has passed since the last renewal.
+
+        Called between units of work and right before each push is handed to a worker, so a
+        long batch of pushes keeps the lease as a long fetch does.
+
+        Raises:
+            LeaseLost: the lease could not be renewed; another worker may be running.
+        """
         lease = self.lease
         if lease is None:
             return

@@ -258,6 +258,7 @@ class _Flush:
                 results.append((entry, outcome))
 
         def still_mine(entry: OutboxEntry) -> bool:
+            self.engine.keep_alive("push order status")
             if self.storage.renew_claim(entry.key, self.owner, self.ttl, account=self.account):
                 return True
             self.outcome(entry, PushResult.SKIPPED, _CLAIMED_ELSEWHERE)
