@@ -7,6 +7,9 @@ The file named by ``SCALE_OUT_CONFIG`` is JSON::
       "cron": "*/5 * * * *",
       "lease_seconds": 900,
       "claim_seconds": 300,
+      "heartbeat_seconds": 10,
+      "stalled_seconds": 30,
+      "recover_cron": "* * * * *",
       "accounts": [
         {"name": "shop-a", "user": "...", "secret_env": "SHOP_A_SECRET"},
         {"name": "shop-b", "user": "...", "secret": "...", "base_url": "https://..."}
@@ -14,8 +17,12 @@ The file named by ``SCALE_OUT_CONFIG`` is JSON::
     }
 
 ``database`` is a libpq connection string; procrastinate and the order storage share it.
-``cron`` is when each account's sync is due (a sixth field counts seconds). An account's
-secret comes from the environment variable ``secret_env`` names, or from ``secret``.
+``cron`` is when each account's sync is due (a sixth field counts seconds). ``lease_seconds``
+and ``claim_seconds`` are the engine's ``lease_ttl`` and ``claim_ttl``. Workers beat every
+``heartbeat_seconds``; a sync job whose worker has not beaten for ``stalled_seconds`` (the worker
+died) is marked failed by the recovery job (due on ``recover_cron``), which frees the account's
+lock for its next sync. An account's secret comes from the environment variable ``secret_env``
+names, or from ``secret``.
 """
 
 from __future__ import annotations
@@ -52,12 +59,15 @@ class Account:
 
 @attrs.frozen(kw_only=True)
 class Config:
-    """The database, the schedule, the lease and claim lengths, and the accounts."""
+    """The database, the schedules, the lease, claim and heartbeat lengths, and the accounts."""
 
     database: str = attrs.field(repr=False)
     cron: str = "*/5 * * * *"
     lease: timedelta = timedelta(minutes=15)
     claim: timedelta = timedelta(minutes=5)
+    heartbeat: float = 10.0
+    stalled: float = 30.0
+    recover_cron: str = "* * * * *"
     accounts: tuple[Account, ...] = ()
 
     def account(self, name: str) -> Account:
@@ -122,5 +132,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         cron=str(data.get("cron", "*/5 * * * *")),
         lease=timedelta(seconds=float(data.get("lease_seconds", 900))),
         claim=timedelta(seconds=float(data.get("claim_seconds", 300))),
+        heartbeat=float(data.get("heartbeat_seconds", 10)),
+        stalled=float(data.get("stalled_seconds", 30)),
+        recover_cron=str(data.get("recover_cron", "* * * * *")),
         accounts=accounts,
     )
