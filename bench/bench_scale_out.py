@@ -15,20 +15,23 @@ import argparse
 import contextlib
 import sys
 import time
-import uuid
 from pathlib import Path
 
 from _served import served_sandbox
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "scale_out"))
 
 from fleet import Account, WorkerPlan, open_storage, run_fleet
-from pgserver import create_database, drop_database, postgres_server
+
+from postgres_server import PostgresServer, start_server
 
 
-def _measure(server: str, workers: int, accounts: int, orders: int, latency: float) -> float:
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    spec = f"postgresql:{create_database(server, name)}"
+def _measure(
+    server: PostgresServer, workers: int, accounts: int, orders: int, latency: float
+) -> float:
+    name = server.create_database()
+    spec = f"postgresql:{server.conninfo(name)}"
     try:
         open_storage(spec).close()  # type: ignore[attr-defined]  # schema before the race
         with contextlib.ExitStack() as stack:
@@ -47,20 +50,23 @@ def _measure(server: str, workers: int, accounts: int, orders: int, latency: flo
                 raise SystemExit(f"a worker failed: exit codes {exits}")
         return accounts * orders / elapsed
     finally:
-        drop_database(server, name)
+        server.drop_database(name)
 
 
 def bench_scale_out(workers: list[int], accounts: int, orders: int, latency: float) -> None:
     """Print orders/s for each worker count and its ratio to one worker."""
-    with postgres_server() as server:
+    server = start_server()
+    try:
         baseline: float | None = None
-        for count in workers:
+        for count in sorted({1, *workers}):
             rate = _measure(server, count, accounts, orders, latency)
             baseline = baseline if baseline is not None else rate
             print(
                 f"scale-out  {accounts} accounts x {orders} orders at {latency * 1000:.0f} ms, "
                 f"{count} worker(s): {rate:7.1f} orders/s  x{rate / baseline:.2f} of 1 worker"
             )
+    finally:
+        server.stop()
 
 
 def main() -> None:

@@ -58,8 +58,10 @@ class WorkerPlan:
     accounts: tuple[Account, ...]
     storage: str
     seed: int
-    lease_ttl: float = 3.0
-    claim_ttl: float = 5.0
+    #: Short, so a dead worker's accounts are taken over within the test, yet longer than one
+    #: batch of acknowledgements takes on a loaded machine (the lease is renewed between them).
+    lease_ttl: float = 8.0
+    claim_ttl: float = 8.0
     #: Kill this process with SIGKILL at this many "push order status" progress events.
     die_at: int | None = None
 

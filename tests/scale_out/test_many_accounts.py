@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-from pathlib import Path
 
 import pytest
 from fleet import WorkerPlan, acknowledgements, open_storage, run_fleet, served
@@ -16,9 +15,10 @@ _WORKERS = 4
 
 
 @pytest.fixture
-def storage_spec(tmp_path: Path) -> str:
-    spec = f"sqlite:{tmp_path / 'shared.sqlite'}"
-    open_storage(spec).close()  # type: ignore[attr-defined]  # schema in place before the race
+def storage_spec(postgres_conninfo: str) -> str:
+    """One PostgreSQL database for every worker, its schema in place before the race."""
+    spec = f"postgresql:{postgres_conninfo}"
+    open_storage(spec).close()  # type: ignore[attr-defined]
     return spec
 
 

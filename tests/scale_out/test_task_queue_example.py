@@ -71,13 +71,13 @@ def _jobs(database: str) -> list[tuple[str, str, object, object, object]]:
 
 @pytest.mark.parametrize("kill", [False, True], ids=["all-live", "one-killed"])
 def test_procrastinate_workers_sync_every_account_one_job_at_a_time(
-    kill: bool, pg_database: str, tmp_path: Path
+    kill: bool, postgres_conninfo: str, tmp_path: Path
 ) -> None:
     sandboxes = [JetSandbox(user=f"shop-{i}", seed=300 + i) for i in range(_ACCOUNTS)]
     ids = [s.generate_orders(_ORDERS) for s in sandboxes]
     with served(sandboxes) as accounts:
         config = tmp_path / "scale_out.json"
-        _write_config(config, pg_database, accounts)
+        _write_config(config, postgres_conninfo, accounts)
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(EXAMPLES), os.environ.get("PYTHONPATH", "")]),
@@ -96,7 +96,7 @@ def test_procrastinate_workers_sync_every_account_one_job_at_a_time(
             for w, log in enumerate(logs)
         ]
         victim: int | None = None
-        storage = open_storage(f"postgresql:{pg_database}")
+        storage = open_storage(f"postgresql:{postgres_conninfo}")
         try:
             deadline = time.monotonic() + 90
             while not all_done(storage, accounts, _ORDERS) and time.monotonic() < deadline:
@@ -135,7 +135,7 @@ def test_procrastinate_workers_sync_every_account_one_job_at_a_time(
             assert sorted(o.channel_order_id for o in stored) == sorted(own)
     storage.close()  # type: ignore[attr-defined]
 
-    jobs = _jobs(pg_database)
+    jobs = _jobs(postgres_conninfo)
     ran = [job for job in jobs if job[3] is not None]
     assert {job[0] for job in ran} == {f"jet-sync:{a.name}" for a in accounts}
     failed = [job for job in jobs if job[1] == "failed"]
