@@ -43,7 +43,8 @@ def _measure(
                 Account(f"acct-{i}", s.base_url, s.user, s.secret) for i, s in enumerate(served)
             )
             plans = [
-                WorkerPlan(fleet, spec, seed=w, lease_ttl=30, claim_ttl=30) for w in range(workers)
+                WorkerPlan(fleet, spec, seed=w, lease_ttl=60, claim_ttl=60, pause=2.0)
+                for w in range(workers)
             ]
             exits, elapsed = run_fleet(plans, fleet, orders, timeout=600)
             if exits != [0] * workers:

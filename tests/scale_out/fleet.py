@@ -64,9 +64,11 @@ class WorkerPlan:
     claim_ttl: float = 8.0
     #: Kill this process with SIGKILL at this many "push order status" progress events.
     die_at: int | None = None
+    #: Seconds between passes over the accounts.
+    pause: float = 0.2
 
 
-def worker_main(plan: WorkerPlan, start: Any, stop: Any) -> None:
+def worker_main(plan: WorkerPlan, ready: Any, start: Any, stop: Any) -> None:
     """Wait for the start, then sync every account in a random order, pass after pass."""
     rng = random.Random(plan.seed)
     pushed = 0
@@ -80,6 +82,7 @@ def worker_main(plan: WorkerPlan, start: Any, stop: Any) -> None:
 
     storage = open_storage(plan.storage)
     try:
+        ready.release()
         start.wait(timeout=60)
         while True:
             for account in rng.sample(plan.accounts, len(plan.accounts)):
@@ -97,7 +100,7 @@ def worker_main(plan: WorkerPlan, start: Any, stop: Any) -> None:
                 )
                 with client:
                     Integration(client, storage, settings=settings, progress=progress).run_once()
-            if stop.wait(timeout=0.2):
+            if stop.wait(timeout=plan.pause):
                 return
     finally:
         close = getattr(storage, "close", None)
@@ -133,14 +136,21 @@ def run_fleet(
     *,
     timeout: float = 60.0,
 ) -> tuple[list[int | None], float]:
-    """Start one process per plan at once, stop them when all is done; exit codes and seconds."""
+    """Start one process per plan, let them go at once, stop them when all is done.
+
+    Returns the exit codes and the seconds from the start signal until every order of every
+    account was stored and acknowledged (the processes' own start-up not counted).
+    """
     context = multiprocessing.get_context("spawn")
-    start, stop = context.Event(), context.Event()
-    processes = [context.Process(target=worker_main, args=(p, start, stop)) for p in plans]
+    ready, start, stop = context.Semaphore(0), context.Event(), context.Event()
+    processes = [context.Process(target=worker_main, args=(p, ready, start, stop)) for p in plans]
     for process in processes:
         process.start()
     watcher = open_storage(plans[0].storage)
     try:
+        for _ in processes:
+            if not ready.acquire(timeout=60):
+                break
         started = time.monotonic()
         start.set()
         deadline = started + timeout
@@ -149,7 +159,7 @@ def run_fleet(
                 break
             if all(p.exitcode is not None for p in processes):
                 break
-            time.sleep(0.25)
+            time.sleep(0.1)
         elapsed = time.monotonic() - started
     finally:
         stop.set()
