@@ -94,12 +94,20 @@ async def _run(block: Block, namespace: dict[str, object]) -> None:
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=lambda b: f"{b.page}#{b.index}")
-async def test_docs_example_runs(block: Block, served_account: JetSandbox) -> None:
+async def test_docs_example_runs(
+    block: Block,
+    served_account: JetSandbox,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     if block.not_run is not None:
         pytest.skip(f"docs/{block.page}:{block.line} is marked not run: {block.not_run}")
     namespace: dict[str, object] = {"__name__": "docs_example"}
     # Earlier blocks of the page first: a later block may use what they defined.
     earlier = [b for b in BLOCKS if b.page == block.page and b.index < block.index]
+    if any("DATABASE_URL" in b.source for b in [*earlier, block] if b.not_run is None):
+        # A PostgreSQL example: it gets a fresh database on the tests' throwaway server.
+        monkeypatch.setenv("DATABASE_URL", request.getfixturevalue("postgres_conninfo"))
     for previous in earlier:
         if previous.not_run is None:
             await _run(previous, namespace)

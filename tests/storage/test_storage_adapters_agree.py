@@ -1,18 +1,20 @@
-"""Memory, SQLite and the guide's example adapter behave identically under any sequence of calls."""
+"""Memory, SQLite, PostgreSQL and the guide's example adapter agree under any sequence of calls."""
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jet_orderhive.storage import MemoryStorage, SQLiteStorage, Storage
 from jet_orderhive.testing.storage_kit import FakeClock
+from postgres_server import PostgresServer
 
 _keys = st.sampled_from(["k0", "k1", "k2", "k3"])
 _owners = st.sampled_from(["worker-a", "worker-b"])
@@ -95,3 +97,27 @@ def test_adapters_agree_on_every_call_sequence(
             assert observed[1:] == observed[:1] * 2
         finally:
             storages[1].close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def agree_database(postgres_server: PostgresServer) -> Iterator[str]:
+    name = postgres_server.create_database()
+    yield name
+    postgres_server.drop_database(name)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_ops, max_size=25))
+def test_postgres_agrees_with_memory_on_every_call_sequence(
+    postgres_server: PostgresServer, agree_database: str, ops: list[tuple[Any, ...]]
+) -> None:
+    from jet_orderhive.storage.postgres import PostgresStorage
+
+    postgres_server.empty_schema(agree_database, "jet_orderhive")
+    clocks = [FakeClock() for _ in range(2)]
+    memory = MemoryStorage(clock=clocks[0])
+    with PostgresStorage(postgres_server.conninfo(agree_database), clock=clocks[1]) as postgres:
+        for op in ops:
+            expected = _apply(memory, clocks[0], op)
+            assert _apply(postgres, clocks[1], op) == expected, op
+        assert _observe(postgres) == _observe(memory)

@@ -83,29 +83,44 @@ def _dump(storage: Storage, account: str, node: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("adapter", ["memory", "sqlite"])
-def test_two_accounts_on_one_storage_match_each_on_its_own(adapter: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("adapter", ["memory", "sqlite", "postgres"])
+def test_two_accounts_on_one_storage_match_each_on_its_own(
+    adapter: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    opened: list[Any] = []
+
     def open_storage(name: str, clock: Clock) -> Storage:
         if adapter == "memory":
             return MemoryStorage(clock=clock)
-        return SQLiteStorage(tmp_path / f"{name}.sqlite", clock=clock)
+        if adapter == "sqlite":
+            return SQLiteStorage(tmp_path / f"{name}.sqlite", clock=clock)
+        from jet_orderhive.storage.postgres import PostgresStorage
 
-    shared_clock = Clock()
-    shared = open_storage("shared", shared_clock)
-    shared_a = _scenario(1, shared, "shop-a", shared_clock)
-    shared_b = _scenario(2, shared, "shop-b", shared_clock)
+        conninfo = request.getfixturevalue("postgres_conninfo")
+        # One database, one schema per storage: each is a separate store.
+        opened.append(PostgresStorage(conninfo, clock=clock, schema=name.replace("-", "_")))
+        return opened[-1]  # type: ignore[no-any-return]
 
-    alone: dict[str, dict[str, Any]] = {}
-    for seed, account in ((1, "shop-a"), (2, "shop-b")):
-        clock = Clock()
-        own = open_storage(account, clock)
-        sandbox = _scenario(seed, own, account, clock)
-        alone[account] = _dump(own, account, sandbox.fulfillment_node_id)
+    try:
+        shared_clock = Clock()
+        shared = open_storage("shared", shared_clock)
+        shared_a = _scenario(1, shared, "shop-a", shared_clock)
+        shared_b = _scenario(2, shared, "shop-b", shared_clock)
 
-    together = {
-        "shop-a": _dump(shared, "shop-a", shared_a.fulfillment_node_id),
-        "shop-b": _dump(shared, "shop-b", shared_b.fulfillment_node_id),
-    }
+        alone: dict[str, dict[str, Any]] = {}
+        for seed, account in ((1, "shop-a"), (2, "shop-b")):
+            clock = Clock()
+            own = open_storage(account, clock)
+            sandbox = _scenario(seed, own, account, clock)
+            alone[account] = _dump(own, account, sandbox.fulfillment_node_id)
+
+        together = {
+            "shop-a": _dump(shared, "shop-a", shared_a.fulfillment_node_id),
+            "shop-b": _dump(shared, "shop-b", shared_b.fulfillment_node_id),
+        }
+    finally:
+        for storage in opened:
+            storage.close()
     assert together == alone
     assert together["shop-a"]["orders"] != together["shop-b"]["orders"]
     # Both accounts pushed the same values for the same SKUs: each was sent to its own Jet.
