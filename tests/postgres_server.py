@@ -16,7 +16,8 @@ psycopg not installed) the fixtures skip with the reason. With the environment v
 ``JET_ORDERHIVE_REQUIRE_POSTGRES=1`` (``.ci/run`` sets it) a skip becomes a failure, so CI never
 passes without having run these tests.
 
-The server runs ``initdb`` / ``pg_ctl`` from ``/usr/lib/postgresql/<version>/bin`` (or ``PATH``).
+The server runs ``initdb`` / ``pg_ctl`` from ``/usr/lib/postgresql/<version>/bin`` (the newest
+version), or ``PATH``, or the directory ``JET_ORDERHIVE_POSTGRES_BIN`` names.
 PostgreSQL refuses to run as root, so under root it runs them as the ``postgres`` user (which the
 Debian package creates) through ``runuser``, in a directory owned by that user. It listens on a
 Unix socket in that directory and on a free 127.0.0.1 port; local (socket) connections are
@@ -47,6 +48,7 @@ from typing import Any
 import pytest
 
 __all__ = [
+    "BIN_ENV",
     "REQUIRE_ENV",
     "PostgresServer",
     "ServerUnavailable",
@@ -58,6 +60,9 @@ __all__ = [
 REQUIRE_ENV = "JET_ORDERHIVE_REQUIRE_POSTGRES"
 """Set to ``1`` to turn "no PostgreSQL server could be started" from a skip into a failure."""
 
+BIN_ENV = "JET_ORDERHIVE_POSTGRES_BIN"
+"""Names the directory holding ``initdb`` and ``pg_ctl``, instead of looking for them."""
+
 SUPERUSER = "postgres"
 _UNPRIVILEGED_USER = "postgres"
 
@@ -67,6 +72,11 @@ class ServerUnavailable(Exception):
 
 
 def _find_bin_dir() -> Path:
+    chosen = os.environ.get(BIN_ENV)
+    if chosen:
+        if not (Path(chosen) / "initdb").is_file() or not (Path(chosen) / "pg_ctl").is_file():
+            raise ServerUnavailable(f"{BIN_ENV}={chosen} holds no initdb and pg_ctl")
+        return Path(chosen)
     candidates = sorted(
         glob.glob("/usr/lib/postgresql/*/bin/initdb"),
         key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdigit() else 0,
