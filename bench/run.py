@@ -7,6 +7,8 @@ with like on whatever machine runs them. Each is also a script of its own with o
   default adaptive client against no rate control and the old fixed 10 requests/s cap.
 - ``bench_fetch.py``: ``AsyncJetClient.fetch_orders`` against ``JetClient.fetch_orders`` of
   1,000 orders at concurrency 16 and 64, at 50 ms and 0 ms latency.
+- ``bench_scale_out.py``: orders per second of 1, 2, 4 and 8 worker processes syncing 8 accounts
+  over one throwaway PostgreSQL database, against the 1-worker run.
 - ``bench_cpu.py``: CPU per order to parse, and to parse and map, as multiples of
   ``json.loads`` of the same bytes; canonical JSON against ``json.dumps``.
 - ``bench_import.py``: importing 1,000 ready orders at 50 ms and 0 ms against a sequential
@@ -32,9 +34,10 @@ from bench_idle import bench_idle
 from bench_import import bench_import
 from bench_memory import bench_memory
 from bench_push import bench_push
+from bench_scale_out import bench_scale_out
 from bench_throttle import bench_throttle
 
-_ALL = ["throttle", "fetch", "cpu", "import", "memory", "push", "idle"]
+_ALL = ["throttle", "fetch", "cpu", "import", "memory", "push", "idle", "scale-out"]
 
 
 def main() -> None:
@@ -60,6 +63,8 @@ def main() -> None:
         bench_push(skus=10000, latencies=[0.05, 0.0], concurrency=16, repeats=args.repeats)
     if "idle" in chosen:
         bench_idle(sizes=[1000, 10000], latency=0.05, concurrency=16, repeats=args.repeats)
+    if "scale-out" in chosen:
+        bench_scale_out(workers=[1, 2, 4, 8], accounts=8, orders=100, latency=0.05)
     print(f"total  {time.perf_counter() - started:.0f}s")
 
 

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 _FENCE = re.compile(r"```python\n(.*?)```", re.DOTALL)
-_NOT_RUN = re.compile(r"<!--\s*not run:\s*(.*?)\s*-->\s*\Z", re.DOTALL)
+# The reason stops at the first "-->", so a page's earlier marker never swallows a later one.
+_NOT_RUN = re.compile(r"<!--\s*not run:\s*((?:(?!-->).)*?)\s*-->\s*\Z", re.DOTALL)
 _SNIPPET = re.compile(r'^--8<-- "([^"]+)"\s*$')
 
 
