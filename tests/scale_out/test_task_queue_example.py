@@ -80,8 +80,14 @@ def _jobs(database: str) -> list[tuple[str, str, object, object, object]]:
 def test_procrastinate_workers_sync_every_account_one_job_at_a_time(
     kill: bool, postgres_conninfo: str, tmp_path: Path
 ) -> None:
-    sandboxes = [JetSandbox(user=f"shop-{i}", seed=300 + i) for i in range(_ACCOUNTS)]
+    sandboxes = [
+        JetSandbox(user=f"shop-{i}", seed=300 + i, sleep=time.sleep) for i in range(_ACCOUNTS)
+    ]
     ids = [s.generate_orders(_ORDERS) for s in sandboxes]
+    for sandbox in sandboxes:
+        # A first sync then outlasts the two-second schedule, so the next job of its account
+        # is due while it runs and the queue's lock must hold it back (checked at the end).
+        sandbox.latency(0.25, kind="order_detail")
     with served(sandboxes) as accounts:
         config = tmp_path / "scale_out.json"
         _write_config(config, postgres_conninfo, accounts)
@@ -161,7 +167,14 @@ def test_procrastinate_workers_sync_every_account_one_job_at_a_time(
     held_back = 0
     for lock in {job[0] for job in ran}:
         spans = sorted((job[3], job[4], job[2]) for job in ran if job[0] == lock and job[4])
-        for (_, end, _), (begin, _, queued) in itertools.pairwise(spans):
+        for (_, end, _), (begin, _, _) in itertools.pairwise(spans):
             assert end <= begin, f"two syncs of {lock} overlapped"
-            held_back += queued < end  # due while the previous one ran: the lock held it
-    assert held_back, "no job waited for its account's lock: the test proved nothing"
+        # A job of the account deferred while one of its syncs ran, and not started before
+        # that sync ended (still waiting, or started after): the lock held it back.
+        for begin, end, _ in spans:
+            for other in jobs:
+                if other[0] != lock or other[2] is None or not begin < other[2] < end:
+                    continue
+                assert other[3] is None or other[3] >= end, f"a sync of {lock} did not wait"
+                held_back += 1
+    assert held_back, "no job was due while its account's sync ran: the test proved nothing"
