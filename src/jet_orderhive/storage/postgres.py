@@ -36,6 +36,7 @@ from jet_orderhive import _json
 from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
+from jet_orderhive.storage import _rows
 from jet_orderhive.storage._common import (
     check_aware,
     check_limit,
@@ -1258,51 +1259,20 @@ def _describe(params: Mapping[str, Any]) -> str:
 
 
 def _order(body: str) -> SalesOrder:
-    return SalesOrder.from_dict(decode_object(body))
+    return _rows.order(body)
 
 
 def _customer(body: str) -> Customer:
-    return Customer.from_dict(decode_object(body))
+    return _rows.customer(body)
 
 
 def _entry(row: Any) -> OutboxEntry:
-    key, kind, target, payload, attempts, status, next_at, error, created, updated, *claim = row
-    claimed_by, claim_expires_at, claims = claim
-    return OutboxEntry(
-        key=key,
-        kind=kind,
-        target=target,
-        payload=decode_object(payload),
-        attempts=int(attempts),
-        status=PushStatus(status),
-        next_attempt_at=_aware(next_at),
-        last_error=error,
-        created_at=_utc(created),
-        updated_at=_utc(updated),
-        claimed_by=claimed_by,
-        claim_expires_at=_aware(claim_expires_at),
-        claims=int(claims),
-    )
+    return _rows.outbox_entry(row, _utc)
 
 
 def _linked(row: Any) -> LinkedSku:
-    sku, archived, archived_at, linked_at = row
-    return LinkedSku(
-        sku=sku,
-        archived=bool(archived),
-        archived_at=_aware(archived_at),
-        linked_at=_utc(linked_at),
-    )
+    return _rows.linked_sku(row, _utc)
 
 
 def _quarantined(row: Any) -> QuarantineEntry:
-    kind, external_id, payload, reason, first_seen, last_seen, times_seen = row
-    return QuarantineEntry(
-        kind=kind,
-        external_id=external_id,
-        payload=bytes(payload),
-        reason=reason,
-        first_seen=_utc(first_seen),
-        last_seen=_utc(last_seen),
-        times_seen=int(times_seen),
-    )
+    return _rows.quarantined(row, _utc)

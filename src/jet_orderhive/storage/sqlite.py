@@ -22,6 +22,7 @@ from jet_orderhive import _json
 from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
+from jet_orderhive.storage import _rows
 from jet_orderhive.storage._common import (
     check_aware,
     check_limit,
@@ -987,51 +988,20 @@ def _side_json(value: Mapping[str, JsonValue]) -> str:
 
 
 def _order(body: str) -> SalesOrder:
-    return SalesOrder.from_dict(decode_object(body))
+    return _rows.order(body)
 
 
 def _customer(body: str) -> Customer:
-    return Customer.from_dict(decode_object(body))
+    return _rows.customer(body)
 
 
 def _entry(row: Any) -> OutboxEntry:
-    key, kind, target, payload, attempts, status, next_at, error, created, updated, *claim = row
-    claimed_by, claim_expires_at, claims = claim
-    return OutboxEntry(
-        key=key,
-        kind=kind,
-        target=target,
-        payload=decode_object(payload),
-        attempts=int(attempts),
-        status=PushStatus(status),
-        next_attempt_at=_maybe_time(next_at),
-        last_error=error,
-        created_at=_time_value(created),
-        updated_at=_time_value(updated),
-        claimed_by=claimed_by,
-        claim_expires_at=_maybe_time(claim_expires_at),
-        claims=int(claims),
-    )
+    return _rows.outbox_entry(row, _time_value)
 
 
 def _linked(row: Any) -> LinkedSku:
-    sku, archived, archived_at, linked_at = row
-    return LinkedSku(
-        sku=sku,
-        archived=bool(archived),
-        archived_at=_maybe_time(archived_at),
-        linked_at=_time_value(linked_at),
-    )
+    return _rows.linked_sku(row, _time_value)
 
 
 def _quarantined(row: Any) -> QuarantineEntry:
-    kind, external_id, payload, reason, first_seen, last_seen, times_seen = row
-    return QuarantineEntry(
-        kind=kind,
-        external_id=external_id,
-        payload=bytes(payload),
-        reason=reason,
-        first_seen=_time_value(first_seen),
-        last_seen=_time_value(last_seen),
-        times_seen=int(times_seen),
-    )
+    return _rows.quarantined(row, _time_value)
