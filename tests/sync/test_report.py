@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import attrs
 import pytest
 
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.sync.report import (
     Counts,
     PushOutcome,
@@ -37,7 +38,7 @@ def test_builder_counts_pushes_by_result() -> None:
 
 
 def test_unknown_count_name_is_refused() -> None:
-    with pytest.raises(KeyError, match="nope"):
+    with pytest.raises(JetOrderhiveValueError, match="nope"):
         ReportBuilder("x", T0).count("nope")
 
 

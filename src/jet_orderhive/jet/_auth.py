@@ -12,6 +12,7 @@ from typing import Final, Protocol, runtime_checkable
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.jet.models import Token
 
 __all__ = ["ASSUMED_LIFETIME", "Credential", "TokenCache", "TokenStore", "with_expiry"]
@@ -94,7 +95,7 @@ class TokenCache:
         """
         expires = token.expires_on
         if expires is None:
-            raise ValueError("adopt a token with an expiry (see with_expiry)")
+            raise JetOrderhiveValueError("adopt a token with an expiry (see with_expiry)")
         refresh_at = expires - self.margin
         if fetched_at is not None:
             lifetime = expires - fetched_at

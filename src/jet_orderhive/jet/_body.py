@@ -17,6 +17,7 @@ from typing import Final
 import attrs
 import httpx
 
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.jet._effects import RawResponse, TransportFailure
 from jet_orderhive.jet._retry import FailureKind
 
@@ -48,11 +49,11 @@ class BodyLimits:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.max_bytes, bool) or not 1 <= self.max_bytes <= _MAX_CAP:
-            raise ValueError(
+            raise JetOrderhiveValueError(
                 f"max_response_bytes must be between 1 and {_MAX_CAP}, got {self.max_bytes}"
             )
         if not math.isfinite(self.deadline) or self.deadline <= 0:
-            raise ValueError(
+            raise JetOrderhiveValueError(
                 f"deadline must be a positive, finite number of seconds, got {self.deadline}"
             )
 
@@ -82,11 +83,11 @@ def _inflate(data: bytes, wbits: int, limit: int, name: str) -> bytes:
             raise _TooLarge
         out += inflater.flush()
     except zlib.error:
-        raise ValueError(f"the {name} data is corrupt") from None
+        raise JetOrderhiveValueError(f"the {name} data is corrupt") from None
     if len(out) > limit:
         raise _TooLarge
     if not inflater.eof:
-        raise ValueError(f"the {name} data is truncated")
+        raise JetOrderhiveValueError(f"the {name} data is truncated")
     return out
 
 
@@ -99,7 +100,7 @@ def _decode_one(data: bytes, encoding: str, limit: int) -> bytes:
             return _inflate(data, zlib.MAX_WBITS, limit, "deflate")
         except ValueError:
             return _inflate(data, -zlib.MAX_WBITS, limit, "deflate")
-    raise ValueError(
+    raise JetOrderhiveValueError(
         f"the answer has content-encoding {encoding!r}, which the client never asks for"
     )
 

@@ -39,6 +39,7 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue, dumps
 from jet_orderhive.jet._time import (
     format_jet_timestamp,
@@ -224,25 +225,25 @@ _SMALLEST_PLACE = Decimal(1).scaleb(-MAX_DECIMAL_PLACES)
 def _structure_decimal(value: object, _: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         if isinstance(value, float):
-            raise TypeError(
+            raise JetOrderhiveTypeError(
                 f"expected an exact number, got the float {value!r}: a float has already lost "
                 "exactness; read the JSON with jet_orderhive._json.loads (parse_float=Decimal)"
             )
-        raise TypeError(f"expected a number, got {_kind(value)}")
+        raise JetOrderhiveTypeError(f"expected a number, got {_kind(value)}")
     # A Decimal the reader made from the text is already exact and immutable: no copy.
     result = value if type(value) is Decimal else Decimal(value)
     if not result.is_finite():
-        raise ValueError(f"expected a finite number, got {value}")
+        raise JetOrderhiveValueError(f"expected a finite number, got {value}")
     # Compare by digit count first: abs() of a number like 1e999999999 is cheap, but
     # formatting or quantizing it later is not.
     if result.adjusted() >= 10 or abs(result) > MAX_AMOUNT:
-        raise ValueError(
+        raise JetOrderhiveValueError(
             f"expected a number between -{MAX_AMOUNT} and {MAX_AMOUNT}, got {_kind(value)}"
         )
     # Rounding to the allowed places changes only a number with more places than allowed
     # (trailing zeros aside); quantize() is about twice as fast as reading as_tuple()'s exponent.
     if result != result.quantize(_SMALLEST_PLACE):
-        raise ValueError(
+        raise JetOrderhiveValueError(
             f"expected at most {MAX_DECIMAL_PLACES} decimal places, got {_kind(value)}"
         )
     return result
@@ -250,9 +251,9 @@ def _structure_decimal(value: object, _: object) -> Decimal:
 
 def _structure_int(value: object, _: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {_kind(value)}")
+        raise JetOrderhiveTypeError(f"expected an integer, got {_kind(value)}")
     if abs(value) > MAX_INTEGER:
-        raise ValueError(
+        raise JetOrderhiveValueError(
             f"expected an integer between -{MAX_INTEGER} and {MAX_INTEGER}, got {_kind(value)}"
         )
     return value
@@ -266,7 +267,9 @@ def _is_quantity(name: str) -> bool:
 def _structure_quantity(value: object, _: object) -> int:
     number = _structure_int(value, int)
     if not 0 <= number <= MAX_QUANTITY:
-        raise ValueError(f"expected a quantity from 0 to {MAX_QUANTITY}, got {_kind(number)}")
+        raise JetOrderhiveValueError(
+            f"expected a quantity from 0 to {MAX_QUANTITY}, got {_kind(number)}"
+        )
     return number
 
 
@@ -276,23 +279,23 @@ def _structure_optional_quantity(value: object, _: object) -> int | None:
 
 def _structure_str(value: object, _: object) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {_kind(value)}")
+        raise JetOrderhiveTypeError(f"expected a string, got {_kind(value)}")
     return value
 
 
 def _structure_bool(value: object, _: object) -> bool:
     if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {_kind(value)}")
+        raise JetOrderhiveTypeError(f"expected true or false, got {_kind(value)}")
     return value
 
 
 def _structure_datetime(value: object, _: object) -> datetime:
     if not isinstance(value, str):
-        raise TypeError(f"expected a date-time string, got {_kind(value)}")
+        raise JetOrderhiveTypeError(f"expected a date-time string, got {_kind(value)}")
     try:
         return parse_jet_datetime(value)
     except ValueError:
-        raise ValueError(f"expected a Jet date-time, got {value!r}") from None
+        raise JetOrderhiveValueError(f"expected a Jet date-time, got {value!r}") from None
 
 
 def _unstructure_response_datetime(value: datetime) -> str:
@@ -304,7 +307,7 @@ def _unstructure_response_datetime(value: datetime) -> str:
 
 def _structure_enum(value: object, cls: type[JetEnum]) -> JetEnum:
     if not isinstance(value, str):
-        raise TypeError(f"expected one of {cls.__name__}'s strings, got {_kind(value)}")
+        raise JetOrderhiveTypeError(f"expected one of {cls.__name__}'s strings, got {_kind(value)}")
     return cls(value)
 
 
@@ -328,7 +331,7 @@ def _tuple_hook(tp: Any, one_or_many: bool = False) -> Callable[[object, object]
         if one_or_many and isinstance(value, Mapping):
             value = [value]
         if not isinstance(value, (list, tuple)):
-            raise TypeError(f"expected an array, got {_kind(value)}")
+            raise JetOrderhiveTypeError(f"expected an array, got {_kind(value)}")
         if not found:  # resolved lazily: a model's hook may still be under construction
             found.append(_converter.get_structure_hook(element))
         structure_item = found[0]
@@ -438,7 +441,7 @@ def _model_structure_factory(cls: Any) -> Callable[[object, object], object]:
         if normalise is not None:
             value = normalise(value)
         if type(value) is not dict and not isinstance(value, Mapping):
-            raise TypeError(f"expected a JSON object, got {_kind(value)}")
+            raise JetOrderhiveTypeError(f"expected a JSON object, got {_kind(value)}")
         if aliases:
             value = dict(value)
             for wire, alternates in aliases:

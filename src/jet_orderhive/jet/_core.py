@@ -18,6 +18,7 @@ from typing import Final, TypeVar
 from urllib.parse import quote
 
 from jet_orderhive import _json
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.jet import _logging
 from jet_orderhive.jet._auth import Credential, TokenCache, TokenStore, with_expiry
 from jet_orderhive.jet._body import ACCEPT_ENCODING, BodyLimits, BodyReader
@@ -153,9 +154,11 @@ class Core:
         limits: BodyLimits | None = None,
     ) -> None:
         if not user:
-            raise ValueError("user must be the Jet API user (JET_API_USER), not empty")
+            raise JetOrderhiveValueError("user must be the Jet API user (JET_API_USER), not empty")
         if not secret:
-            raise ValueError("secret must be the Jet API secret (JET_API_SECRET), not empty")
+            raise JetOrderhiveValueError(
+                "secret must be the Jet API secret (JET_API_SECRET), not empty"
+            )
         self.user = user
         self._secret = Credential(secret)
         self.base_url = check_base_url(base_url)

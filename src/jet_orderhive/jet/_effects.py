@@ -16,6 +16,7 @@ import attrs
 import httpx
 
 from jet_orderhive import _json
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.jet import _logging
 from jet_orderhive.jet._retry import FailureKind, Safety
 
@@ -48,7 +49,7 @@ def check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
     for name, seconds in phases.items():
         # NaN and infinity pass a plain "> 0" test, yet either one lets a request hang forever.
         if seconds is None or not math.isfinite(seconds) or seconds <= 0:
-            raise ValueError(
+            raise JetOrderhiveValueError(
                 f"timeout for {name} must be a positive, finite number of seconds, got {seconds}"
             )
     return value

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 
 from jet_orderhive import _json
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.jet import _logging
 from jet_orderhive.jet._body import ACCEPT_ENCODING
 from jet_orderhive.jet._convert import JetModel
@@ -282,7 +283,7 @@ def get_sku(core: Core, sku: str) -> Flow[MerchantSku]:
 def sku_page(core: Core, offset: int, limit: int) -> Flow[list[str]]:
     """``GET /merchant-skus?offset=&limit=``: one page of the merchant's SKUs."""
     if offset < 0 or limit < 1:
-        raise ValueError("offset must be >= 0 and page_size >= 1")
+        raise JetOrderhiveValueError("offset must be >= 0 and page_size >= 1")
     call = ApiCall(
         operation="list_skus",
         method="GET",
@@ -305,7 +306,7 @@ class SkuPager:
 
     def __init__(self, page_size: int) -> None:
         if page_size < 1:
-            raise ValueError(f"page_size must be at least 1, got {page_size}")
+            raise JetOrderhiveValueError(f"page_size must be at least 1, got {page_size}")
         self.page_size = page_size
         #: Where the next page starts; None once the listing is over.
         self.offset: int | None = 0
@@ -314,7 +315,7 @@ class SkuPager:
     def take(self, page: list[str]) -> list[str]:
         """The SKUs of ``page`` to hand on, and move :attr:`offset` past it."""
         if self.offset is None:
-            raise RuntimeError("the SKU listing is already over")
+            raise JetOrderhiveValueError("the SKU listing is already over; list the SKUs again")
         if page and page == self._last:
             self.offset = None
             return []
@@ -459,7 +460,7 @@ def upload_file(
 ) -> Flow[JetFile]:
     """The bulk-file flow: upload token, gzipped PUT to the blob URL, then register the file."""
     if not records:
-        raise ValueError("a bulk file needs at least one record")
+        raise JetOrderhiveValueError("a bulk file needs at least one record")
     token_call = ApiCall(operation="upload_token", method="GET", path="/files/uploadToken")
     response = yield from core.call(token_call)
     upload = parse_model(token_call, response, UploadToken)
@@ -520,7 +521,7 @@ def wait_for_file(
     ``poll_interval``, so a small file costs a fraction of a second and a large one few polls.
     """
     if poll_interval <= 0 or timeout < 0:
-        raise ValueError("poll_interval must be positive and timeout not negative")
+        raise JetOrderhiveValueError("poll_interval must be positive and timeout not negative")
     deadline = core.monotonic() + timeout
     wait = min(FIRST_FILE_POLL, poll_interval)
     while True:

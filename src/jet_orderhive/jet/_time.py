@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from jet_orderhive._errors import JetOrderhiveValueError
+
 __all__ = [
     "format_jet_timestamp",
     "format_request_datetime",
@@ -38,12 +40,14 @@ def parse_jet_datetime(text: str) -> datetime:
     us = _US_DATE.fullmatch(text)
     if us is not None:
         return datetime(int(us["year"]), int(us["month"]), int(us["day"]), tzinfo=UTC)
-    raise ValueError(f"not a Jet date-time: {text!r}")
+    raise JetOrderhiveValueError(f"not a Jet date-time: {text!r}")
 
 
 def _require_aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value.isoformat()!r}: Jet needs an explicit offset")
+        raise JetOrderhiveValueError(
+            f"naive datetime {value.isoformat()!r}: Jet needs an explicit offset"
+        )
     return value
 
 

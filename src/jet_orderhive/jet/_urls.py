@@ -11,6 +11,7 @@ import unicodedata
 from typing import Final
 from urllib.parse import quote, urlsplit
 
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.jet.errors import JetInputError
 
 __all__ = [
@@ -140,9 +141,9 @@ def _check_secure(url: str, what: str) -> str:
     if parts.scheme not in ("https", "http") or not parts.hostname:
         # Not the URL itself: a signed upload URL carries its credential in the query.
         got = f"the scheme {parts.scheme!r}" if parts.scheme else "no scheme"
-        raise ValueError(f"{what} must be an absolute https:// URL, got {got}")
+        raise JetOrderhiveValueError(f"{what} must be an absolute https:// URL, got {got}")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValueError(
+        raise JetOrderhiveValueError(
             f"refusing plain http:// to {parts.hostname!r} for the {what}: credentials and data "
             "would cross the network unencrypted; use https:// (http:// is allowed only for "
             "loopback hosts such as the sandbox on 127.0.0.1)"
@@ -156,11 +157,11 @@ def check_base_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.username is not None or parts.password is not None:
         # Shown in the client's repr and in logs; Jet signs in with user and secret instead.
-        raise ValueError(
+        raise JetOrderhiveValueError(
             "base_url must not carry a user name or password; pass user= and secret= instead"
         )
     if parts.query or parts.fragment:
-        raise ValueError(f"base_url must not have a query or fragment, got {url!r}")
+        raise JetOrderhiveValueError(f"base_url must not have a query or fragment, got {url!r}")
     return url.rstrip("/")
 
 
@@ -173,8 +174,10 @@ def check_upload_url(url: str) -> None:
     longer than :data:`MAX_UPLOAD_URL_CHARS`, or holds anything but visible ASCII; the
     ``ValueError`` never quotes the URL (its query is a credential)."""
     if len(url) > MAX_UPLOAD_URL_CHARS:
-        raise ValueError(f"upload URL is {len(url)} characters long, over {MAX_UPLOAD_URL_CHARS}")
+        raise JetOrderhiveValueError(
+            f"upload URL is {len(url)} characters long, over {MAX_UPLOAD_URL_CHARS}"
+        )
     for index, char in enumerate(url):
         if not "\x21" <= char <= "\x7e":
-            raise ValueError(f"upload URL holds U+{ord(char):04X} at index {index}")
+            raise JetOrderhiveValueError(f"upload URL holds U+{ord(char):04X} at index {index}")
     _check_secure(url, "upload URL")

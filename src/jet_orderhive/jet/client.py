@@ -33,6 +33,7 @@ from typing import Self, TypedDict, TypeVar, Unpack, cast
 import attrs
 import httpx
 
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.jet import _operations as ops
 from jet_orderhive.jet._asyncio_speedup import cache_stream_sockets, remember_missing_sniffio
 from jet_orderhive.jet._auth import TokenStore
@@ -115,7 +116,7 @@ def _env_settings(environ: Mapping[str, str] | None, options: ClientOptions) -> 
     env = os.environ if environ is None else environ
     missing = [name for name in (_ENV_USER, _ENV_SECRET) if not env.get(name)]
     if missing:
-        raise ValueError(
+        raise JetOrderhiveValueError(
             f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: export "
             "the Jet API user and secret from Jet's partner portal"
         )
@@ -126,7 +127,7 @@ def _env_settings(environ: Mapping[str, str] | None, options: ClientOptions) -> 
 
 def _one_of(transport: object, http_client: object) -> None:
     if transport is not None and http_client is not None:
-        raise ValueError(
+        raise JetOrderhiveValueError(
             "pass either transport= or http_client=, not both: an injected client already "
             "has its transport"
         )
@@ -240,10 +241,10 @@ class _ClientBase:
         policy = retry or RetryPolicy()
         if max_retries is not None:
             if max_retries < 0:
-                raise ValueError("max_retries must be 0 or more")
+                raise JetOrderhiveValueError("max_retries must be 0 or more")
             policy = attrs.evolve(policy, max_attempts=max_retries + 1)
         if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
+            raise JetOrderhiveValueError("concurrency must be at least 1")
         limits = BodyLimits(max_bytes=max_response_bytes, deadline=deadline)
         self._timeout = limits.clamp(check_timeout(timeout))
         self._concurrency = concurrency
@@ -287,7 +288,7 @@ class _ClientBase:
     def _workers(self, concurrency: int | None) -> int:
         workers = self._concurrency if concurrency is None else concurrency
         if workers < 1:
-            raise ValueError("concurrency must be at least 1")
+            raise JetOrderhiveValueError("concurrency must be at least 1")
         return workers
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import enum
 from typing import Self
 
+from jet_orderhive._errors import JetOrderhiveValueError
+
 __all__ = [
     "AckStatus",
     "Carrier",
@@ -46,7 +48,9 @@ class JetEnum(enum.StrEnum):
     @classmethod
     def _missing_(cls, value: object) -> Self:
         if not isinstance(value, str):
-            raise ValueError(f"{value!r} is not a string, so it cannot be a {cls.__name__}")
+            raise JetOrderhiveValueError(
+                f"{value!r} is not a string, so it cannot be a {cls.__name__}"
+            )
         folded = _fold(value)
         for member in cls:
             if _fold(member.value) == folded:

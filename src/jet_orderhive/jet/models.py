@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.jet._convert import ALIASES, ONE_OR_MANY, WIRE, JetModel, JetRequest
 from jet_orderhive.jet.enums import (
@@ -129,7 +130,7 @@ def _documented(enum_cls: type[JetEnum]) -> Any:
             return
         if not isinstance(value, enum_cls) or not value.is_known:
             allowed = ", ".join(repr(v) for v in enum_cls.documented())
-            raise ValueError(
+            raise JetOrderhiveValueError(
                 f"{attribute.name}: {str(value)!r} is not a documented {enum_cls.__name__} "
                 f"value; Jet accepts only {allowed}"
             )
@@ -139,7 +140,7 @@ def _documented(enum_cls: type[JetEnum]) -> Any:
 
 def _aware(instance: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError(
+        raise JetOrderhiveValueError(
             f"{attribute.name}: naive datetime {value.isoformat()!r}; Jet needs an explicit "
             "offset, pass a timezone-aware datetime"
         )
@@ -149,32 +150,34 @@ def _exact(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
-        raise TypeError(
+        raise JetOrderhiveTypeError(
             f"{attribute.name}: money must be a Decimal (or int), got {type(value).__name__}"
         )
     if isinstance(value, Decimal) and not value.is_finite():
-        raise ValueError(f"{attribute.name}: {value} is not a finite amount")
+        raise JetOrderhiveValueError(f"{attribute.name}: {value} is not a finite amount")
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
     _exact(instance, attribute, value)
     if not value > 0:
-        raise ValueError(f"{attribute.name}: must be greater than 0, got {value}")
+        raise JetOrderhiveValueError(f"{attribute.name}: must be greater than 0, got {value}")
 
 
 def _not_negative(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
     if value is not None and value < 0:
-        raise ValueError(f"{attribute.name}: must be 0 or more, got {value}")
+        raise JetOrderhiveValueError(f"{attribute.name}: must be 0 or more, got {value}")
 
 
 def _not_empty(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
     if len(value) == 0:
-        raise ValueError(f"{attribute.name}: Jet needs at least one entry")
+        raise JetOrderhiveValueError(f"{attribute.name}: Jet needs at least one entry")
 
 
 def _zip5(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None and len(value) != 5:
-        raise ValueError(f"{attribute.name}: must be exactly 5 characters, got {value!r}")
+        raise JetOrderhiveValueError(
+            f"{attribute.name}: must be exactly 5 characters, got {value!r}"
+        )
 
 
 # --- auth --------------------------------------------------------------------------------------
@@ -476,7 +479,7 @@ class Acknowledgement(JetRequest):
                 if item.order_item_acknowledgement_status is not ItemAckStatus.FULFILLABLE
             ]
             if bad:
-                raise ValueError(
+                raise JetOrderhiveValueError(
                     f"acknowledgement_status: 'accepted' needs every item 'fulfillable', but "
                     f"{', '.join(bad)} is not; reject with 'rejected - item level error' instead"
                 )
@@ -540,17 +543,17 @@ class ShipNoticeShipment(JetRequest):
         shipped = sum(item.response_shipment_sku_quantity for item in self.shipment_items)
         if shipped == 0:
             if not self.alt_shipment_id:
-                raise ValueError(
+                raise JetOrderhiveValueError(
                     "alt_shipment_id: a cancel-only shipment needs its own unique alt_shipment_id"
                 )
             return
         if self.shipment_tracking_number is None or len(self.shipment_tracking_number) < 3:
-            raise ValueError(
+            raise JetOrderhiveValueError(
                 "shipment_tracking_number: a shipment with shipped units needs a tracking "
                 "number of at least 3 characters"
             )
         if self.response_shipment_date is None:
-            raise ValueError(
+            raise JetOrderhiveValueError(
                 "response_shipment_date: a shipment with shipped units needs its ship date"
             )
 
@@ -788,7 +791,9 @@ class JetReturn(JetModel):
 
 def _one_item_id(item: CompleteReturnItem | RefundRequestItem) -> None:
     if not item.order_item_id and not item.alt_order_item_id:
-        raise ValueError("order_item_id: give order_item_id or alt_order_item_id to name the line")
+        raise JetOrderhiveValueError(
+            "order_item_id: give order_item_id or alt_order_item_id to name the line"
+        )
 
 
 @attrs.frozen(kw_only=True)

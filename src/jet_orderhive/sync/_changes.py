@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.mapping.outbound import check_open_units
 from jet_orderhive.orderhive.enums import OrderStatus
 from jet_orderhive.orderhive.models import LineItem, SalesOrder, Shipment, ShipmentLine
@@ -64,7 +65,9 @@ def apply_shipment(order: SalesOrder, shipment: Shipment) -> SalesOrder:
     if not shipment.lines or not any(
         line.quantity_shipped or line.quantity_cancelled for line in shipment.lines
     ):
-        raise ValueError(f"shipment for order {order.channel_order_id} carries no units")
+        raise JetOrderhiveValueError(
+            f"shipment for order {order.channel_order_id} carries no units"
+        )
     shipped, cancelled = _units(shipment.lines)
     lines = _apply_units(order, shipped, cancelled)
     status = _status_after(order, lines)
@@ -90,7 +93,9 @@ def cancel_lines(order: SalesOrder, lines: Mapping[str, int] | None) -> tuple[Sh
             if line.quantity_open:
                 open_units[line.sku] = open_units.get(line.sku, 0) + line.quantity_open
         if not open_units:
-            raise ValueError(f"order {order.channel_order_id} has no open units to cancel")
+            raise JetOrderhiveValueError(
+                f"order {order.channel_order_id} has no open units to cancel"
+            )
         lines = open_units
     return tuple(
         ShipmentLine(sku=sku, quantity_shipped=0, quantity_cancelled=units)

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.jet._urls import check_segment
 from jet_orderhive.jet.enums import FileType
 from jet_orderhive.jet.errors import JetAuthError, JetError, JetInputError, JetPayloadError
@@ -85,7 +86,7 @@ def skus_named_in_errors(lines: Iterable[str], known: Iterable[str]) -> dict[str
 def check_sku(_instance: object, _attribute: attrs.Attribute[str], value: str) -> None:
     """attrs validator: a SKU is a non-empty string."""
     if not isinstance(value, str) or not value:
-        raise ValueError(f"a SKU must be a non-empty string, got {value!r}")
+        raise JetOrderhiveValueError(f"a SKU must be a non-empty string, got {value!r}")
 
 
 def report_disabled(

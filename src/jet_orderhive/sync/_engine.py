@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from jet_orderhive._clock import utc_now
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.jet.client import JetClient
 from jet_orderhive.jet.enums import AckStatus
 from jet_orderhive.jet.models import Acknowledgement, JetOrder, ShipNotice
@@ -66,7 +67,7 @@ class Engine:
         """The injected clock's time, refused if naive (all engine times are aware)."""
         value = self.clock()
         if value.utcoffset() is None:
-            raise ValueError(f"the clock returned a naive datetime {value.isoformat()}")
+            raise JetOrderhiveValueError(f"the clock returned a naive datetime {value.isoformat()}")
         return value
 
     @property

@@ -8,6 +8,7 @@ from typing import TypeAlias
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive.jet.enums import FileType
 from jet_orderhive.jet.models import NodePrice, PriceUpdate
 from jet_orderhive.storage.records import PushedKey
@@ -31,11 +32,11 @@ __all__ = ["PriceInput", "PriceLevel", "desired_prices", "price_levels", "push_p
 
 def _price(instance: PriceLevel, _attribute: attrs.Attribute[Decimal], value: Decimal) -> None:
     if not isinstance(value, Decimal):
-        raise TypeError(
+        raise JetOrderhiveTypeError(
             f"price for SKU {instance.sku!r} must be a Decimal (floats lose cents), got {value!r}"
         )
     if not value.is_finite() or value <= 0:
-        raise ValueError(f"price for SKU {instance.sku!r} must be above 0, got {value}")
+        raise JetOrderhiveValueError(f"price for SKU {instance.sku!r} must be above 0, got {value}")
 
 
 def _to_decimal(value: object) -> object:
@@ -71,7 +72,7 @@ def price_levels(prices: PriceInput) -> list[PriceLevel]:
     records = list(prices)
     for record in records:
         if not isinstance(record, PriceLevel):
-            raise TypeError(f"expected PriceLevel records or a mapping, got {record!r}")
+            raise JetOrderhiveTypeError(f"expected PriceLevel records or a mapping, got {record!r}")
     return records
 
 

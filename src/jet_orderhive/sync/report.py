@@ -15,6 +15,7 @@ from typing import TypedDict, cast
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive.sync.errors import SyncProblemsError
 
 __all__ = [
@@ -243,7 +244,7 @@ class SyncReport:
         """
         parts = list(reports)
         if not parts:
-            raise ValueError("combine needs at least one report")
+            raise JetOrderhiveValueError("combine needs at least one report")
         totals: Counter[str] = Counter()
         for part in parts:
             totals.update(attrs.asdict(part.counts))
@@ -409,7 +410,7 @@ class ReportBuilder:
     def count(self, name: str, n: int = 1) -> None:
         """Add ``n`` to the count ``name`` (a :class:`Counts` field)."""
         if name not in _COUNT_NAMES:
-            raise KeyError(f"unknown report count {name!r}")
+            raise JetOrderhiveValueError(f"unknown report count {name!r}")
         self._counts[name] += n
 
     def problem(self, kind: str, ref: str, reason: str) -> None:

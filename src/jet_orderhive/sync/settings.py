@@ -6,17 +6,19 @@ from datetime import timedelta
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveValueError
+
 __all__ = ["IntegrationSettings"]
 
 
 def _positive(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 1:
-        raise ValueError(f"{attribute.name} must be at least 1, got {value}")
+        raise JetOrderhiveValueError(f"{attribute.name} must be at least 1, got {value}")
 
 
 def _not_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
     if value < 0:
-        raise ValueError(f"{attribute.name} must not be negative, got {value}")
+        raise JetOrderhiveValueError(f"{attribute.name} must not be negative, got {value}")
 
 
 @attrs.frozen(kw_only=True)

@@ -7,6 +7,7 @@ from typing import TypeAlias
 
 import attrs
 
+from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive.jet.enums import FileType
 from jet_orderhive.jet.models import InventoryUpdate, NodeQuantity
 from jet_orderhive.storage.records import PushedKey
@@ -30,9 +31,11 @@ __all__ = ["StockInput", "StockLevel", "desired_stock", "push_stock", "stock_lev
 
 def _quantity(instance: StockLevel, _attribute: attrs.Attribute[int], value: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"stock for SKU {instance.sku!r} must be an int, got {value!r}")
+        raise JetOrderhiveTypeError(f"stock for SKU {instance.sku!r} must be an int, got {value!r}")
     if value < 0:
-        raise ValueError(f"stock for SKU {instance.sku!r} must not be negative, got {value}")
+        raise JetOrderhiveValueError(
+            f"stock for SKU {instance.sku!r} must not be negative, got {value}"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -60,7 +63,7 @@ def stock_levels(levels: StockInput) -> list[StockLevel]:
     records = list(levels)
     for record in records:
         if not isinstance(record, StockLevel):
-            raise TypeError(f"expected StockLevel records or a mapping, got {record!r}")
+            raise JetOrderhiveTypeError(f"expected StockLevel records or a mapping, got {record!r}")
     return records
 
 
@@ -70,7 +73,7 @@ def desired_stock(levels: Iterable[StockLevel], default_node: str | None) -> dic
     for level in levels:
         node = level.node_id or default_node
         if node is None:
-            raise ValueError(
+            raise JetOrderhiveValueError(
                 f"stock for SKU {level.sku!r} has no fulfillment node: set "
                 "IntegrationSettings.fulfillment_node_id or give StockLevel(node_id=...)"
             )
@@ -89,7 +92,7 @@ def _default_node(engine: Engine, levels: list[StockLevel]) -> str | None:
         return engine.default_node
     nodes = engine.client.list_fulfillment_nodes()
     if not nodes:
-        raise ValueError(
+        raise JetOrderhiveValueError(
             "Jet lists no fulfillment node for this merchant; set "
             "IntegrationSettings.fulfillment_node_id"
         )
