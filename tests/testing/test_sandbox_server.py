@@ -202,3 +202,27 @@ def test_injected_faults_answer_with_the_same_headers_over_http_and_in_process()
         (405, None),
     ]
     assert in_process[3][2] is not None
+
+
+def test_served_answers_are_not_held_back_by_nagle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each answer leaves in full as soon as it is written. With Nagle's algorithm on the
+    server's socket, an answer's body waits for the client's delayed acknowledgement of its
+    headers (about 40 ms on Linux), so the sandbox's latency would not be the one asked for."""
+    import socket
+
+    from jet_orderhive.testing._sandbox import server as served
+
+    accepted: list[socket.socket] = []
+    original = served._Server.process_request
+
+    def record(self: Any, request: Any, client_address: Any) -> None:
+        accepted.append(request)
+        original(self, request, client_address)
+
+    monkeypatch.setattr(served._Server, "process_request", record)
+    sandbox = JetSandbox(seed=3)
+    with sandbox.serve() as url, httpx.Client(base_url=url + "/") as client:
+        answer = client.post("token", json={"user": sandbox.user, "pass": sandbox.secret})
+        assert answer.status_code == 200
+        assert accepted, "the served sandbox took no connection"
+        assert all(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for sock in accepted)
