@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import ssl
 import subprocess
@@ -583,3 +584,21 @@ def test_tls_to_an_untrusted_certificate_is_refused(
     assert isinstance(failure, TransportFailure)
     assert failure.kind is FailureKind.NOT_SENT
     assert "CERTIFICATE_VERIFY_FAILED" in failure.description
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+def test_a_forked_child_opens_its_own_connections() -> None:
+    """The parent's kept-alive connection is not the child's: the child connects anew, and the
+    parent's connection still works afterwards."""
+    wire = SyncWire(TIMEOUT)
+    with raw_server(lambda i, _r: (OK, False)) as server:
+        assert wire.send(get(server.url()), reader()).status == 200  # type: ignore[union-attr]
+        pid = os.fork()
+        if pid == 0:  # the child: report through the exit status only
+            answer = wire.send(get(server.url()), reader())
+            os._exit(0 if isinstance(answer, RawResponse) and answer.status == 200 else 1)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert wire.send(get(server.url()), reader()).status == 200  # type: ignore[union-attr]
+        assert server.connections == 2  # the parent's one, reused, and the child's own
+    wire.close()

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import select
 import socket
 import ssl
 import threading
 import time
 import urllib.request
+import weakref
 from collections.abc import Callable
 from typing import Final
 
@@ -89,13 +91,28 @@ def _phase(timeout: float | None, reader: BodyReader) -> float:
 
 
 class _Pool:
-    """Idle connections by origin, newest last; safe to share between threads."""
+    """Idle connections by origin, newest last; safe to share between threads.
+
+    A forked child starts with none: a connection the parent keeps must never carry the
+    child's requests too, or the two would read each other's answers.
+    """
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._idle: dict[Origin, list[tuple[float, object]]] = {}
         self._lock = threading.Lock()
         self._clock = clock
         self.closed = False
+        _POOLS.add(self)
+
+    def forget(self) -> None:
+        """Drop every idle connection without a word to the server (after a fork)."""
+        self._lock = threading.Lock()  # a thread of the parent may have held it
+        for entries in self._idle.values():
+            for _, connection in entries:
+                if isinstance(connection, socket.socket):
+                    # Closing the child's copy sends nothing: the parent's stays open.
+                    _close(connection)
+        self._idle = {}
 
     def take(self, origin: Origin) -> tuple[float, object] | None:
         """Pop the newest idle connection to ``origin`` and when it went idle, or None."""
@@ -121,6 +138,18 @@ class _Pool:
             idle = [c for entries in self._idle.values() for _, c in entries]
             self._idle.clear()
             return idle
+
+
+_POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for pool in list(_POOLS):
+        pool.forget()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - every POSIX Python has it
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class SyncWire:
