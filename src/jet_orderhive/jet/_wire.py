@@ -26,7 +26,7 @@ import time
 import urllib.request
 import weakref
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final, Generic, TypeVar
 
 import httpx
 
@@ -36,7 +36,7 @@ from jet_orderhive.jet._effects import HttpRequest, RawResponse, TransportFailur
 from jet_orderhive.jet._http1 import Origin, ProtocolError, ResponseParser, encode_request
 from jet_orderhive.jet._retry import FailureKind
 
-__all__ = ["AsyncWire", "SyncWire", "proxies_configured"]
+__all__ = ["AsyncWire", "SyncWire", "proxies_configured", "readable"]
 
 #: Seconds an idle connection is kept for reuse (httpx's default keep-alive expiry).
 KEEPALIVE_EXPIRY: Final = 5.0
@@ -57,9 +57,33 @@ def _failure(kind: FailureKind, name: str, detail: object) -> TransportFailure:
     return TransportFailure(kind=kind, description=name + (f": {text}" if text else ""))
 
 
-def _readable(sock: socket.socket) -> bool:
+def _encoded(request: HttpRequest) -> tuple[Origin, bytes] | TransportFailure:
+    """Where ``request`` goes and its bytes, or why it cannot be written (nothing was sent)."""
+    try:
+        return encode_request(request.method, request.url, request.headers, request.content)
+    except ProtocolError as exc:
+        return _failure(FailureKind.NOT_SENT, "LocalProtocolError", exc)
+
+
+def _connect_failure(exc: OSError) -> TransportFailure:
+    """A connection that could not be made: nothing was sent."""
+    if isinstance(exc, TimeoutError):
+        return _failure(FailureKind.NOT_SENT, "ConnectTimeout", exc or "timed out")
+    return _failure(FailureKind.NOT_SENT, "ConnectError", exc)
+
+
+def _read_failure(exc: ProtocolError | OSError) -> TransportFailure:
+    """No complete answer to a request that was written, wholly or in part."""
+    if isinstance(exc, TimeoutError):
+        return _failure(FailureKind.MAYBE_SENT, "ReadTimeout", exc or "timed out")
+    if isinstance(exc, ProtocolError):
+        return _failure(FailureKind.MAYBE_SENT, "RemoteProtocolError", exc)
+    return _failure(FailureKind.MAYBE_SENT, "ReadError", exc)
+
+
+def readable(sock: socket.socket | None) -> bool:
     """Whether a read would return at once: an idle connection the server closed, or garbage."""
-    fd = sock.fileno()
+    fd = -1 if sock is None else sock.fileno()
     if fd < 0:
         return True
     if not hasattr(select, "poll"):  # pragma: no cover - Windows
@@ -90,17 +114,27 @@ def _phase(timeout: float | None, reader: BodyReader) -> float:
     return left if timeout is None else min(timeout, left)
 
 
-class _Pool:
+C = TypeVar("C")
+
+
+class _Pool(Generic[C]):
     """Idle connections by origin, newest last; safe to share between threads.
 
     A forked child starts with none: a connection the parent keeps must never carry the
     child's requests too, or the two would read each other's answers.
     """
 
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self._idle: dict[Origin, list[tuple[float, object]]] = {}
+    def __init__(
+        self,
+        clock: Callable[[], float],
+        usable: Callable[[C], bool],
+        close: Callable[[C], None],
+    ) -> None:
+        self._idle: dict[Origin, list[tuple[float, C]]] = {}
         self._lock = threading.Lock()
         self._clock = clock
+        self._usable = usable
+        self._close = close
         self.closed = False
         _POOLS.add(self)
 
@@ -114,13 +148,22 @@ class _Pool:
                     _close(connection)
         self._idle = {}
 
-    def take(self, origin: Origin) -> tuple[float, object] | None:
-        """Pop the newest idle connection to ``origin`` and when it went idle, or None."""
+    def _pop(self, origin: Origin) -> tuple[float, C] | None:
         with self._lock:
             idle = self._idle.get(origin)
             return idle.pop() if idle else None
 
-    def put(self, origin: Origin, connection: object) -> bool:
+    def take(self, origin: Origin) -> C | None:
+        """The newest idle connection to ``origin`` still fit to use, or None; the stale ones
+        met on the way (idle too long, or closed by the server) are closed."""
+        while (entry := self._pop(origin)) is not None:
+            since, connection = entry
+            if self._clock() - since < KEEPALIVE_EXPIRY and self._usable(connection):
+                return connection
+            self._close(connection)
+        return None
+
+    def put(self, origin: Origin, connection: C) -> bool:
         """Keep ``connection`` for reuse; False when the pool is closed or full (close it)."""
         with self._lock:
             if self.closed:
@@ -131,16 +174,17 @@ class _Pool:
             idle.append((self._clock(), connection))
             return True
 
-    def drain(self) -> list[object]:
-        """Close the pool: every idle connection, for the caller to close."""
+    def close_all(self) -> None:
+        """Close the pool and every idle connection; no connection is kept after this."""
         with self._lock:
             self.closed = True
             idle = [c for entries in self._idle.values() for _, c in entries]
             self._idle.clear()
-            return idle
+        for connection in idle:
+            self._close(connection)
 
 
-_POOLS: weakref.WeakSet[_Pool] = weakref.WeakSet()
+_POOLS: weakref.WeakSet[_Pool[Any]] = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
@@ -158,22 +202,12 @@ class SyncWire:
     def __init__(self, timeout: httpx.Timeout, *, clock: Callable[[], float] = time.monotonic):
         self._timeout = timeout
         self._clock = clock
-        self._pool = _Pool(clock)
+        self._pool: _Pool[socket.socket] = _Pool(clock, _open_and_quiet, _close)
         self._tls = _TlsContext()
 
     def close(self) -> None:
         """Close every idle connection; a connection in use is closed when its answer is read."""
-        for sock in self._pool.drain():
-            _close(sock)  # type: ignore[arg-type]
-
-    def _reused(self, origin: Origin) -> socket.socket | None:
-        while (entry := self._pool.take(origin)) is not None:
-            since, sock = entry
-            assert isinstance(sock, socket.socket)
-            if self._clock() - since < KEEPALIVE_EXPIRY and not _readable(sock):
-                return sock
-            _close(sock)
-        return None
+        self._pool.close_all()
 
     def _connect(self, origin: Origin, reader: BodyReader) -> socket.socket:
         sock = socket.create_connection(
@@ -190,20 +224,16 @@ class SyncWire:
 
     def send(self, request: HttpRequest, reader: BodyReader) -> RawResponse | TransportFailure:
         """Send ``request`` and read its answer into ``reader``."""
-        try:
-            origin, data = encode_request(
-                request.method, request.url, request.headers, request.content
-            )
-        except ProtocolError as exc:
-            return _failure(FailureKind.NOT_SENT, "LocalProtocolError", exc)
-        sock = self._reused(origin)
+        encoded = _encoded(request)
+        if isinstance(encoded, TransportFailure):
+            return encoded
+        origin, data = encoded
+        sock = self._pool.take(origin)
         if sock is None:
             try:
                 sock = self._connect(origin, reader)
-            except TimeoutError as exc:
-                return _failure(FailureKind.NOT_SENT, "ConnectTimeout", exc or "timed out")
-            except OSError as exc:  # refused, unreachable, no such host, TLS handshake
-                return _failure(FailureKind.NOT_SENT, "ConnectError", exc)
+            except OSError as exc:  # refused, unreachable, no such host, TLS, timed out
+                return _connect_failure(exc)
         keep = False
         try:
             try:
@@ -226,16 +256,16 @@ class SyncWire:
                     elif not reader.feed(piece):
                         break
                 keep = parser.done and parser.reusable
-            except TimeoutError as exc:
-                return _failure(FailureKind.MAYBE_SENT, "ReadTimeout", exc or "timed out")
-            except ProtocolError as exc:
-                return _failure(FailureKind.MAYBE_SENT, "RemoteProtocolError", exc)
-            except OSError as exc:
-                return _failure(FailureKind.MAYBE_SENT, "ReadError", exc)
+            except (ProtocolError, OSError) as exc:
+                return _read_failure(exc)
         finally:
             if not (keep and self._pool.put(origin, sock)):
                 _close(sock)
         return reader.finish(head.status, head.headers)
+
+
+def _open_and_quiet(sock: socket.socket) -> bool:
+    return not readable(sock)
 
 
 def _close(sock: socket.socket) -> None:
@@ -297,7 +327,7 @@ class _Connection(asyncio.Protocol):
         if transport.is_closing():
             return False
         sock = transport.get_extra_info("socket")
-        return sock is None or not _readable(sock)
+        return sock is None or not readable(sock)
 
     def begin(self, method: str) -> ResponseParser:
         parser = self.parser = ResponseParser(method)
@@ -333,22 +363,12 @@ class AsyncWire:
     def __init__(self, timeout: httpx.Timeout, *, clock: Callable[[], float] = time.monotonic):
         self._timeout = timeout
         self._clock = clock
-        self._pool = _Pool(clock)
+        self._pool: _Pool[_Connection] = _Pool(clock, _Connection.usable, _Connection.close)
         self._tls = _TlsContext()
 
     async def aclose(self) -> None:
         """Close every idle connection; a connection in use is closed when its answer is read."""
-        for connection in self._pool.drain():
-            connection.close()  # type: ignore[attr-defined]
-
-    def _reused(self, origin: Origin) -> _Connection | None:
-        while (entry := self._pool.take(origin)) is not None:
-            since, connection = entry
-            assert isinstance(connection, _Connection)
-            if self._clock() - since < KEEPALIVE_EXPIRY and connection.usable():
-                return connection
-            connection.close()
-        return None
+        self._pool.close_all()
 
     async def _connect(self, origin: Origin, reader: BodyReader) -> _Connection:
         loop = asyncio.get_running_loop()
@@ -370,20 +390,16 @@ class AsyncWire:
         self, request: HttpRequest, reader: BodyReader
     ) -> RawResponse | TransportFailure:
         """Send ``request`` and read its answer into ``reader``."""
-        try:
-            origin, data = encode_request(
-                request.method, request.url, request.headers, request.content
-            )
-        except ProtocolError as exc:
-            return _failure(FailureKind.NOT_SENT, "LocalProtocolError", exc)
-        connection = self._reused(origin)
+        encoded = _encoded(request)
+        if isinstance(encoded, TransportFailure):
+            return encoded
+        origin, data = encoded
+        connection = self._pool.take(origin)
         if connection is None:
             try:
                 connection = await self._connect(origin, reader)
-            except TimeoutError as exc:
-                return _failure(FailureKind.NOT_SENT, "ConnectTimeout", exc or "timed out")
-            except OSError as exc:
-                return _failure(FailureKind.NOT_SENT, "ConnectError", exc)
+            except OSError as exc:  # TimeoutError is one too
+                return _connect_failure(exc)
         keep = False
         try:
             parser = connection.begin(request.method)
@@ -402,10 +418,8 @@ class AsyncWire:
                     elif not reader.feed(piece):
                         break
                 keep = parser.done and parser.reusable
-            except TimeoutError as exc:
-                return _failure(FailureKind.MAYBE_SENT, "ReadTimeout", exc or "timed out")
-            except ProtocolError as exc:
-                return _failure(FailureKind.MAYBE_SENT, "RemoteProtocolError", exc)
+            except (ProtocolError, OSError) as exc:
+                return _read_failure(exc)
         finally:
             connection.parser = None
             if not (keep and connection.usable() and self._pool.put(origin, connection)):
