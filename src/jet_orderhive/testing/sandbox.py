@@ -349,7 +349,7 @@ class JetSandbox:
         """Move every ``created`` order to ``ready``, as Jet did after its fraud hold."""
         with self._app.lock:
             released = []
-            for stored in sorted(self._state.orders.values(), key=lambda o: (o.placed_at, o.seq)):
+            for stored in self._state.orders_oldest_first():
                 if stored.payload["status"] == "created":
                     stored.payload["status"] = "ready"
                     stored.payload["order_ready_date"] = format_jet_timestamp(self.now())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import heapq
+import itertools
 from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
@@ -86,15 +86,13 @@ def _listed_orders(
 ) -> list[dict[str, Any]]:
     """The orders Jet lists under ``status`` (and ``keep``), oldest first, up to the list cap."""
     cutoff = app.now() - LIST_WINDOW
-    stored = (
-        o
-        for o in app.state.orders.values()
-        if o.payload["status"] == status
-        and o.placed_at >= cutoff
-        and (keep is None or keep(o.payload))
+    candidates = (o for o in app.state.orders_oldest_first() if o.payload["status"] == status)
+    # Oldest first, and only until the cap is full: a store of many thousand is not filtered
+    # beyond what the list can show.
+    oldest = itertools.islice(
+        (o for o in candidates if o.placed_at >= cutoff and (keep is None or keep(o.payload))),
+        app.config.order_list_cap,
     )
-    # Only the cap's worth is ever shown: no need to sort a store of many thousand.
-    oldest = heapq.nsmallest(app.config.order_list_cap, stored, key=lambda o: (o.placed_at, o.seq))
     return [o.payload for o in oldest]
 
 
@@ -190,7 +188,7 @@ def tag(app: SandboxApp, req: Request) -> Response:
 
 def directed_cancel_list(app: SandboxApp, req: Request) -> Response:
     """GET /orders/directedCancel: the legacy list of orders Jet asked to cancel."""
-    stored = sorted(app.state.orders.values(), key=lambda o: (o.placed_at, o.seq))
+    stored = app.state.orders_oldest_first()
     urls = [
         _order_url(o.payload["merchant_order_id"])
         for o in stored

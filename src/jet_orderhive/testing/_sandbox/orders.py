@@ -66,6 +66,8 @@ def is_cancelled(order: Mapping[str, Any]) -> bool:
         return True
     if order.get("exception_state") == REJECTED_STATE:
         return True
+    if not order.get("shipments"):
+        return False  # units are cancelled only by shipments: none, none cancelled
     tally = units_by_sku(order).values()
     return all(u.open == 0 and u.shipped == 0 for u in tally) and any(u.cancelled for u in tally)
 

@@ -116,6 +116,14 @@ class State:
         self.files: dict[str, StoredFile] = {}
         self.tokens: dict[str, datetime] = {}
         self._seq = 0
+        self._placed: list[StoredOrder] = []
+
+    def orders_oldest_first(self) -> list[StoredOrder]:
+        """Every order by placed time, then creation; sorted again only when orders were added
+        (orders are never removed and their placed time never changes)."""
+        if len(self._placed) != len(self.orders):
+            self._placed = sorted(self.orders.values(), key=lambda o: (o.placed_at, o.seq))
+        return self._placed
 
     def new_id(self) -> str:
         """A Jet-style id: 32 lowercase hex characters."""
