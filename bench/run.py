@@ -1,24 +1,26 @@
-"""Benchmarks, run on demand with ``make bench`` (about an hour with three runs of each); each
+"""Benchmarks, run on demand with ``make bench`` (about half an hour with three runs of each); each
 prints its figures and a ratio against a baseline measured in the same run, so they compare like
 with like on whatever machine runs them. Each is also a script of its own with options (``--help``):
 
 - ``bench_throttle.py``: under a server limit of 20 requests/s (sandbox served in its own
   process), the share of the limit achieved and the share of requests answered 429, for the
   default adaptive client against no rate control and the old fixed 10 requests/s cap.
-- ``bench_fetch.py``: ``AsyncJetClient.fetch_orders`` against ``JetClient.fetch_orders`` of
+- ``bench_fetch.py``: the client's CPU per request through its own connection pool against
+  ``httpx.Client``; ``AsyncJetClient.fetch_orders`` against ``JetClient.fetch_orders`` of
   1,000 orders at concurrency 16 and 64, at 50 ms and 0 ms latency.
 - ``bench_scale_out.py``: orders per second of 1, 2, 4 and 8 worker processes syncing 8 accounts
   over one throwaway PostgreSQL database, against the 1-worker run.
-- ``bench_cpu.py``: CPU per order to parse, and to parse and map, as multiples of
-  ``json.loads`` of the same bytes; canonical JSON against ``json.dumps``.
+- ``bench_cpu.py``: CPU per order to parse, to parse and map, and to parse, map and store
+  into ``SQLiteStorage``, as multiples of ``json.loads`` of the same bytes; canonical JSON
+  against ``json.dumps``.
 - ``bench_import.py``: importing 1,000 ready orders at 50 ms and 0 ms against a sequential
   ``httpx`` loop and the protocol's ideal, with the client's and the server's CPU per order.
 - ``bench_memory.py``: peak memory and wall time importing 2,000 and 20,000 ready orders
   (paged as the engine pages Jet's 1,000-id lists), and the ratios.
 - ``bench_push.py``: requests and wall time of full, 1% and unchanged stock and price pushes
   of 10,000 SKUs, against the bulk protocol by hand and the round-trip ideal.
-- ``bench_idle.py``: requests and wall time of an idle incremental import over 1,000 and
-  10,000 stored open orders.
+- ``bench_idle.py``: requests, wall time and each side's CPU of an idle incremental import
+  over 1,000 and 10,000 stored open orders.
 
 Figures that vary with the load are the median of ``--repeats`` runs (3 by default).
 """
