@@ -244,28 +244,28 @@ class _Flush:
             e.key: read for e, read in self.pool.run(to_read, lambda e: client.get_order(e.target))
         }
         results: list[tuple[OutboxEntry, _Try]] = []
-        to_send: list[OutboxEntry] = []
-        for entry, _ in claimed:
-            read = reads.get(entry.key)
-            if isinstance(read, JetAuthError) or (
-                isinstance(read, BaseException) and not isinstance(read, JetError)
-            ):
-                raise read
-            outcome = self.decide(entry, read)
-            if outcome is None:
-                to_send.append(entry)
-            else:
-                results.append((entry, outcome))
+        judged: dict[str, JetOrder | JetError] = {}
+        for key, read in reads.items():
+            if isinstance(read, JetAuthError) or not isinstance(read, JetOrder | JetError):
+                raise read  # a refused credential, or a bug: nothing more is sent
+            judged[key] = read
 
-        def still_mine(entry: OutboxEntry) -> bool:
+        def admit(entry: OutboxEntry) -> bool:
+            # Each entry is judged right before its request would start, not all of them
+            # before the first one goes: a batch of a thousand acknowledgements starts sending
+            # at once, and its decisions overlap the requests already in flight.
             self.engine.keep_alive("push order status")
-            if self.storage.renew_claim(entry.key, self.owner, self.ttl, account=self.account):
-                return True
-            self.outcome(entry, PushResult.SKIPPED, _CLAIMED_ELSEWHERE)
-            results.append((entry, _Try.SETTLED))
-            return False
+            if not self.storage.renew_claim(entry.key, self.owner, self.ttl, account=self.account):
+                self.outcome(entry, PushResult.SKIPPED, _CLAIMED_ELSEWHERE)
+                results.append((entry, _Try.SETTLED))
+                return False
+            outcome = self.decide(entry, judged.get(entry.key))
+            if outcome is not None:
+                results.append((entry, outcome))
+                return False
+            return True
 
-        for entry, error in self.pool.run(to_send, self.send, admit=still_mine):
+        for entry, error in self.pool.run([e for e, _ in claimed], self.send, admit=admit):
             results.append((entry, self.sent(entry, error)))
         return results
 
