@@ -598,6 +598,25 @@ def _fast_structure_fn(cls: object) -> Callable[[object], object] | None:
     return fn
 
 
+def _plainly_built(cls: type) -> bool:
+    """Whether ``cls.__init__`` does no more than store its arguments (and ``extra``'s fresh
+    dict): no validators, converters or init hooks, so setting the slots builds the same."""
+    if any(
+        getattr(cls, hook, None) is not None
+        for hook in ("__attrs_pre_init__", "__attrs_post_init__")
+    ):
+        return False
+    for field in attrs.fields(cls):
+        if field.validator is not None or field.converter is not None or not field.init:
+            return False
+        if field.name == "extra":
+            if field.default != attrs.Factory(dict):
+                return False
+        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            return False
+    return "__slots__" in cls.__dict__
+
+
 class _FastBuilder:
     """Writes one model's fast structure function as Python source."""
 
@@ -614,6 +633,8 @@ class _FastBuilder:
             "_TS": _JET_UTC_TIMESTAMP.fullmatch,
             "_iso": datetime.fromisoformat,
             "_cls": cls,
+            "_new": object.__new__,
+            "_set": object.__setattr__,
         }
         self.counter = itertools.count()
 
@@ -660,14 +681,21 @@ class _FastBuilder:
                 lines.append("  else:")
                 lines.extend("    " + line for line in body)
             args.append(f"{field.name}={target}")
-        call = f"_cls({', '.join(args)}"
-        if keeps_extra:
-            known_name = self.name(frozenset(known), "known")
-            lines.append(f"  if not {known_name}.issuperset(o):")
-            lines.append(
-                f"    return {call}, extra={{k: x for k, x in o.items() if k not in {known_name}}})"
-            )
-        lines.append(f"  return {call})")
+        known_name = self.name(frozenset(known), "known")
+        extra = f"{{k: x for k, x in o.items() if k not in {known_name}}}"
+        if _plainly_built(cls):
+            # What __init__ would do, without parsing a call's keywords: set each slot.
+            lines.append("  i = _new(_cls)")
+            lines.extend(f"  _set(i, {arg.split('=')[0]!r}, {arg.split('=')[1]})" for arg in args)
+            if keeps_extra:
+                lines.append(f"  _set(i, 'extra', {{}} if {known_name}.issuperset(o) else {extra})")
+            lines.append("  return i")
+        else:
+            call = f"_cls({', '.join(args)}"
+            if keeps_extra:
+                lines.append(f"  if not {known_name}.issuperset(o):")
+                lines.append(f"    return {call}, extra={extra})")
+            lines.append(f"  return {call})")
         source = "\n".join(lines) + "\n"
         namespace = dict(self.names)
         exec(compile(source, f"<jet fast structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102

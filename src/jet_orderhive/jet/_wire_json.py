@@ -154,7 +154,9 @@ def _plainly_fine(text: str, *, from_bytes: bool) -> bool:
             text.encode("utf-8")  # strict UTF-8 bytes can never decode to a lone surrogate
         except UnicodeEncodeError:
             return False
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
+    # One character is found at memchr speed: the escape pattern is searched for only after a
+    # backslash turned up.
+    if "\\" in text and _SURROGATE_ESCAPE.search(text) is not None:
         return False
     # Nesting can be no deeper than the number of brackets that open it.
     return text.count("{") + text.count("[") <= MAX_DEPTH

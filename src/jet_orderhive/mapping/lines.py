@@ -17,6 +17,7 @@ import attrs
 
 from jet_orderhive.jet.enums import AckStatus, ExceptionState, OrderStatus, ReturnStatus
 from jet_orderhive.jet.models import JetOrder, JetReturn, OrderItem, PriceAdjustment
+from jet_orderhive.mapping._checked import counts, make_line_item, money
 from jet_orderhive.mapping.context import MappingContext, MappingError
 from jet_orderhive.orderhive.models import LineItem
 
@@ -165,22 +166,29 @@ def _line(
     base = price.base_price
     tax = price.item_tax or _ZERO
     shipped, cancelled, returned = quantities
-    return LineItem(
+    unit = unit_price(base, quantity, ctx.unit_price_quantum)
+    discount = discount_of(item.price_adjustment)
+    percent = tax_percent(tax, base, ctx.tax_percent_quantum)
+    # Jet keeps its ask on the item after the merchant answers; only the rest is open.
+    asked = max((item.request_order_cancel_qty or 0) - cancelled, 0)
+    checked = counts(quantity, shipped, cancelled, returned, asked) and money(
+        unit, base, discount, tax, percent
+    )
+    return (make_line_item if checked else LineItem)(
         sku=item.merchant_sku,
         name=item.product_title or item.merchant_sku,
         variant_id=item.order_item_id,
         alt_order_item_id=item.alt_order_item_id,
         quantity_ordered=quantity,
-        price=unit_price(base, quantity, ctx.unit_price_quantum),
+        price=unit,
         row_total=base,
-        discount=discount_of(item.price_adjustment),
+        discount=discount,
         tax_value=tax,
-        tax_percent=tax_percent(tax, base, ctx.tax_percent_quantum),
+        tax_percent=percent,
         quantity_shipped=shipped,
         quantity_cancelled=cancelled,
         quantity_returned=returned,
-        # Jet keeps its ask on the item after the merchant answers; only the rest is open.
-        quantity_cancel_requested=max((item.request_order_cancel_qty or 0) - cancelled, 0),
+        quantity_cancel_requested=asked,
     )
 
 
