@@ -669,6 +669,10 @@ class _FastBuilder:
             if field.default is attrs.NOTHING:
                 lines.append(f"  v = o[{wire!r}]")
                 lines.extend("  " + line for line in body)
+            elif field.default is None and body[0].startswith("if v is None: "):
+                # An optional field: an absent key reads as its default, None, as null does.
+                lines.append(f"  v = o.get({wire!r})")
+                lines.extend("  " + line for line in body)
             else:
                 lines.append(f"  v = o.get({wire!r}, _MISSING)")
                 if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from jet_orderhive.jet.models import JetOrder, JetReturn, OrderDetail
-from jet_orderhive.mapping._checked import aware, make_sales_order, money, records
+from jet_orderhive.mapping._checked import aware, make_sales_order, records
 from jet_orderhive.mapping.context import MappingContext, MappingError
 from jet_orderhive.mapping.extras import order_total
 from jet_orderhive.orderhive.enums import PaymentStatus, TaxType
@@ -61,14 +63,16 @@ def map_order(
     # The bundle's functions may be the user's: what they return is checked here (or, if it
     # does not pass, by the record's own validators).
     checked = (
-        aware(placed_at)
-        and money(grand_total)
+        isinstance(placed_at, datetime)
+        and placed_at.utcoffset() is not None
+        and type(grand_total) is Decimal
+        and grand_total.is_finite()
         and records(lines, LineItem)
         and records(extras, ExtraItem)
         and records(shipments, Shipment)
         and records(comments, Comment)
-        and aware(ship_by, optional=True)
-        and aware(deliver_by, optional=True)
+        and (ship_by is None or aware(ship_by))
+        and (deliver_by is None or aware(deliver_by))
     )
     order = (make_sales_order if checked else SalesOrder)(
         channel_order_id=order_id,

@@ -59,6 +59,10 @@ class InboundRule:
 _JET = JetOrderStatus
 _OH = OrderStatus
 
+# Enum members' ``value`` and ``name`` are Python-level properties: read once, not per order.
+_VALUES: Mapping[Fulfilment, str] = {member: member.value for member in Fulfilment}
+_NAMES: Mapping[OrderStatus, str] = {member: member.name for member in OrderStatus}
+
 STATUS_IN: Mapping[tuple[str, Fulfilment | None], InboundRule] = MappingProxyType(
     {
         (_JET.CREATED.value, None): InboundRule(
@@ -184,5 +188,5 @@ def decide_status_in(
         fulfilment=fulfilment,
         directed_cancel=directed,
         partially_cancel=partially,
-        reason=f"Jet {raw!r} with {fulfilment.value} units maps to {status.name}",
+        reason=f"Jet {raw!r} with {_VALUES[fulfilment]} units maps to {_NAMES[status]}",
     )
