@@ -123,6 +123,8 @@ def fulfilment_of(jet_order: JetOrder, returns: Sequence[JetReturn] = ()) -> Ful
     if any(returned_quantities(jet_order, returns).values()):
         return Fulfilment.RETURNED
     quantities = shipment_quantities(jet_order).values()
+    if not quantities:  # nothing shipped or cancelled (most orders being imported)
+        return Fulfilment.NONE
     if any(shipped for shipped, _ in quantities):
         return Fulfilment.SHIPPED
     if any(cancelled for _, cancelled in quantities):
