@@ -37,8 +37,10 @@ from jet_orderhive.jet import (
     UploadToken,
     from_json,
 )
+from jet_orderhive.jet import _convert as convert
 from jet_orderhive.jet._convert import _fast_structure_fn, _structure_carefully, structure
 from jet_orderhive.jet._wire_json import JsonProblems, read_json
+from jet_orderhive.jet.models import OrderItem, OrderShipment, ShippingTo
 from jet_orderhive.testing.factories import OrderFactory
 
 STATUSES = ("created", "ready", "acknowledged", "inprogress", "complete")
@@ -307,3 +309,27 @@ def test_threads_reading_at_once_each_see_their_own_repeated_keys() -> None:
     assert failures == []
     with pytest.raises(JetPayloadError, match="more than once"):
         from_json(bad, JetOrder)
+
+
+def test_threads_building_the_fast_functions_at_once_all_get_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(convert, "_fast_fns", {})  # as on first use
+    tree = _order(6, "inprogress")
+    start = threading.Barrier(8)
+    built: list[object] = []
+
+    def read() -> None:
+        start.wait()
+        built.append(structure(copy.deepcopy(tree), JetOrder))
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(built) == 8
+    assert all(order == built[0] for order in built)
+    # No model was left on the careful path for good because another thread was building it.
+    for model in (JetOrder, OrderItem, OrderShipment, ShippingTo):
+        assert convert._fast_fns.get(model) is not None

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
+import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -573,11 +574,13 @@ class _GiveUp(Exception):
     """The fast path met something it does not check itself; the careful path reads it."""
 
 
-_GIVE_UP: Final = _GiveUp()
+#: Raised as a class, so each give-up is a fresh exception that holds no earlier traceback.
+_GIVE_UP: Final = _GiveUp
 
 
 _fast_fns: dict[object, Callable[[object], object] | None] = {}
 _fast_building: set[object] = set()
+_fast_lock = threading.RLock()
 
 
 def _fast_structure_fn(cls: object) -> Callable[[object], object] | None:
@@ -586,16 +589,21 @@ def _fast_structure_fn(cls: object) -> Callable[[object], object] | None:
         return _fast_fns[cls]
     except (KeyError, TypeError):
         pass
-    fn: Callable[[object], object] | None = None
-    if _is_model(cls) and cls not in _fast_building:
-        _fast_building.add(cls)
-        try:
-            fn = _FastBuilder(cast(type, cls)).build()
-        finally:
-            _fast_building.discard(cls)
-    with contextlib.suppress(TypeError):  # an unhashable type expression is not cached
-        _fast_fns[cls] = fn
-    return fn
+    # One builder at a time: a model under construction must not look, to another thread, like
+    # a cycle (which would leave it on the careful path for good). Re-entrant for nested models.
+    with _fast_lock:
+        with contextlib.suppress(KeyError, TypeError):
+            return _fast_fns[cls]
+        fn: Callable[[object], object] | None = None
+        if _is_model(cls) and cls not in _fast_building:
+            _fast_building.add(cls)
+            try:
+                fn = _FastBuilder(cast(type, cls)).build()
+            finally:
+                _fast_building.discard(cls)
+        with contextlib.suppress(TypeError):  # an unhashable type expression is not cached
+            _fast_fns[cls] = fn
+        return fn
 
 
 def _plainly_built(cls: type) -> bool:
