@@ -15,7 +15,7 @@ import pytest
 from jet_orderhive._errors import JetOrderhiveTypeError
 from jet_orderhive.jet import JetOrder
 from jet_orderhive.jet.models import ItemPrice
-from jet_orderhive.mapping import MappingContext, Mappings, extras, lines, orders
+from jet_orderhive.mapping import MappingContext, Mappings, StatusDecision, extras, lines, orders
 from jet_orderhive.orderhive.enums import OrderStatus
 from jet_orderhive.orderhive.models import (
     Address,
@@ -165,3 +165,37 @@ def test_unvalidated_constructors_apply_defaults_and_converters() -> None:
     assert built.line_items == (line,)
     assert built.customer_email == "x@y.z"
     assert _unvalidated(LineItem)(**fields) == line
+
+
+def _strip(text: str) -> str:
+    return text.strip()
+
+
+def test_unvalidated_constructors_take_inits_parameter_names() -> None:
+    @attrs.frozen(kw_only=True)
+    class Private:
+        _secret: str = attrs.field(converter=_strip)
+        import_: bool = False
+
+    make = _unvalidated(Private)
+    assert make is not Private
+    assert make(secret=" x ", import_=True) == Private(secret=" x ", import_=True)
+    decision: dict[str, Any] = {
+        "jet_status": "ready",
+        "status": OrderStatus.CONFIRMED,
+        "import_": True,
+    }
+    assert _unvalidated(StatusDecision)(reason="r", **decision) == StatusDecision(
+        reason="r", **decision
+    )
+
+
+def test_a_record_with_init_hooks_is_built_by_its_class() -> None:
+    @attrs.frozen(kw_only=True)
+    class Hooked:
+        value: int
+
+        def __attrs_post_init__(self) -> None:
+            raise ValueError("checked")
+
+    assert _unvalidated(Hooked) is Hooked

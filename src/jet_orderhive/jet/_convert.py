@@ -646,6 +646,14 @@ class _FastBuilder:
         }
         self.counter = itertools.count()
 
+    def slot_setter(self, field: str) -> str:
+        """The name of a function that stores a slot: its descriptor's ``__set__`` (cheaper to
+        call than ``object.__setattr__``), or ``object.__setattr__`` bound to the name."""
+        slot = getattr(self.cls, field, None)
+        if type(slot) is types.MemberDescriptorType:
+            return self.name(slot.__set__, "set")
+        return f"(lambda i, v: _set(i, {field!r}, v))"
+
     def name(self, value: object, hint: str) -> str:
         key = f"_{hint}{next(self.counter)}"
         self.names[key] = value
@@ -698,9 +706,12 @@ class _FastBuilder:
         if _plainly_built(cls):
             # What __init__ would do, without parsing a call's keywords: set each slot.
             lines.append("  i = _new(_cls)")
-            lines.extend(f"  _set(i, {arg.split('=')[0]!r}, {arg.split('=')[1]})" for arg in args)
+            for arg in args:
+                name, value = arg.split("=")
+                lines.append(f"  {self.slot_setter(name)}(i, {value})")
             if keeps_extra:
-                lines.append(f"  _set(i, 'extra', {{}} if {known_name}.issuperset(o) else {extra})")
+                setter = self.slot_setter("extra")
+                lines.append(f"  {setter}(i, {{}} if {known_name}.issuperset(o) else {extra})")
             lines.append("  return i")
         else:
             call = f"_cls({', '.join(args)}"

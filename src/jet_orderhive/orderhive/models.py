@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from types import FunctionType
+from types import FunctionType, MemberDescriptorType
 from typing import Any, TypeVar, cast
 
 import attrs
@@ -171,16 +171,22 @@ def _unvalidated(cls: type[_T]) -> Callable[..., _T]:
     params: list[str] = []
     body = ["  self = _new(_cls)"]
     for field in fields:
+        alias = field.alias or field.name  # __init__'s parameter name
         if field.default is attrs.NOTHING:
-            params.append(field.name)
+            params.append(alias)
         else:
             names[f"_d_{field.name}"] = field.default
-            params.append(f"{field.name}=_d_{field.name}")
-        value = field.name
+            params.append(f"{alias}=_d_{field.name}")
+        value = alias
         if field.converter is not None:
             names[f"_c_{field.name}"] = field.converter
-            value = f"_c_{field.name}({field.name})"
-        body.append(f"  _set(self, {field.name!r}, {value})")
+            value = f"_c_{field.name}({alias})"
+        slot = getattr(cls, field.name, None)
+        if type(slot) is MemberDescriptorType:  # its __set__ is cheaper than object.__setattr__
+            names[f"_s_{field.name}"] = slot.__set__
+            body.append(f"  _s_{field.name}(self, {value})")
+        else:
+            body.append(f"  _set(self, {field.name!r}, {value})")
     source = f"def make(*, {', '.join(params)}):\n" + "\n".join(body) + "\n  return self\n"
     exec(compile(source, f"<unvalidated {cls.__qualname__}>", "exec"), names)  # noqa: S102
     return cast("Callable[..., _T]", names["make"])
