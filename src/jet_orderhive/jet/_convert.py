@@ -625,6 +625,10 @@ def _plainly_built(cls: type) -> bool:
     return "__slots__" in cls.__dict__
 
 
+#: How many levels of nested models one fast function builds itself (in its own body).
+_INLINE_DEPTH: Final = 3
+
+
 class _FastBuilder:
     """Writes one model's fast structure function as Python source."""
 
@@ -645,11 +649,12 @@ class _FastBuilder:
             "_set": object.__setattr__,
         }
         self.counter = itertools.count()
+        self.depth = 0
 
-    def slot_setter(self, field: str) -> str:
+    def slot_setter(self, cls: type, field: str) -> str:
         """The name of a function that stores a slot: its descriptor's ``__set__`` (cheaper to
         call than ``object.__setattr__``), or ``object.__setattr__`` bound to the name."""
-        slot = getattr(self.cls, field, None)
+        slot = getattr(cls, field, None)
         if type(slot) is types.MemberDescriptorType:
             return self.name(slot.__set__, "set")
         return f"(lambda i, v: _set(i, {field!r}, v))"
@@ -661,6 +666,18 @@ class _FastBuilder:
 
     def build(self) -> Callable[[object], object] | None:
         cls = self.cls
+        body = self.model_lines(cls, "o", "i")
+        if body is None:
+            return None
+        lines = ["def fast(o):", *("  " + line for line in body), "  return i"]
+        source = "\n".join(lines) + "\n"
+        namespace = dict(self.names)
+        exec(compile(source, f"<jet fast structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
+        return cast(Callable[[object], object], namespace["fast"])
+
+    def model_lines(self, cls: type, data: str, result: str) -> list[str] | None:
+        """Lines that build ``cls`` from the dict named ``data`` into the variable ``result``,
+        or ``None`` for a model read on the careful path only."""
         if (
             getattr(cls, "_jet_request", False)
             or getattr(cls, "_jet_normalise", None) is not None
@@ -668,9 +685,12 @@ class _FastBuilder:
         ):
             # Strict request bodies, aliases and reshaping are rare in answers: careful only.
             return None
-        lines = ["def fast(o):", "  if type(o) is not dict: raise _GIVE_UP"]
+        # Names of this model's own variables, distinct from those of a model it is inlined in.
+        tag = next(self.counter)
+        var = f"v{tag}"
+        lines = [f"if type({data}) is not dict: raise _GIVE_UP"]
         known: set[str] = set()
-        args: list[str] = []
+        args: list[tuple[str, str]] = []
         keeps_extra = False
         for index, field in enumerate(attrs.fields(attrs.resolve_types(cls))):
             if field.name == "extra":
@@ -678,51 +698,51 @@ class _FastBuilder:
                 continue
             wire = str(field.metadata.get(WIRE, field.name))
             known.add(wire)
-            target = f"a{index}"
-            body = self.value_code(field, "v", target)
+            target = f"a{tag}_{index}"
+            body = self.value_code(field, var, target)
             if body is None:
                 return None
             if field.default is attrs.NOTHING:
-                lines.append(f"  v = o[{wire!r}]")
-                lines.extend("  " + line for line in body)
-            elif field.default is None and body[0].startswith("if v is None: "):
+                lines.append(f"{var} = {data}[{wire!r}]")
+                lines.extend(body)
+            elif field.default is None and body[0].startswith(f"if {var} is None: "):
                 # An optional field: an absent key reads as its default, None, as null does.
-                lines.append(f"  v = o.get({wire!r})")
-                lines.extend("  " + line for line in body)
+                lines.append(f"{var} = {data}.get({wire!r})")
+                lines.extend(body)
             else:
-                lines.append(f"  v = o.get({wire!r}, _MISSING)")
+                lines.append(f"{var} = {data}.get({wire!r}, _MISSING)")
                 if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
                     if field.default.takes_self:
                         return None
                     default = self.name(field.default.factory, "factory") + "()"
                 else:
                     default = self.name(field.default, "default")
-                lines.append(f"  if v is _MISSING: {target} = {default}")
-                lines.append("  else:")
-                lines.extend("    " + line for line in body)
-            args.append(f"{field.name}={target}")
+                lines.append(f"if {var} is _MISSING: {target} = {default}")
+                lines.append("else:")
+                lines.extend("  " + line for line in body)
+            args.append((field.name, target))
         known_name = self.name(frozenset(known), "known")
-        extra = f"{{k: x for k, x in o.items() if k not in {known_name}}}"
+        extra = f"{{k: x for k, x in {data}.items() if k not in {known_name}}}"
+        model = self.name(cls, "cls")
         if _plainly_built(cls):
             # What __init__ would do, without parsing a call's keywords: set each slot.
-            lines.append("  i = _new(_cls)")
-            for arg in args:
-                name, value = arg.split("=")
-                lines.append(f"  {self.slot_setter(name)}(i, {value})")
+            lines.append(f"{result} = _new({model})")
+            lines.extend(
+                f"{self.slot_setter(cls, name)}({result}, {value})" for name, value in args
+            )
             if keeps_extra:
-                setter = self.slot_setter("extra")
-                lines.append(f"  {setter}(i, {{}} if {known_name}.issuperset(o) else {extra})")
-            lines.append("  return i")
+                setter = self.slot_setter(cls, "extra")
+                lines.append(
+                    f"{setter}({result}, {{}} if {known_name}.issuperset({data}) else {extra})"
+                )
         else:
-            call = f"_cls({', '.join(args)}"
+            call = f"{model}({', '.join(f'{name}={value}' for name, value in args)}"
             if keeps_extra:
-                lines.append(f"  if not {known_name}.issuperset(o):")
-                lines.append(f"    return {call}, extra={extra})")
-            lines.append(f"  return {call})")
-        source = "\n".join(lines) + "\n"
-        namespace = dict(self.names)
-        exec(compile(source, f"<jet fast structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
-        return cast(Callable[[object], object], namespace["fast"])
+                lines.append(f"if {known_name}.issuperset({data}): {result} = {call})")
+                lines.append(f"else: {result} = {call}, extra={extra})")
+            else:
+                lines.append(f"{result} = {call})")
+        return lines
 
     def value_code(self, field: attrs.Attribute[Any], var: str, target: str) -> list[str] | None:
         tp = field.type
@@ -786,6 +806,15 @@ class _FastBuilder:
                 f"if {target} is None: {target} = {careful}({var}, {enum})",
             ]
         if _is_model(tp):
+            if self.depth < _INLINE_DEPTH:
+                # Inlined: a nested object costs no call of its own.
+                self.depth += 1
+                try:
+                    inlined = self.model_lines(tp, var, target)
+                finally:
+                    self.depth -= 1
+                if inlined is not None:
+                    return inlined
             return [f"{target} = {self.model_fn(tp)}({var})"]
         if _is_homogeneous_tuple(tp):
             return self.tuple_code(tp, var, target)
