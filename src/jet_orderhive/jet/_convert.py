@@ -837,6 +837,25 @@ class _FastBuilder:
 
     def tuple_code(self, tp: Any, var: str, target: str) -> list[str] | None:
         element = typing.get_args(tp)[0]
+        check = f"if type({var}) is not list and type({var}) is not tuple: raise _GIVE_UP"
+        if _is_model(element) and self.depth < _INLINE_DEPTH:
+            # Each element built in a loop of this function, not by a call per element.
+            tag = next(self.counter)
+            item_var, built, items = f"x{tag}", f"r{tag}", f"l{tag}"
+            self.depth += 1
+            try:
+                inlined = self.model_lines(element, item_var, built)
+            finally:
+                self.depth -= 1
+            if inlined is not None:
+                return [
+                    check,
+                    f"{items} = []",
+                    f"for {item_var} in {var}:",
+                    *("  " + line for line in inlined),
+                    f"  {items}.append({built})",
+                    f"{target} = tuple({items})",
+                ]
         if _is_model(element):
             item = self.model_fn(element)
         else:
@@ -844,10 +863,7 @@ class _FastBuilder:
             if fn is None:
                 return None
             item = self.name(fn, "item")
-        return [
-            f"if type({var}) is not list and type({var}) is not tuple: raise _GIVE_UP",
-            f"{target} = tuple([{item}(x) for x in {var}])",
-        ]
+        return [check, f"{target} = tuple([{item}(x) for x in {var}])"]
 
     def model_fn(self, model: type) -> str:
         """The name of a one-argument function that builds ``model``: its fast function, or
