@@ -27,8 +27,19 @@ JsonValue = TypeAliasType(
 
 def loads(text: str | bytes | bytearray) -> JsonValue:
     """Parse JSON, reading every non-integer number as an exact ``Decimal``."""
-    value: JsonValue = json.loads(text, parse_float=Decimal)
+    # json.loads(text, parse_float=Decimal), without building a decoder on every call.
+    if isinstance(text, str):
+        if text.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    elif isinstance(text, (bytes, bytearray)):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    else:
+        return json.loads(text, parse_float=Decimal)  # for its TypeError
+    value: JsonValue = _DECODER.decode(text)
     return value
+
+
+_DECODER = json.JSONDecoder(parse_float=Decimal)
 
 
 def _decimal_text(value: Decimal) -> str:

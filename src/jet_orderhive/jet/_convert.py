@@ -22,6 +22,10 @@ reads as a one-element array).
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import re
+import threading
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -110,6 +114,17 @@ class JetRequest(JetModel):
 
 def structure(data: JsonValue, cls: type[T]) -> T:
     """Build ``cls`` from parsed JSON, raising ``JetPayloadError`` with every JSON-path problem."""
+    fast = _fast_structure_fn(cls)
+    if fast is not None:
+        try:
+            return cast(T, fast(data))
+        except Exception:  # noqa: S110 - the careful path below reads it again and says why
+            pass
+    return _structure_carefully(data, cls)
+
+
+def _structure_carefully(data: JsonValue, cls: type[T]) -> T:
+    """The converter's own reading, which tracks every JSON path so it can name each problem."""
     try:
         return _converter.structure(data, cls)
     except Exception as exc:
@@ -534,3 +549,349 @@ def _make_converter() -> cattrs.Converter:
 
 
 _converter = _make_converter()
+
+
+# --- the fast path -----------------------------------------------------------------------------
+#
+# Most payloads are well formed, and the careful converter spends most of its time on what makes
+# its errors good: a try block and a note per field, a dispatch per value, a list of errors per
+# object. For each response model, a structure function is generated here that reads the same
+# keys with the same checks (and the same hooks where a check is not inlined), tracks no path,
+# and gives up at the first surprise: any exception, including a type or shape it does not
+# expect, makes `structure` read the payload again on the careful path, which then raises its
+# path-qualified error (or, for a shape the fast path does not handle, builds the model itself).
+# So the fast path only ever decides *how fast* a model is built, never *whether* or *what*.
+
+_MISSING: Final = object()
+_CENT: Final = Decimal("0.01")
+#: Jet's own timestamp form, the one every order date has: read by ``fromisoformat`` alone.
+_JET_UTC_TIMESTAMP: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{7}Z"
+)
+
+
+class _GiveUp(Exception):
+    """The fast path met something it does not check itself; the careful path reads it."""
+
+
+#: Raised as a class, so each give-up is a fresh exception that holds no earlier traceback.
+_GIVE_UP: Final = _GiveUp
+
+
+_fast_fns: dict[object, Callable[[object], object] | None] = {}
+_fast_building: set[object] = set()
+_fast_lock = threading.RLock()
+
+
+def _fast_structure_fn(cls: object) -> Callable[[object], object] | None:
+    """The fast structure function of a response model, or ``None`` (careful path only)."""
+    try:
+        return _fast_fns[cls]
+    except (KeyError, TypeError):
+        pass
+    # One builder at a time: a model under construction must not look, to another thread, like
+    # a cycle (which would leave it on the careful path for good). Re-entrant for nested models.
+    with _fast_lock:
+        with contextlib.suppress(KeyError, TypeError):
+            return _fast_fns[cls]
+        fn: Callable[[object], object] | None = None
+        if _is_model(cls) and cls not in _fast_building:
+            _fast_building.add(cls)
+            try:
+                fn = _FastBuilder(cast(type, cls)).build()
+            finally:
+                _fast_building.discard(cls)
+        with contextlib.suppress(TypeError):  # an unhashable type expression is not cached
+            _fast_fns[cls] = fn
+        return fn
+
+
+def _plainly_built(cls: type) -> bool:
+    """Whether ``cls.__init__`` does no more than store its arguments (and ``extra``'s fresh
+    dict): no validators, converters or init hooks, so setting the slots builds the same."""
+    if any(
+        getattr(cls, hook, None) is not None
+        for hook in ("__attrs_pre_init__", "__attrs_post_init__")
+    ):
+        return False
+    for field in attrs.fields(cls):
+        if field.validator is not None or field.converter is not None or not field.init:
+            return False
+        if field.name == "extra":
+            if field.default != attrs.Factory(dict):
+                return False
+        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            return False
+    return "__slots__" in cls.__dict__
+
+
+#: How many levels of nested models one fast function builds itself (in its own body).
+_INLINE_DEPTH: Final = 3
+
+
+class _FastBuilder:
+    """Writes one model's fast structure function as Python source."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self.names: dict[str, object] = {
+            "Decimal": Decimal,
+            "_GIVE_UP": _GIVE_UP,
+            "_MISSING": _MISSING,
+            "datetime": datetime,
+            "_C": _CENT,
+            "_MI": MAX_INTEGER,
+            "_MQ": MAX_QUANTITY,
+            "_TS": _JET_UTC_TIMESTAMP.fullmatch,
+            "_iso": datetime.fromisoformat,
+            "_cls": cls,
+            "_new": object.__new__,
+            "_set": object.__setattr__,
+        }
+        self.counter = itertools.count()
+        self.depth = 0
+
+    def slot_setter(self, cls: type, field: str) -> str:
+        """The name of a function that stores a slot: its descriptor's ``__set__`` (cheaper to
+        call than ``object.__setattr__``), or ``object.__setattr__`` bound to the name."""
+        slot = getattr(cls, field, None)
+        if type(slot) is types.MemberDescriptorType:
+            return self.name(slot.__set__, "set")
+        return f"(lambda i, v: _set(i, {field!r}, v))"
+
+    def name(self, value: object, hint: str) -> str:
+        key = f"_{hint}{next(self.counter)}"
+        self.names[key] = value
+        return key
+
+    def build(self) -> Callable[[object], object] | None:
+        cls = self.cls
+        body = self.model_lines(cls, "o", "i")
+        if body is None:
+            return None
+        lines = ["def fast(o):", *("  " + line for line in body), "  return i"]
+        source = "\n".join(lines) + "\n"
+        namespace = dict(self.names)
+        exec(compile(source, f"<jet fast structure {cls.__qualname__}>", "exec"), namespace)  # noqa: S102
+        return cast(Callable[[object], object], namespace["fast"])
+
+    def model_lines(self, cls: type, data: str, result: str) -> list[str] | None:
+        """Lines that build ``cls`` from the dict named ``data`` into the variable ``result``,
+        or ``None`` for a model read on the careful path only."""
+        if (
+            getattr(cls, "_jet_request", False)
+            or getattr(cls, "_jet_normalise", None) is not None
+            or any(field.metadata.get(ALIASES) for field in attrs.fields(cls))
+        ):
+            # Strict request bodies, aliases and reshaping are rare in answers: careful only.
+            return None
+        # Names of this model's own variables, distinct from those of a model it is inlined in.
+        tag = next(self.counter)
+        var = f"v{tag}"
+        lines = [f"if type({data}) is not dict: raise _GIVE_UP"]
+        known: set[str] = set()
+        args: list[tuple[str, str]] = []
+        keeps_extra = False
+        for index, field in enumerate(attrs.fields(attrs.resolve_types(cls))):
+            if field.name == "extra":
+                keeps_extra = True
+                continue
+            wire = str(field.metadata.get(WIRE, field.name))
+            known.add(wire)
+            target = f"a{tag}_{index}"
+            body = self.value_code(field, var, target)
+            if body is None:
+                return None
+            if field.default is attrs.NOTHING:
+                lines.append(f"{var} = {data}[{wire!r}]")
+                lines.extend(body)
+            elif field.default is None and body[0].startswith(f"if {var} is None: "):
+                # An optional field: an absent key reads as its default, None, as null does.
+                lines.append(f"{var} = {data}.get({wire!r})")
+                lines.extend(body)
+            else:
+                lines.append(f"{var} = {data}.get({wire!r}, _MISSING)")
+                if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                    if field.default.takes_self:
+                        return None
+                    default = self.name(field.default.factory, "factory") + "()"
+                else:
+                    default = self.name(field.default, "default")
+                lines.append(f"if {var} is _MISSING: {target} = {default}")
+                lines.append("else:")
+                lines.extend("  " + line for line in body)
+            args.append((field.name, target))
+        known_name = self.name(frozenset(known), "known")
+        extra = f"{{k: x for k, x in {data}.items() if k not in {known_name}}}"
+        model = self.name(cls, "cls")
+        if _plainly_built(cls):
+            # What __init__ would do, without parsing a call's keywords: set each slot.
+            lines.append(f"{result} = _new({model})")
+            lines.extend(
+                f"{self.slot_setter(cls, name)}({result}, {value})" for name, value in args
+            )
+            if keeps_extra:
+                setter = self.slot_setter(cls, "extra")
+                lines.append(
+                    f"{setter}({result}, {{}} if {known_name}.issuperset({data}) else {extra})"
+                )
+        else:
+            call = f"{model}({', '.join(f'{name}={value}' for name, value in args)}"
+            if keeps_extra:
+                lines.append(f"if {known_name}.issuperset({data}): {result} = {call})")
+                lines.append(f"else: {result} = {call}, extra={extra})")
+            else:
+                lines.append(f"{result} = {call})")
+        return lines
+
+    def value_code(self, field: attrs.Attribute[Any], var: str, target: str) -> list[str] | None:
+        tp = field.type
+        if field.metadata.get(ONE_OR_MANY):
+            return self.one_or_many_code(tp, var, target)
+        if _is_quantity(field.name) and tp is int:
+            return self.quantity_code(var, target)
+        if _is_quantity(field.name) and tp == int | None:
+            return self.optional(var, target, self.quantity_code(var, target))
+        return self.type_code(tp, var, target)
+
+    # Each scalar check accepts the common case inline and hands anything else to the careful
+    # hook of the same type, which returns what it would have returned or raises.
+
+    def quantity_code(self, var: str, target: str) -> list[str]:
+        careful = self.name(_structure_quantity, "careful")
+        return [
+            f"if type({var}) is int and 0 <= {var} <= _MQ: {target} = {var}",
+            f"else: {target} = {careful}({var}, int)",
+        ]
+
+    def optional(self, var: str, target: str, body: list[str] | None) -> list[str] | None:
+        if body is None:
+            return None
+        return [f"if {var} is None: {target} = None", "else:", *("  " + line for line in body)]
+
+    def type_code(self, tp: Any, var: str, target: str) -> list[str] | None:
+        if tp is str or tp is bool:
+            careful = self.name(_structure_str if tp is str else _structure_bool, "careful")
+            return [
+                f"if type({var}) is {tp.__name__}: {target} = {var}",
+                f"else: {target} = {careful}({var}, None)",
+            ]
+        if tp is int:
+            careful = self.name(_structure_int, "careful")
+            return [
+                f"if type({var}) is int and -_MI <= {var} <= _MI: {target} = {var}",
+                f"else: {target} = {careful}({var}, int)",
+            ]
+        if tp is Decimal:
+            # Below 10**9 in magnitude with exactly two places (cents, as Jet writes money) is
+            # within every bound the careful hook checks; it returns such a Decimal as it is.
+            careful = self.name(_structure_decimal, "careful")
+            return [
+                f"if type({var}) is Decimal and {var}.adjusted() < 9 and {var}.same_quantum(_C):",
+                f"  {target} = {var}",
+                f"else: {target} = {careful}({var}, Decimal)",
+            ]
+        if tp is datetime:
+            careful = self.name(_structure_datetime, "careful")
+            return [
+                f"if type({var}) is str and _TS({var}) is not None: {target} = _iso({var})",
+                f"else: {target} = {careful}({var}, datetime)",
+            ]
+        if isinstance(tp, type) and issubclass(tp, JetEnum):
+            members = self.name(tp._value2member_map_, "members")
+            careful = self.name(_structure_enum, "careful")
+            enum = self.name(tp, "enum")
+            return [
+                f"{target} = {members}.get({var}) if type({var}) is str else None",
+                f"if {target} is None: {target} = {careful}({var}, {enum})",
+            ]
+        if _is_model(tp):
+            if self.depth < _INLINE_DEPTH:
+                # Inlined: a nested object costs no call of its own.
+                self.depth += 1
+                try:
+                    inlined = self.model_lines(tp, var, target)
+                finally:
+                    self.depth -= 1
+                if inlined is not None:
+                    return inlined
+            return [f"{target} = {self.model_fn(tp)}({var})"]
+        if _is_homogeneous_tuple(tp):
+            return self.tuple_code(tp, var, target)
+        if _is_model_or_number_union(tp):
+            union = typing.get_args(tp)
+            model = next(m for m in union if m is not Decimal and m is not type(None))
+            decimal = self.type_code(Decimal, var, target)
+            if decimal is None:
+                return None
+            lines = [
+                f"if type({var}) is dict: {target} = {self.model_fn(model)}({var})",
+                "else:",
+                *("  " + line for line in decimal),
+            ]
+            return self.optional(var, target, lines) if type(None) in union else lines
+        if _is_plain_optional(tp):
+            inner = next(m for m in typing.get_args(tp) if m is not type(None))
+            return self.optional(var, target, self.type_code(inner, var, target))
+        return None
+
+    def tuple_code(self, tp: Any, var: str, target: str) -> list[str] | None:
+        element = typing.get_args(tp)[0]
+        check = f"if type({var}) is not list and type({var}) is not tuple: raise _GIVE_UP"
+        if _is_model(element) and self.depth < _INLINE_DEPTH:
+            # Each element built in a loop of this function, not by a call per element.
+            tag = next(self.counter)
+            item_var, built, items = f"x{tag}", f"r{tag}", f"l{tag}"
+            self.depth += 1
+            try:
+                inlined = self.model_lines(element, item_var, built)
+            finally:
+                self.depth -= 1
+            if inlined is not None:
+                return [
+                    check,
+                    f"{items} = []",
+                    f"for {item_var} in {var}:",
+                    *("  " + line for line in inlined),
+                    f"  {items}.append({built})",
+                    f"{target} = tuple({items})",
+                ]
+        if _is_model(element):
+            item = self.model_fn(element)
+        else:
+            fn = self.element_fn(element)
+            if fn is None:
+                return None
+            item = self.name(fn, "item")
+        return [check, f"{target} = tuple([{item}(x) for x in {var}])"]
+
+    def model_fn(self, model: type) -> str:
+        """The name of a one-argument function that builds ``model``: its fast function, or
+        (for a model read on the careful path only) its careful hook."""
+        fn = _fast_structure_fn(model)
+        if fn is None:
+            careful = self.name(_converter.get_structure_hook(model), "careful")
+            return f"(lambda x: {careful}(x, {self.name(model, 'cls')}))"
+        return self.name(fn, "model")
+
+    def element_fn(self, tp: Any) -> Callable[[object], object] | None:
+        body = self.type_code(tp, "v", "r")
+        if body is None:
+            return None
+        source = "def item(v):\n" + "".join(f"  {line}\n" for line in body) + "  return r\n"
+        namespace = dict(self.names)
+        exec(compile(source, f"<jet fast structure {tp!r}>", "exec"), namespace)  # noqa: S102
+        return cast(Callable[[object], object], namespace["item"])
+
+    def one_or_many_code(self, tp: Any, var: str, target: str) -> list[str] | None:
+        members = typing.get_args(tp)
+        tuple_type = (
+            tp
+            if _is_homogeneous_tuple(tp)
+            else next(m for m in members if m is not type(None) and _is_homogeneous_tuple(m))
+        )
+        body = self.tuple_code(tuple_type, var, target)
+        if body is None:
+            return None
+        body = [f"if type({var}) is dict: {var} = [{var}]", *body]
+        return self.optional(var, target, body) if type(None) in members else body

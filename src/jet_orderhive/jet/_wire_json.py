@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from decimal import Decimal
 from typing import Final, cast
 
@@ -100,30 +101,49 @@ def _decode(data: str | bytes | bytearray) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _parse(text: str, marks: list[str]) -> object:
-    """``json.loads`` that notes in ``marks`` when it met a repeated key or a non-number."""
+class _Reader(threading.local):
+    """One JSON decoder per thread, whose hooks note in ``marks`` when they met a repeated key
+    or a non-number (building a decoder costs as much as reading a small object)."""
 
-    def constant(name: str) -> _NonFinite:
-        marks.append(name)
-        return _NonFinite(name)
+    def __init__(self) -> None:
+        self.marks: list[str] = []
+        marks = self.marks
 
-    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
-        result = dict(items)
-        if len(result) == len(items):
-            return result
-        marks.append("duplicate")
-        return _object(items)
+        def constant(name: str) -> _NonFinite:
+            marks.append(name)
+            return _NonFinite(name)
 
-    try:
-        return json.loads(
-            text, parse_float=Decimal, parse_constant=constant, object_pairs_hook=pairs
+        def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+            result = dict(items)
+            if len(result) == len(items):
+                return result
+            marks.append("duplicate")
+            return _object(items)
+
+        self.decoder = json.JSONDecoder(
+            parse_float=Decimal, parse_constant=constant, object_pairs_hook=pairs
         )
+
+
+_reader = _Reader()
+
+
+def _parse(text: str) -> tuple[object, bool]:
+    """``json.loads`` with exact fractions; also whether it met a repeated key or a non-number."""
+    reader = _reader
+    marks = reader.marks
+    marks.clear()
+    try:
+        if text.startswith("\ufeff"):  # as json.loads says of a text that still starts with one
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        value = reader.decoder.decode(text)
     except RecursionError:
         raise JsonProblems(
             [f"the payload nests arrays or objects far more than {MAX_DEPTH} levels deep"]
         ) from None
     except ValueError as exc:
         raise JsonProblems([f"the payload is not valid JSON: {exc}"]) from None
+    return value, bool(marks)
 
 
 def _plainly_fine(text: str, *, from_bytes: bool) -> bool:
@@ -134,7 +154,9 @@ def _plainly_fine(text: str, *, from_bytes: bool) -> bool:
             text.encode("utf-8")  # strict UTF-8 bytes can never decode to a lone surrogate
         except UnicodeEncodeError:
             return False
-    if _SURROGATE_ESCAPE.search(text) is not None:
+    # One character is found at memchr speed: the escape pattern is searched for only after a
+    # backslash turned up.
+    if "\\" in text and _SURROGATE_ESCAPE.search(text) is not None:
         return False
     # Nesting can be no deeper than the number of brackets that open it.
     return text.count("{") + text.count("[") <= MAX_DEPTH
@@ -145,9 +167,8 @@ def read_json(data: str | bytes | bytearray) -> JsonValue:
     not UTF-8, not JSON, nests deeper than :data:`MAX_DEPTH`, repeats a key, holds ``NaN`` or
     ``Infinity``, or holds a string (or key) with a lone surrogate."""
     text = _decode(data)
-    marks: list[str] = []
-    value = _parse(text, marks)
-    if not marks and _plainly_fine(text, from_bytes=not isinstance(data, str)):
+    value, marked = _parse(text)
+    if not marked and _plainly_fine(text, from_bytes=not isinstance(data, str)):
         return cast(JsonValue, value)
     problems: list[str] = []
     total = 0

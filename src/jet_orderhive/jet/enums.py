@@ -63,7 +63,8 @@ class JetEnum(enum.StrEnum):
     @property
     def is_known(self) -> bool:
         """Whether this is one of Jet's documented values (``False`` for a value read raw)."""
-        return self._name_ in type(self).__members__
+        # The member map itself: ``__members__`` builds a new read-only view on every access.
+        return self._name_ in type(self)._member_map_
 
     @classmethod
     def documented(cls) -> tuple[str, ...]:

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from jet_orderhive.jet.models import JetOrder
 from jet_orderhive.mapping.context import MappingContext
-from jet_orderhive.orderhive.models import Address
+from jet_orderhive.orderhive.models import Address, _unvalidated
 
 __all__ = ["map_billing_address", "map_shipping_address", "shipping_address_of"]
 
-
-def _text(value: str | None) -> str | None:
-    # Jet sent "" and null alike for an absent address2; both mean "none" in Orderhive.
-    if value is None:
-        return None
-    stripped = value.strip()
-    return stripped or None
+#: Address has no validators: this builds what Address(...) builds, a little faster.
+_make_address = _unvalidated(Address)
 
 
 def shipping_address_of(
@@ -22,17 +17,30 @@ def shipping_address_of(
 ) -> Address:
     """The ship-to address under the given name and phone (Jet has no company field)."""
     place = jet_order.shipping_to.address
-    return Address(
-        name=_text(name),
+    name, address1, address2, city, state, zipcode, phone = [
+        # Stripped; Jet sent "" and null alike for an absent address2, both "none" in Orderhive.
+        None if value is None else value.strip() or None
+        for value in (
+            name,
+            place.address1,
+            place.address2,
+            place.city,
+            place.state,
+            place.zip_code,
+            phone,
+        )
+    ]
+    return _make_address(
+        name=name,
         company=None,
-        address1=_text(place.address1),
-        address2=_text(place.address2),
-        city=_text(place.city),
-        state=_text(place.state),
-        zipcode=_text(place.zip_code),
+        address1=address1,
+        address2=address2,
+        city=city,
+        state=state,
+        zipcode=zipcode,
         country=ctx.country,
         country_code=ctx.country_code,
-        contact_number=_text(phone),
+        contact_number=phone,
     )
 
 

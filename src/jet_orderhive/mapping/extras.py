@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from jet_orderhive.jet.models import JetOrder
+from jet_orderhive.mapping._checked import make_extra_item, money
 from jet_orderhive.mapping.context import MappingContext, MappingError
 from jet_orderhive.mapping.lines import tax_percent
 from jet_orderhive.orderhive.enums import ExtraItemType
@@ -48,17 +49,20 @@ def map_extra_items(jet_order: JetOrder, ctx: MappingContext) -> tuple[ExtraItem
     shipping = totals.item_shipping_cost or _ZERO
     shipping_tax = totals.item_shipping_tax or _ZERO
     if shipping or shipping_tax:
+        percent = tax_percent(shipping_tax, shipping, ctx.tax_percent_quantum)
+        checked = money(shipping, shipping_tax, percent)
         extras.append(
-            ExtraItem(
+            (make_extra_item if checked else ExtraItem)(
                 type=ExtraItemType.SHIPPING_COST,
                 name=ctx.shipping_item_name,
                 price=shipping,
                 tax_value=shipping_tax,
-                tax_percent=tax_percent(shipping_tax, shipping, ctx.tax_percent_quantum),
+                tax_percent=percent,
             )
         )
     lines_tax = sum((item.item_price.item_tax or _ZERO for item in jet_order.order_items), _ZERO)
     unattributed = (totals.item_tax or _ZERO) - lines_tax
     if unattributed:
-        extras.append(ExtraItem(type=ExtraItemType.TAX, name=ctx.tax_item_name, price=unattributed))
+        make = make_extra_item if money(unattributed) else ExtraItem
+        extras.append(make(type=ExtraItemType.TAX, name=ctx.tax_item_name, price=unattributed))
     return tuple(extras)

@@ -17,6 +17,7 @@ import attrs
 
 from jet_orderhive.jet.enums import AckStatus, ExceptionState, OrderStatus, ReturnStatus
 from jet_orderhive.jet.models import JetOrder, JetReturn, OrderItem, PriceAdjustment
+from jet_orderhive.mapping._checked import make_line_item
 from jet_orderhive.mapping.context import MappingContext, MappingError
 from jet_orderhive.orderhive.models import LineItem
 
@@ -34,6 +35,7 @@ __all__ = [
 
 _ZERO = Decimal(0)
 _HUNDRED = Decimal(100)
+_COMPLETED = ReturnStatus.COMPLETED_BY_MERCHANT.value
 
 
 def unit_price(row_total: Decimal, quantity: int, quantum: Decimal) -> Decimal:
@@ -93,7 +95,7 @@ def returned_units(returns: Iterable[ReturnFacts]) -> dict[str, int]:
     progress may yet be refused, so its units are not back. The mapping and the engine both
     count returns through this function.
     """
-    completed = ReturnStatus.COMPLETED_BY_MERCHANT.value
+    completed = _COMPLETED
     totals: dict[str, int] = {}
     for facts in returns:
         if facts.status != completed:
@@ -120,6 +122,8 @@ def return_facts(jet_return: JetReturn) -> _Facts:
 
 def returned_quantities(jet_order: JetOrder, returns: Iterable[JetReturn]) -> dict[str, int]:
     """Units returned per order item id, counting only returns the merchant completed."""
+    if not returns:  # most orders: nothing to count (a generator, always true, is counted)
+        return {}
     order_id = jet_order.merchant_order_id
     return returned_units(return_facts(r) for r in returns if r.merchant_order_id == order_id)
 
@@ -165,22 +169,48 @@ def _line(
     base = price.base_price
     tax = price.item_tax or _ZERO
     shipped, cancelled, returned = quantities
-    return LineItem(
+    unit = unit_price(base, quantity, ctx.unit_price_quantum)
+    discount = discount_of(item.price_adjustment)
+    percent = tax_percent(tax, base, ctx.tax_percent_quantum)
+    # Jet keeps its ask on the item after the merchant answers; only the rest is open.
+    asked = max((item.request_order_cancel_qty or 0) - cancelled, 0)
+    # The line's validators, inline: counts are ints (not bools) and not negative, money is
+    # finite Decimals (``quantity`` is at least 1 and ``asked`` at least 0 when they are ints).
+    checked = (
+        type(quantity) is int
+        and type(shipped) is int
+        and type(cancelled) is int
+        and type(returned) is int
+        and type(asked) is int
+        and shipped >= 0
+        and cancelled >= 0
+        and returned >= 0
+        and type(unit) is Decimal
+        and type(base) is Decimal
+        and type(discount) is Decimal
+        and type(tax) is Decimal
+        and type(percent) is Decimal
+        and unit.is_finite()
+        and base.is_finite()
+        and discount.is_finite()
+        and tax.is_finite()
+        and percent.is_finite()
+    )
+    return (make_line_item if checked else LineItem)(
         sku=item.merchant_sku,
         name=item.product_title or item.merchant_sku,
         variant_id=item.order_item_id,
         alt_order_item_id=item.alt_order_item_id,
         quantity_ordered=quantity,
-        price=unit_price(base, quantity, ctx.unit_price_quantum),
+        price=unit,
         row_total=base,
-        discount=discount_of(item.price_adjustment),
+        discount=discount,
         tax_value=tax,
-        tax_percent=tax_percent(tax, base, ctx.tax_percent_quantum),
+        tax_percent=percent,
         quantity_shipped=shipped,
         quantity_cancelled=cancelled,
         quantity_returned=returned,
-        # Jet keeps its ask on the item after the merchant answers; only the rest is open.
-        quantity_cancel_requested=max((item.request_order_cancel_qty or 0) - cancelled, 0),
+        quantity_cancel_requested=asked,
     )
 
 

@@ -20,6 +20,7 @@ from jet_orderhive.jet.models import JetOrder, JetReturn
 from jet_orderhive.mapping.context import MappingContext
 from jet_orderhive.mapping.lines import returned_quantities, shipment_quantities
 from jet_orderhive.orderhive.enums import OrderStatus
+from jet_orderhive.orderhive.models import _unvalidated
 
 __all__ = [
     "STATUS_IN",
@@ -58,6 +59,10 @@ class InboundRule:
 
 _JET = JetOrderStatus
 _OH = OrderStatus
+
+# Enum members' ``value`` and ``name`` are Python-level properties: read once, not per order.
+_VALUES: Mapping[Fulfilment, str] = {member: member.value for member in Fulfilment}
+_NAMES: Mapping[OrderStatus, str] = {member: member.name for member in OrderStatus}
 
 STATUS_IN: Mapping[tuple[str, Fulfilment | None], InboundRule] = MappingProxyType(
     {
@@ -114,11 +119,17 @@ class StatusDecision:
     reason: str
 
 
+#: StatusDecision has no validators: this builds what StatusDecision(...) builds, faster.
+_make_decision = _unvalidated(StatusDecision)
+
+
 def fulfilment_of(jet_order: JetOrder, returns: Sequence[JetReturn] = ()) -> Fulfilment:
     """Classify what Jet reports was done with the order's units."""
     if any(returned_quantities(jet_order, returns).values()):
         return Fulfilment.RETURNED
     quantities = shipment_quantities(jet_order).values()
+    if not quantities:  # nothing shipped or cancelled (most orders being imported)
+        return Fulfilment.NONE
     if any(shipped for shipped, _ in quantities):
         return Fulfilment.SHIPPED
     if any(cancelled for _, cancelled in quantities):
@@ -154,7 +165,7 @@ def decide_status_in(
     fulfilment = fulfilment_of(jet_order, returns)
     rule = STATUS_IN.get((raw, fulfilment)) or STATUS_IN.get((raw, None))
     if rule is None or not jet_order.status.is_known:
-        return StatusDecision(
+        return _make_decision(
             jet_status=raw,
             status=None,
             import_=False,
@@ -165,7 +176,7 @@ def decide_status_in(
         )
     directed, partially = _cancel_facts(jet_order)
     if rule.needs_import_created and not ctx.import_created:
-        return StatusDecision(
+        return _make_decision(
             jet_status=raw,
             status=None,
             import_=False,
@@ -177,12 +188,12 @@ def decide_status_in(
     status = rule.status
     if rule.review_status is not None and not ctx.confirm_on_import:
         status = rule.review_status
-    return StatusDecision(
+    return _make_decision(
         jet_status=raw,
         status=status,
         import_=True,
         fulfilment=fulfilment,
         directed_cancel=directed,
         partially_cancel=partially,
-        reason=f"Jet {raw!r} with {fulfilment.value} units maps to {status.name}",
+        reason=f"Jet {raw!r} with {_VALUES[fulfilment]} units maps to {_NAMES[status]}",
     )
