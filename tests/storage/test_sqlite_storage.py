@@ -21,9 +21,11 @@ from pathlib import Path
 import pytest
 
 import jet_orderhive.storage.sqlite as sqlite_module
+from jet_orderhive.orderhive import Customer
 from jet_orderhive.storage import (
     OrderKey,
     OrderSides,
+    OrderSnapshot,
     PushStatus,
     SQLiteStorage,
     StorageBusyError,
@@ -33,7 +35,12 @@ from jet_orderhive.storage import (
 )
 from jet_orderhive.storage._common import order_json
 from jet_orderhive.storage._migrations import SCHEMA_VERSION
-from jet_orderhive.testing.storage_kit import FakeClock, StorageContract, make_sales_order
+from jet_orderhive.testing.storage_kit import (
+    FakeClock,
+    StorageContract,
+    make_customer,
+    make_sales_order,
+)
 
 
 class TestSQLiteStorage(StorageContract):
@@ -279,6 +286,67 @@ def test_order_columns_are_indexed_for_the_engines_queries(tmp_path: Path) -> No
         sqlite3.connect(path).execute("SELECT channel_status, order_status FROM orders").fetchone()
     )
     assert row == ("inprogress", "CONFIRM")
+
+
+def _statements(storage: SQLiteStorage) -> list[str]:
+    """Every statement the calling thread's connection runs from now on, by its first words."""
+    seen: list[str] = []
+    storage._conn().set_trace_callback(lambda sql: seen.append(" ".join(sql.split()[:3])))
+    return seen
+
+
+def test_a_new_order_is_stored_by_one_statement_and_read_back_only_when_known(
+    tmp_path: Path,
+) -> None:
+    with SQLiteStorage(tmp_path / "store.db") as storage:
+        seen = _statements(storage)
+        with storage.transaction():
+            storage.upsert_order(make_sales_order(), snapshot=OrderSnapshot(status="ready"))
+        assert seen == ["BEGIN IMMEDIATE", "INSERT INTO orders", "COMMIT"]
+        seen.clear()
+        with storage.transaction():
+            assert storage.upsert_order(make_sales_order()) is UpsertResult.UNCHANGED
+            assert storage.upsert_order(make_sales_order(channel_status="complete")) is (
+                UpsertResult.UPDATED
+            )
+        assert seen == [
+            "BEGIN IMMEDIATE",
+            *("INSERT INTO orders", "SELECT body, snapshot,"),
+            *("INSERT INTO orders", "SELECT body, snapshot,", "UPDATE orders SET"),
+            "COMMIT",
+        ]
+        assert storage.get_order_sides(make_sales_order().channel_order_id) == OrderSides(
+            snapshot=OrderSnapshot(status="ready")
+        )
+        assert storage.order_keys() == {
+            make_sales_order().channel_order_id: OrderKey("complete", False)
+        }
+
+
+def test_a_customer_stored_as_given_is_not_decoded_to_be_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SQLiteStorage(tmp_path / "store.db") as storage:
+        storage.upsert_customer(make_customer())
+        decoded: list[str] = []
+        decode = sqlite_module._customer
+
+        def counting(body: str) -> Customer:
+            decoded.append(body)
+            return decode(body)
+
+        monkeypatch.setattr(sqlite_module, "_customer", counting)
+        assert storage.upsert_customer(make_customer("  JANE.DOE@example.com")) is (
+            UpsertResult.UNCHANGED
+        )
+        assert decoded == []
+        assert storage.upsert_customer(make_customer(phone="201-555-0199")) is (
+            UpsertResult.UPDATED
+        )
+        assert len(decoded) == 1
+        stored = storage.get_customer("jane.doe@example.com")
+        assert stored is not None
+        assert stored.phone == "201-555-0199"
 
 
 # -- waiting for a locked database ---------------------------------------------------------------

@@ -32,11 +32,11 @@ except ImportError as _missing:  # pragma: no cover - exercised in a subprocess 
         "jet_orderhive.storage.postgres needs psycopg 3: pip install 'jet-orderhive[postgres]'"
     ) from _missing
 
-from jet_orderhive import _json
 from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
 from jet_orderhive.storage import _rows
+from jet_orderhive.storage._canonical import record_json
 from jet_orderhive.storage._common import (
     check_aware,
     check_limit,
@@ -657,6 +657,7 @@ class PostgresStorage:
     ) -> UpsertResult:
         """Store ``customer`` by normalised email, merging into the one already stored."""
         key = customer.email  # normalised by Customer itself
+        text = record_json(customer)
 
         def work() -> UpsertResult:
             while True:
@@ -670,11 +671,14 @@ class PostgresStorage:
                     cursor = self._exec(
                         "INSERT INTO customers (account, email, body, updated_at)"
                         " VALUES (%s, %s, %s::json, %s) ON CONFLICT (account, email) DO NOTHING",
-                        (account, key, _json.dumps(customer.to_dict(), sort_keys=True), now),
+                        (account, key, text, now),
                     )
                     if cursor.rowcount == 1:
                         return UpsertResult.CREATED
                     continue  # another worker created it meanwhile: merge into theirs
+                if row[0] == text:
+                    # The very record stored: merging it in changes nothing.
+                    return UpsertResult.UNCHANGED
                 existing = _customer(row[0])
                 stored = merge_customer(existing, customer)
                 if stored == existing:
@@ -682,7 +686,7 @@ class PostgresStorage:
                 self._exec(
                     "UPDATE customers SET body = %s::json, updated_at = %s"
                     " WHERE account = %s AND email = %s",
-                    (_json.dumps(stored.to_dict(), sort_keys=True), now, account, key),
+                    (record_json(stored), now, account, key),
                 )
                 return UpsertResult.UPDATED
 
