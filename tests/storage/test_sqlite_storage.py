@@ -288,6 +288,33 @@ def test_order_columns_are_indexed_for_the_engines_queries(tmp_path: Path) -> No
     assert row == ("inprogress", "CONFIRM")
 
 
+def _order_indexes(path: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT name FROM pragma_index_list('orders')").fetchall()
+    return {name for (name,) in rows}
+
+
+def test_orders_keep_only_the_indexes_a_query_reads(tmp_path: Path) -> None:
+    # The primary key (every read by id, list_orders' pages) and the covering status index
+    # (order_keys); each more index is one more page to write and sync per stored order.
+    from jet_orderhive.storage._migrations import MIGRATIONS
+
+    wanted = {"sqlite_autoindex_orders_1", "orders_by_channel_status"}
+    SQLiteStorage(tmp_path / "new.db").close()
+    assert _order_indexes(tmp_path / "new.db") == wanted
+    path = tmp_path / "v3.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        for statement in (*MIGRATIONS[0], *MIGRATIONS[1], *MIGRATIONS[2]):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 3")
+        conn.commit()
+    assert "orders_by_updated_at" in _order_indexes(path)
+    with SQLiteStorage(path) as storage:
+        storage.upsert_order(make_sales_order())
+        assert storage.list_orders() == [make_sales_order()]
+    assert _order_indexes(path) == wanted
+
+
 def _statements(storage: SQLiteStorage) -> list[str]:
     """Every statement the calling thread's connection runs from now on, by its first words."""
     seen: list[str] = []
