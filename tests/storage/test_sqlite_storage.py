@@ -15,10 +15,12 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import jet_orderhive.storage.sqlite as sqlite_module
 from jet_orderhive.orderhive import Customer
@@ -567,3 +569,17 @@ def test_migration_keeps_an_account_name_with_a_colon_and_the_hosts_own_keys(
         assert not storage.acquire_lease("run_once", "w2", timedelta(1), account="shop:us")
         assert storage.pushes(account="shop") == []
         assert storage.pushes(account="cron") == []
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1000, 1, 1), timezones=st.just(UTC))
+    | st.datetimes(min_value=datetime(1000, 1, 2)).map(
+        lambda naive: naive.replace(tzinfo=timezone(timedelta(hours=-5)))
+    )
+)
+def test_a_stored_time_reads_back_as_the_strict_format_reads_it(moment: datetime) -> None:
+    text = sqlite_module._time_text(moment)
+    strict = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    read = sqlite_module._time_value(text)
+    assert read == strict == moment
+    assert read.tzinfo is UTC

@@ -218,6 +218,8 @@ class PostgresStorage:
         self._open: dict[int, tuple[Connection, int]] = {}
         self._open_lock = threading.Lock()
         self._closed = False
+        # Orders by their stored text, so reading back what was just written decodes nothing.
+        self._orders = _rows.OrderCache()
         try:
             before = self._migrate()
         except BaseException:
@@ -509,6 +511,8 @@ class PostgresStorage:
         """Store ``order`` and the sides given; report created / updated / unchanged."""
         check_sides(snapshot, intent)
         body = order_json(order)
+        # Keyed by the text: right whether or not this write commits.
+        self._orders.remember(body, order)
         given_snapshot = None if snapshot is None else encode_json(snapshot.to_json())
         given_intent = None if intent is None else encode_json(intent.to_json())
         listed_cancelled = None if snapshot is None else bool(snapshot.listed_cancelled)
@@ -595,7 +599,7 @@ class PostgresStorage:
                 (account, jet_order_id),
             )
         )
-        return None if row is None else _order(row[0])
+        return None if row is None else self._orders.order(row[0])
 
     def list_orders(
         self,
@@ -620,7 +624,7 @@ class PostgresStorage:
                 (account, statuses, statuses, after, after, size),
             )
         )
-        return [_order(body) for (body,) in rows]
+        return [self._orders.order(body) for (body,) in rows]
 
     def order_keys(
         self,
@@ -1260,10 +1264,6 @@ def _describe(params: Mapping[str, Any]) -> str:
     keys = ("host", "port", "dbname", "user")
     shown = [f"{key}={params[key]!r}" for key in keys if key in params]
     return ", ".join(shown) or "default connection"
-
-
-def _order(body: str) -> SalesOrder:
-    return _rows.order(body)
 
 
 def _customer(body: str) -> Customer:
