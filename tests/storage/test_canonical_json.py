@@ -23,6 +23,7 @@ from jet_orderhive.orderhive import (
     Shipment,
     ShipmentLine,
 )
+from jet_orderhive.orderhive._convert import unstructure
 from jet_orderhive.orderhive.enums import (
     CommentKind,
     ExtraItemType,
@@ -30,7 +31,7 @@ from jet_orderhive.orderhive.enums import (
     PaymentStatus,
     TaxType,
 )
-from jet_orderhive.storage._canonical import record_json, writer_of
+from jet_orderhive.storage._canonical import build_writer, record_json, writer_of
 from jet_orderhive.testing.storage_kit import make_customer, make_sales_order
 
 
@@ -223,3 +224,23 @@ def test_the_texts_that_tell_unchanged_from_updated_differ_for_equal_values() ->
     assert record_json(elsewhere) != record_json(
         make_sales_order(placed_at=datetime(2026, 1, 1, tzinfo=UTC))
     )
+
+
+@attrs.frozen
+class _Tagged:
+    name: str
+    tags: dict[str, str]
+
+
+@attrs.frozen
+class _Holder:
+    inner: _Tagged
+
+
+def test_a_record_with_a_field_type_it_cannot_write_gets_no_writer() -> None:
+    assert build_writer(_Tagged) is None
+    assert build_writer(_Holder) is None
+    write = build_writer(Comment)
+    assert write is not None
+    comment = Comment(key="k", kind=CommentKind.NOTE, text="t")
+    assert write(comment) == _json.dumps(unstructure(comment), sort_keys=True)

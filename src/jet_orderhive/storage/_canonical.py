@@ -28,9 +28,10 @@ from typing import Any
 import attrs
 
 from jet_orderhive import _json
+from jet_orderhive._errors import JetOrderhiveTypeError
 from jet_orderhive.orderhive.models import Customer, SalesOrder
 
-__all__ = ["record_json", "writer_of"]
+__all__ = ["build_writer", "record_json", "writer_of"]
 
 
 class _Unfit(Exception):
@@ -88,7 +89,7 @@ def _expression(kind: object, made: dict[type, str], namespace: dict[str, Any]) 
         return f"(_enc({{v}}) if type({{v}}) is {name} else _unfit())"
     if isinstance(kind, type) and attrs.has(kind):
         return f"{_record_writer(kind, made, namespace)}({{v}})"
-    raise TypeError(f"no canonical writer for {kind!r}")
+    raise JetOrderhiveTypeError(f"no canonical writer for {kind!r}")
 
 
 def _record_writer(cls: type, made: dict[type, str], namespace: dict[str, Any]) -> str:
@@ -115,10 +116,20 @@ def _record_writer(cls: type, made: dict[type, str], namespace: dict[str, Any]) 
     return name
 
 
-_NAMESPACE: dict[str, Any] = dict(_GLOBALS)
-_MADE: dict[type, str] = {}
+def build_writer(cls: type) -> Callable[[object], str] | None:
+    """A generated writer for the attrs class ``cls``, or ``None`` if one of its field types
+    has none (its records are then written the general way)."""
+    namespace: dict[str, Any] = dict(_GLOBALS)
+    try:
+        name = _record_writer(cls, {}, namespace)
+    except JetOrderhiveTypeError:
+        return None
+    write: Callable[[object], str] = namespace[name]
+    return write
+
+
 _WRITERS: dict[type, Callable[[object], str]] = {
-    cls: _NAMESPACE[_record_writer(cls, _MADE, _NAMESPACE)] for cls in (SalesOrder, Customer)
+    cls: write for cls in (SalesOrder, Customer) if (write := build_writer(cls)) is not None
 }
 
 
