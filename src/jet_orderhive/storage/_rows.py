@@ -8,6 +8,7 @@ into an aware UTC datetime; everything else is stored alike.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -45,7 +46,7 @@ class OrderCache:
 
     def __init__(self, size: int = 1024) -> None:
         self._size = size
-        self._known: dict[str, SalesOrder] = {}
+        self._known: OrderedDict[str, SalesOrder] = OrderedDict()
         self._lock = threading.Lock()
 
     def remember(self, body: str, view: SalesOrder) -> None:
@@ -54,17 +55,17 @@ class OrderCache:
             return
         with self._lock:
             known = self._known
-            known.pop(body, None)
             known[body] = view
+            known.move_to_end(body)
             if len(known) > self._size:
-                del known[next(iter(known))]
+                known.popitem(last=False)
 
     def order(self, body: str) -> SalesOrder:
         """An order's stored JSON as its host view, decoded only if not known."""
         with self._lock:
-            view = self._known.pop(body, None)
+            view = self._known.get(body)
             if view is not None:
-                self._known[body] = view
+                self._known.move_to_end(body)
                 return view
         view = order(body)
         self.remember(body, view)
