@@ -75,11 +75,11 @@ def bench_cpu(orders: int, repeats: int) -> None:
         mapped_pairs.append(
             (mappings.map_order(jet_order, ctx), mappings.map_customer(jet_order, ctx))
         )
-    memory = MemoryStorage()
 
-    def store_alone(target: Storage, group: int) -> Callable[[], None]:
+    def store_alone(make: Callable[[], Storage], group: int) -> Callable[[], None]:
         def run() -> None:
             account = f"round-{next(rounds)}"
+            target = make()
             for start in range(0, len(mapped_pairs), group):
                 with target.transaction():
                     for order, customer in mapped_pairs[start : start + group]:
@@ -92,9 +92,11 @@ def bench_cpu(orders: int, repeats: int) -> None:
 
     times = _interleaved(
         repeats,
-        memory_store=store_alone(memory, 1),
-        sqlite_store=store_alone(storage, 1),
-        sqlite_grouped=store_alone(storage, _GROUP),
+        # A fresh MemoryStorage each round: orders kept from earlier rounds would only make
+        # the garbage collector's passes longer in every other measurement.
+        memory_store=store_alone(MemoryStorage, 1),
+        sqlite_store=store_alone(lambda: storage, 1),
+        sqlite_grouped=store_alone(lambda: storage, _GROUP),
         loads=lambda: [json.loads(p) for p in payloads],
         parse=lambda: [from_json(p, JetOrder) for p in payloads],
         mapped=parse_and_map,
