@@ -1,5 +1,7 @@
 """Async against threaded: ``fetch_orders`` of the same orders from a sandbox served in its own
-process, at each concurrency and latency; the threaded client is the baseline."""
+process, at each concurrency and latency; the threaded client is the baseline. Before that, the
+client's CPU per request through its own connection pool against the same client sending
+through an ``httpx.Client`` (one request at a time, 0 ms), the baseline there."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+import httpx
 from _served import Served, served_sandbox
 
 from jet_orderhive.jet import AsyncJetClient, JetClient
@@ -49,7 +52,39 @@ def _async(served: Served, concurrency: int) -> float:
     return asyncio.run(run())
 
 
+def _per_request(served: Served, http_client: httpx.Client | None, rounds: int) -> float:
+    """Least client CPU seconds per ``get_order`` over ``rounds`` rounds of every order."""
+    best = float("inf")
+    with JetClient(
+        served.user,
+        served.secret,
+        base_url=served.base_url,
+        rate_limit=None,
+        http_client=http_client,
+    ) as client:
+        client.authenticate()
+        for _ in range(rounds):
+            started = time.process_time()
+            for order_id in served.order_ids:
+                client.get_order(order_id)
+            best = min(best, (time.process_time() - started) / len(served.order_ids))
+    return best
+
+
+def bench_transport(orders: int, rounds: int = 3) -> None:
+    """The client's own pool against httpx, one request at a time at 0 ms: CPU per request."""
+    with served_sandbox(orders) as served, httpx.Client(timeout=30) as http:
+        own = _per_request(served, None, rounds)
+        through_httpx = _per_request(served, http, rounds)
+    print(
+        f"http   get_order x{orders}, one at a time: own pool {own * 1e6:.0f} us CPU/request,"
+        f" httpx.Client {through_httpx * 1e6:.0f} us -> own pool takes"
+        f" {own / through_httpx:.2f}x httpx's CPU"
+    )
+
+
 def bench_fetch(orders: int, latencies: list[float], widths: list[int], repeats: int) -> None:
+    bench_transport(min(orders, 500))
     for latency in latencies:
         with served_sandbox(orders, latency=latency) as served:
             for width in widths:

@@ -42,7 +42,7 @@ def _store(storage: SQLiteStorage, served: Served) -> None:
 
 def _idle_runs(
     served: Served, folder: str, budget: int, concurrency: int, repeats: int
-) -> list[tuple[float, dict[str, int]]]:
+) -> list[tuple[float, dict[str, int], float, float]]:
     storage = SQLiteStorage(Path(folder) / f"idle-{budget}.db")
     try:
         _store(storage, served)
@@ -54,12 +54,14 @@ def _idle_runs(
             runs = []
             for _ in range(repeats):
                 served.reset()
+                server, cpu = served.cpu(), time.process_time()
                 started = time.perf_counter()
                 report = integration.import_orders()
                 wall = time.perf_counter() - started
+                cpu, server = time.process_time() - cpu, served.cpu() - server
                 if report.counts.created or report.counts.updated:
                     raise RuntimeError(f"an idle run changed records: {report.counts}")
-                runs.append((wall, served.kinds()))
+                runs.append((wall, served.kinds(), cpu, server))
     finally:
         storage.close()
     return runs
@@ -70,6 +72,7 @@ def bench_idle(sizes: list[int], latency: float, concurrency: int, repeats: int 
     with tempfile.TemporaryDirectory() as folder:
         for budget in (IntegrationSettings().refresh_budget, 0):
             medians: dict[int, float] = {}
+            cpus: dict[int, float] = {}
             for size in sizes:
                 with served_sandbox(size, latency=latency, status="acknowledged") as served:
                     try:
@@ -77,20 +80,24 @@ def bench_idle(sizes: list[int], latency: float, concurrency: int, repeats: int 
                     except Exception as error:  # a tree under test that fails: say so, go on
                         print(f"idle    {size} stored, refresh_budget={budget}: failed: {error!r}")
                         break
-                walls = [wall for wall, _kinds in runs]
+                walls = [wall for wall, *_ in runs]
                 medians[size] = statistics.median(walls)
+                cpus[size] = statistics.median(cpu for *_, cpu, _server in runs)
+                server_cpu = statistics.median(server for *_, server in runs)
                 kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(runs[0][1].items()))
                 print(
                     f"idle    {size} stored open orders at {latency * 1000:.0f} ms, "
                     f"refresh_budget={budget}, median of {repeats}: {medians[size]:.3f}s "
-                    f"({kinds}; runs: {', '.join(f'{w:.3f}s' for w in walls)})"
+                    f"({kinds}; runs: {', '.join(f'{w:.3f}s' for w in walls)}); CPU: client "
+                    f"{cpus[size] * 1e3:.0f} ms, server {server_cpu * 1e3:.0f} ms"
                 )
             small, large = min(sizes), max(sizes)
             if len(medians) < len(sizes):
                 continue
             print(
                 f"idle    {large} / {small} stored, refresh_budget={budget}: "
-                f"{medians[large] / medians[small]:.2f}x the time"
+                f"{medians[large] / medians[small]:.2f}x the time, "
+                f"{cpus[large] / cpus[small]:.2f}x the client's CPU"
             )
 
 

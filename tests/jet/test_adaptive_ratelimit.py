@@ -198,3 +198,17 @@ def test_a_fixed_limit_ignores_throttles() -> None:
 def test_adaptive_options_reject_nonsense(kwargs: dict[str, float], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         AdaptiveRateLimit(**kwargs)
+
+
+def test_a_retry_after_pause_does_not_collapse_the_rate_of_the_requests_it_held_back() -> None:
+    """During a pause nothing is sent, so few answers are counted; the requests queued behind it
+    must still go out along the recovery curve, not at twice the trickle of answers."""
+    limiter = AdaptiveLimiter(AdaptiveRateLimit(beta=0.7))
+    steady(limiter, 20, until=1.0)
+    throttle(limiter, 1.0, retry_after=1.0)
+    waits = [limiter.reserve(1.0) for _ in range(16)]  # sixteen workers queue behind the pause
+    assert min(waits) >= 1.0
+    answered(limiter, [2.1])  # the first answer after the pause
+    rate = limiter.rate
+    assert rate is not None
+    assert rate >= 14.0  # the cut rate at least (it was 2.0: twice one answer a second)

@@ -43,7 +43,11 @@ def test_an_installed_sniffio_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> 
     assert sys.modules["sniffio"] is stand_in
 
 
-def test_the_async_client_applies_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_async_client_applies_it_when_it_sends_through_httpx(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A proxy in the environment is what makes a client of the library's own send via httpx.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     monkeypatch.delitem(sys.modules, "sniffio", raising=False)
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     AsyncJetClient("user", "secret")
@@ -65,8 +69,8 @@ def test_readable_means_data_waits_or_the_peer_closed() -> None:
     assert _readable(None)
 
 
-def test_the_client_pools_get_the_caching_backend_once() -> None:
-    client = AsyncJetClient("user", "secret")
+def test_the_client_pools_get_the_caching_backend_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = AsyncJetClient("user", "secret", transport=httpx.AsyncHTTPTransport())
     pool = client._http._transport._pool  # type: ignore[attr-defined]
     backend = pool._network_backend
     assert isinstance(backend, _Backend)

@@ -438,7 +438,7 @@ async def test_an_injected_async_http_client_is_left_open() -> None:
 
 
 def test_an_owned_http_client_is_closed() -> None:
-    client = JetClient(USER, SECRET)
+    client = JetClient(USER, SECRET, transport=httpx.MockTransport(FakeJet(FakeClock())))
     client.close()
     assert client._http.is_closed
     client.close()  # closing twice is harmless

@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 import pytest
 from client_fixtures import both_clients, harness, order_id
+from hypothesis import given
+from hypothesis import strategies as st
 
-from jet_orderhive.jet._urls import MAX_SEGMENT_CHARS, check_segment
+from jet_orderhive.jet._urls import MAX_SEGMENT_CHARS, check_segment, segment_refusals
 from jet_orderhive.jet.enums import FileType
 from jet_orderhive.jet.errors import JetError, JetInputError, JetPayloadError
 
@@ -152,3 +154,16 @@ def test_a_segment_is_refused_exactly_for_control_characters_and_lone_surrogates
         char = chr(code)
         refused = unicodedata.category(char) == "Cc" or 0xD800 <= code <= 0xDFFF
         assert is_sendable(f"SKU{char}1") is not refused, f"U+{code:04X}"
+
+
+@given(st.lists(st.one_of(st.text(max_size=300), st.integers(), st.none()), max_size=20))
+def test_segment_refusals_agree_with_check_segment(values: list[object]) -> None:
+    """The batch check of a push's SKUs refuses exactly what the one-by-one check refuses,
+    with the same message."""
+    expected: dict[object, str] = {}
+    for value in values:
+        try:
+            check_segment(value, "SKU")  # type: ignore[arg-type]
+        except JetInputError as error:
+            expected.setdefault(value, str(error))
+    assert segment_refusals(values, "SKU") == expected

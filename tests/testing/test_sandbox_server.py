@@ -226,3 +226,23 @@ def test_served_answers_are_not_held_back_by_nagle(monkeypatch: pytest.MonkeyPat
         assert answer.status_code == 200
         assert accepted, "the served sandbox took no connection"
         assert all(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for sock in accepted)
+
+
+def test_the_served_sandbox_takes_many_connections_at_once() -> None:
+    """A client opening dozens of connections together (concurrency 64) has them all taken by
+    the kernel, even before the server accepts one: with socketserver's backlog of 5 the rest
+    of the SYNs were dropped and retried a second or more later."""
+    import socket
+
+    from jet_orderhive.testing._sandbox import server as served
+
+    server = served._Server(("127.0.0.1", 0), served._handler_class(JetSandbox()._app, None))
+    clients: list[socket.socket] = []
+    try:
+        for _ in range(64):  # nothing accepts: each connection waits in the backlog
+            clients.append(socket.create_connection(server.server_address[:2], timeout=0.5))
+    finally:
+        for client in clients:
+            client.close()
+        server.server_close()
+    assert len(clients) == 64

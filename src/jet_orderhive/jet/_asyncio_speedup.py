@@ -18,12 +18,12 @@ cannot be imported until it restarts.
 from __future__ import annotations
 
 import importlib.util
-import select
-import socket
 import sys
 from typing import Any, Final
 
 import httpx
+
+from jet_orderhive.jet._wire import readable as _readable
 
 __all__ = ["cache_stream_sockets", "remember_missing_sniffio"]
 
@@ -89,19 +89,6 @@ class _Backend:
 
 
 _UNSET: Final = object()
-
-
-def _readable(sock: socket.socket | None) -> bool:
-    """Whether a read would return at once (data, or the end of a closed connection)."""
-    fd = -1 if sock is None else sock.fileno()
-    if fd < 0:
-        return True  # gone: as good as readable, the next read returns b""
-    if not hasattr(select, "poll"):  # pragma: no cover - Windows
-        ready, _, _ = select.select([fd], [], [], 0)
-        return bool(ready)
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    return bool(poller.poll(0))
 
 
 def cache_stream_sockets(http: httpx.AsyncClient) -> None:

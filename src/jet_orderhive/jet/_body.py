@@ -133,6 +133,10 @@ class BodyReader:
         self._size = 0
         self._late = False
 
+    def remaining(self) -> float:
+        """Seconds left before the deadline (negative once it has passed)."""
+        return self._deadline_at - self._clock()
+
     def feed(self, chunk: bytes) -> bool:
         """Keep ``chunk``; False when reading must stop (over the cap or past the deadline)."""
         self._chunks.append(chunk)

@@ -110,6 +110,12 @@ class _Bucket:
         self.tokens = capacity
         self._last: float | None = None
 
+    def level(self, now: float) -> float:
+        """The tokens there would be at ``now``; below zero while reserved slots are waited for."""
+        if self._last is None or now <= self._last:
+            return self.tokens
+        return min(self.capacity, self.tokens + (now - self._last) * self.rate)
+
     def reserve(self, now: float) -> float:
         if self._last is not None and now > self._last:
             self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
@@ -161,8 +167,9 @@ class AdaptiveLimiter:
     After a cut at time ``t0`` from the ceiling ``w`` (the lower of the rate then allowed and
     the rate Jet was accepting), the rate is ``w + scale * (t - t0 - k) ** 3`` with ``k`` chosen
     so that it starts at ``beta * w``: it climbs quickly at first, flattens out as it nears
-    ``w``, then probes beyond it. It never exceeds twice the rate Jet is answering, so a quiet
-    spell does not build up a licence for a burst.
+    ``w``, then probes beyond it. While no request waits for a slot it never exceeds twice the
+    rate Jet is answering, so a quiet spell does not build up a licence for a burst; while
+    requests wait (a ``Retry-After`` pause leaves few answers to count) the curve alone rules.
     """
 
     __slots__ = (
@@ -217,8 +224,15 @@ class AdaptiveLimiter:
             if not throttled:
                 self._answers.append(now)
                 accepted = self._accepted(now)
-                if self._bucket is not None:
-                    self._set_rate(min(self._cubic(now), max(2.0 * accepted, config.min_rate)))
+                bucket = self._bucket
+                if bucket is not None:
+                    rate = self._cubic(now)
+                    # A quiet spell must not build up a licence for a burst: while nobody waits
+                    # for a slot, the pace is at most twice what Jet answers. While requests do
+                    # wait (after a Retry-After pause, when few answers came), the curve rules.
+                    if bucket.level(now) >= 0.0:
+                        rate = min(rate, max(2.0 * accepted, config.min_rate))
+                    self._set_rate(rate)
                 return None
             if retry_after is not None:
                 pause = min(retry_after, config.max_pause)

@@ -63,6 +63,7 @@ from jet_orderhive.jet._operations import BulkRecord, OrderFetch
 from jet_orderhive.jet._ratelimit import AdaptiveRateLimit, RateLimit
 from jet_orderhive.jet._retry import RetryPolicy
 from jet_orderhive.jet._urls import DEFAULT_BASE_URL
+from jet_orderhive.jet._wire import AsyncWire, SyncWire, proxies_configured
 from jet_orderhive.jet.enums import FileType, OrderStatus, ReturnStatus
 from jet_orderhive.jet.models import (
     Acknowledgement,
@@ -313,9 +314,15 @@ class JetClient(_ClientBase):
         _one_of(transport, http_client)
         super().__init__(user, secret, _paced_by_clock=sleep is not None, **options)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            transport=transport, timeout=self._timeout, follow_redirects=False
-        )
+        # The library's own pool unless httpx is asked for: a transport or client of the
+        # caller's, or a proxy in the environment (which httpx honours and the pool does not).
+        self._wire: SyncWire | None = None
+        if transport is None and http_client is None and not proxies_configured():
+            self._wire = SyncWire(self._timeout)
+        else:
+            self._http = http_client or httpx.Client(
+                transport=transport, timeout=self._timeout, follow_redirects=False
+            )
         self._sleep = sleep or time.sleep
         self._auth_lock = threading.Lock()
 
@@ -340,7 +347,9 @@ class JetClient(_ClientBase):
         if self._closed:
             return
         self._closed = True
-        if self._owns_http:
+        if self._wire is not None:
+            self._wire.close()
+        elif self._owns_http:
             self._http.close()
         self._core.close()
 
@@ -363,6 +372,8 @@ class JetClient(_ClientBase):
 
     def _send(self, request: HttpRequest) -> RawResponse | TransportFailure:
         reader = self._core.body_reader()
+        if self._wire is not None:
+            return self._wire.send(request, reader)
         try:
             outgoing = _outgoing(self._http, request, self._timeout)
             # Even an injected client must not carry a body on to another (plain-http) host.
@@ -552,14 +563,18 @@ class AsyncJetClient(_ClientBase):
         _one_of(transport, http_client)
         super().__init__(user, secret, _paced_by_clock=sleep is not None, **options)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            transport=transport, timeout=self._timeout, follow_redirects=False
-        )
+        self._wire: AsyncWire | None = None
+        if transport is None and http_client is None and not proxies_configured():
+            self._wire = AsyncWire(self._timeout)
+        else:
+            self._http = http_client or httpx.AsyncClient(
+                transport=transport, timeout=self._timeout, follow_redirects=False
+            )
+            remember_missing_sniffio()
+            if self._owns_http:
+                cache_stream_sockets(self._http)
         self._sleep = sleep or asyncio.sleep
         self._auth_lock = asyncio.Lock()
-        remember_missing_sniffio()
-        if self._owns_http:
-            cache_stream_sockets(self._http)
 
     @classmethod
     def from_env(
@@ -579,7 +594,9 @@ class AsyncJetClient(_ClientBase):
         if self._closed:
             return
         self._closed = True
-        if self._owns_http:
+        if self._wire is not None:
+            await self._wire.aclose()
+        elif self._owns_http:
             await self._http.aclose()
         self._core.close()
 
@@ -602,6 +619,8 @@ class AsyncJetClient(_ClientBase):
 
     async def _send(self, request: HttpRequest) -> RawResponse | TransportFailure:
         reader = self._core.body_reader()
+        if self._wire is not None:
+            return await self._wire.send(request, reader)
         try:
             outgoing = _outgoing(self._http, request, self._timeout)
             # Even an injected client must not carry a body on to another (plain-http) host.

@@ -9,9 +9,9 @@ from typing import Generic, TypeVar
 import attrs
 
 from jet_orderhive._errors import JetOrderhiveValueError
-from jet_orderhive.jet._urls import check_segment
+from jet_orderhive.jet._urls import segment_refusals
 from jet_orderhive.jet.enums import FileType
-from jet_orderhive.jet.errors import JetAuthError, JetError, JetInputError, JetPayloadError
+from jet_orderhive.jet.errors import JetAuthError, JetError, JetPayloadError
 from jet_orderhive.jet.models import InventoryUpdate, PriceUpdate
 from jet_orderhive.storage.records import PushedKey
 from jet_orderhive.sync._engine import Engine
@@ -226,13 +226,7 @@ def unsendable(desired: Mapping[PushedKey, V]) -> dict[str, str]:
     They fail alone, before storage is asked about them: a lone surrogate cannot even be
     written to most databases, and the rest of the batch must still go out.
     """
-    failures: dict[str, str] = {}
-    for sku in {sku for sku, _node in desired}:
-        try:
-            check_segment(sku, "SKU")
-        except JetInputError as error:
-            failures[sku] = str(error)
-    return failures
+    return segment_refusals(dict.fromkeys(sku for sku, _node in desired), "SKU")
 
 
 def report_unsendable(

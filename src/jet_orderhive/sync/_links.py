@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from jet_orderhive.jet._urls import check_segment
-from jet_orderhive.jet.errors import JetInputError
+from jet_orderhive.jet._urls import segment_refusals
 from jet_orderhive.orderhive.models import SalesOrder
 from jet_orderhive.sync._engine import Engine
 
@@ -22,14 +21,9 @@ log = logging.getLogger("jet_orderhive.sync")
 
 def _linkable(skus: Iterable[str]) -> list[str]:
     """The SKUs a request can name; the others could never be checked on Jet."""
-    usable: list[str] = []
-    for sku in dict.fromkeys(skus):
-        try:
-            check_segment(sku, "SKU")
-        except JetInputError:
-            continue
-        usable.append(sku)
-    return usable
+    unique = dict.fromkeys(skus)
+    refused = segment_refusals(unique, "SKU")
+    return [sku for sku in unique if sku not in refused]
 
 
 def link_seen_skus(engine: Engine, skus: Iterable[str]) -> list[str]:

@@ -220,10 +220,15 @@ class _Run:
         statuses = None if initial else _plan.OPEN_STATUSES
         # Keys only: an incremental run must not load every open record to compare lists.
         keys = self.storage.order_keys(channel_statuses=statuses, account=engine.account)
-        stored = {
-            order_id: ListQuery(status=key.status, cancelled=key.cancelled)
-            for order_id, key in keys.items()
-        }
+        # A store holds a handful of distinct keys among many orders: one query for each.
+        queries: dict[tuple[str, bool], ListQuery] = {}
+        stored: dict[str, ListQuery] = {}
+        for order_id, key in keys.items():
+            pair = (key.status, key.cancelled)
+            query = queries.get(pair)
+            if query is None:
+                query = queries[pair] = ListQuery(status=key.status, cancelled=key.cancelled)
+            stored[order_id] = query
         self.known.update(keys)
         outside = self.outside_window()
         plan = _plan.plan_import(

@@ -392,6 +392,16 @@ class SyncReport:
         return "".join(parts)
 
 
+#: The count each push result adds to.
+_PUSH_COUNTS = {
+    PushResult.SENT: "pushes_sent",
+    PushResult.FAILED: "pushes_failed",
+    PushResult.SKIPPED: "pushes_skipped",
+    PushResult.DISABLED: "pushes_skipped",
+    PushResult.PLANNED: "pushes_planned",
+}
+
+
 class ReportBuilder:
     """Collects what one engine call does; ``build`` freezes it into a :class:`SyncReport`."""
 
@@ -422,15 +432,9 @@ class ReportBuilder:
     def push(self, outcome: PushOutcome) -> None:
         """Record one push outcome and count it."""
         self._pushes.append(outcome)
-        counter = {
-            PushResult.SENT: "pushes_sent",
-            PushResult.FAILED: "pushes_failed",
-            PushResult.SKIPPED: "pushes_skipped",
-            PushResult.DISABLED: "pushes_skipped",
-            PushResult.PLANNED: "pushes_planned",
-        }.get(outcome.result)
+        counter = _PUSH_COUNTS.get(outcome.result)
         if counter is not None:
-            self.count(counter)
+            self._counts[counter] += 1
 
     def directed_cancel(self, order_id: str) -> None:
         """Record that Jet asks the merchant to cancel ``order_id``."""

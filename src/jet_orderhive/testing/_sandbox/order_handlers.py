@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -79,15 +81,21 @@ def _flag(req: Request, name: str) -> tuple[bool | None, str | None]:
     return None, f"{name}: expected true or false, got {raw!r}"
 
 
-def _listed_orders(app: SandboxApp, status: str) -> list[dict[str, Any]]:
+def _listed_orders(
+    app: SandboxApp, status: str, keep: Callable[[dict[str, Any]], bool] | None = None
+) -> list[dict[str, Any]]:
+    """The orders Jet lists under ``status`` (and ``keep``), oldest first, up to the list cap."""
     cutoff = app.now() - LIST_WINDOW
-    stored = [
+    stored = (
         o
         for o in app.state.orders.values()
-        if o.payload["status"] == status and o.placed_at >= cutoff
-    ]
-    stored.sort(key=lambda o: (o.placed_at, o.seq))
-    return [o.payload for o in stored]
+        if o.payload["status"] == status
+        and o.placed_at >= cutoff
+        and (keep is None or keep(o.payload))
+    )
+    # Only the cap's worth is ever shown: no need to sort a store of many thousand.
+    oldest = heapq.nsmallest(app.config.order_list_cap, stored, key=lambda o: (o.placed_at, o.seq))
+    return [o.payload for o in oldest]
 
 
 def order_list(app: SandboxApp, req: Request) -> Response:
@@ -101,13 +109,13 @@ def order_list(app: SandboxApp, req: Request) -> Response:
     if problem:
         return error_response(400, problem)
     node = req.query.get("fulfillment_node")
-    found = [
-        o
-        for o in _listed_orders(app, status)
-        if (cancelled is None or order_rules.is_cancelled(o) == cancelled)
-        and (node is None or o["fulfillment_node"] == node)
-    ]
-    urls = [_order_url(o["merchant_order_id"]) for o in found[: app.config.order_list_cap]]
+
+    def keep(order: dict[str, Any]) -> bool:
+        return (cancelled is None or order_rules.is_cancelled(order) == cancelled) and (
+            node is None or order["fulfillment_node"] == node
+        )
+
+    urls = [_order_url(o["merchant_order_id"]) for o in _listed_orders(app, status, keep)]
     return json_response(200, {"order_urls": urls})
 
 
@@ -121,12 +129,11 @@ def order_list_tagged(app: SandboxApp, req: Request) -> Response:
         return error_response(400, f"expected true or false after the tag, got {wanted!r}")
     tag = req.params["tag"]
     ids = {o.payload["merchant_order_id"]: o.tag for o in app.state.orders.values()}
-    found = [
-        o["merchant_order_id"]
-        for o in _listed_orders(app, status)
-        if (ids[o["merchant_order_id"]] == tag) == (wanted == "true")
-    ]
-    urls = [_order_url(i) for i in found[: app.config.order_list_cap]]
+
+    def keep(order: dict[str, Any]) -> bool:
+        return (ids[order["merchant_order_id"]] == tag) == (wanted == "true")
+
+    urls = [_order_url(o["merchant_order_id"]) for o in _listed_orders(app, status, keep)]
     return json_response(200, {"order_urls": urls})
 
 

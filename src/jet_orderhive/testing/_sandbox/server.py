@@ -73,6 +73,9 @@ class _Server(ThreadingHTTPServer):
     """A threading server that can also close the connections its clients keep alive."""
 
     daemon_threads = True
+    # socketserver's default backlog is 5: a client opening dozens of connections at once would
+    # have its surplus SYNs dropped and retried a second or more later, which no real API does.
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         super().__init__(address, handler)
