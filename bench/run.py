@@ -54,7 +54,7 @@ def main() -> None:
     if "cpu" in chosen:
         bench_cpu(orders=2000, repeats=7)
     if "throttle" in chosen:
-        bench_throttle(orders=300, limit=20.0, concurrency=16, latency=0.05)
+        bench_throttle(orders=1000, limit=20.0, concurrency=16, latency=0.05)
     if "fetch" in chosen:
         bench_fetch(orders=1000, latencies=[0.05, 0.0], widths=[16, 64], repeats=2)
     if "import" in chosen:
