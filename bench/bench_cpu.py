@@ -2,8 +2,10 @@
 ``SalesOrder``, parsing, mapping and storing it in a ``SQLiteStorage`` (customer and order in
 one transaction per order, as the import's unit of work), and writing canonical (sorted) JSON,
 each as a multiple of the stdlib doing the nearest plain job on the same data in the same run
-(``json.loads`` / ``json.dumps``). Each round stores into a fresh account, so every order is
-new to the storage."""
+(``json.loads`` / ``json.dumps``). The storing part is also measured alone (orders mapped
+beforehand): in ``MemoryStorage``, and in ``SQLiteStorage`` with a transaction per order and
+with one per 50 orders, which shows what grouping orders into units of work would save. Each
+round stores into a fresh account, so every order is new to the storage."""
 
 from __future__ import annotations
 
@@ -19,8 +21,11 @@ from pathlib import Path
 from jet_orderhive._json import dumps, loads
 from jet_orderhive.jet import JetOrder, from_json
 from jet_orderhive.mapping import MappingContext, Mappings
-from jet_orderhive.storage import SQLiteStorage
+from jet_orderhive.storage import MemoryStorage, SQLiteStorage, Storage
 from jet_orderhive.testing.factories import OrderFactory
+
+#: Orders per transaction in the grouped variant of the SQLite store.
+_GROUP = 50
 
 
 def _interleaved(rounds: int, **work: Callable[[], object]) -> dict[str, float]:
@@ -62,8 +67,36 @@ def bench_cpu(orders: int, repeats: int) -> None:
                     storage.upsert_customer(customer, account=account)
                 storage.upsert_order(order, account=account)
 
+    # The storing part alone, on orders parsed and mapped beforehand: in memory, and in SQLite
+    # with one transaction per order (the import's unit of work today) or per 50 orders.
+    mapped_pairs = []
+    for payload in payloads:
+        jet_order = from_json(payload, JetOrder)
+        mapped_pairs.append(
+            (mappings.map_order(jet_order, ctx), mappings.map_customer(jet_order, ctx))
+        )
+
+    def store_alone(make: Callable[[], Storage], group: int) -> Callable[[], None]:
+        def run() -> None:
+            account = f"round-{next(rounds)}"
+            target = make()
+            for start in range(0, len(mapped_pairs), group):
+                with target.transaction():
+                    for order, customer in mapped_pairs[start : start + group]:
+                        with target.transaction():
+                            if customer is not None:
+                                target.upsert_customer(customer, account=account)
+                            target.upsert_order(order, account=account)
+
+        return run
+
     times = _interleaved(
         repeats,
+        # A fresh MemoryStorage each round: orders kept from earlier rounds would only make
+        # the garbage collector's passes longer in every other measurement.
+        memory_store=store_alone(MemoryStorage, 1),
+        sqlite_store=store_alone(lambda: storage, 1),
+        sqlite_grouped=store_alone(lambda: storage, _GROUP),
         loads=lambda: [json.loads(p) for p in payloads],
         parse=lambda: [from_json(p, JetOrder) for p in payloads],
         mapped=parse_and_map,
@@ -87,6 +120,12 @@ def bench_cpu(orders: int, repeats: int) -> None:
         f"cpu    parse+map+SQLite store {per(stored)} -> {stored / baseline:.1f}x json.loads"
         " (this process's CPU)"
     )
+    for name, label in (
+        ("memory_store", "MemoryStorage store alone"),
+        ("sqlite_store", "SQLite store alone, a transaction per order"),
+        ("sqlite_grouped", f"SQLite store alone, a transaction per {_GROUP} orders"),
+    ):
+        print(f"cpu    {label} {per(times[name])} -> {times[name] / baseline:.1f}x json.loads")
     print(
         f"cpu    canonical JSON {per(canonical)} -> {canonical / plain_dump:.1f}x"
         f" json.dumps(sort_keys=True) ({per(plain_dump)})"

@@ -10,9 +10,10 @@ with like on whatever machine runs them. Each is also a script of its own with o
   1,000 orders at concurrency 16 and 64, at 50 ms and 0 ms latency.
 - ``bench_scale_out.py``: orders per second of 1, 2, 4 and 8 worker processes syncing 8 accounts
   over one throwaway PostgreSQL database, against the 1-worker run.
-- ``bench_cpu.py``: CPU per order to parse, to parse and map, and to parse, map and store
-  into ``SQLiteStorage``, as multiples of ``json.loads`` of the same bytes; canonical JSON
-  against ``json.dumps``.
+- ``bench_cpu.py``: CPU per order to parse, to parse and map, and to parse, map and store in
+  SQLite, as multiples of ``json.loads`` of the same bytes; the storing part alone (memory,
+  SQLite with a transaction per order and per 50 orders); canonical JSON against
+  ``json.dumps``.
 - ``bench_import.py``: importing 1,000 ready orders at 50 ms and 0 ms against a sequential
   ``httpx`` loop and the protocol's ideal, with the client's and the server's CPU per order.
 - ``bench_memory.py``: peak memory and wall time importing 2,000 and 20,000 ready orders

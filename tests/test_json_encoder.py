@@ -51,6 +51,10 @@ def test_money_reads_back_exactly(value: object) -> None:
         {"\x00k": Decimal("-0.001")},
         {"s": "\\u0000"},
         {"d": Decimal("1E+3"), "n": Decimal("-0"), "e": Decimal("0.000001")},
+        # Text that ends or starts like a closing or an opening mark, beside real numbers.
+        {"s": "x\\u0000", "d": Decimal("1.5"), "t": '\\u0000"'},
+        ['\\u0000"', Decimal("2.50"), '"\\u0000', Decimal("-0.5"), "\\", '"'],
+        {"\\u0000": Decimal("3.0"), '"\\u0000': "\\u0000\\u0000"},
     ],
 )
 def test_strings_that_look_like_the_marks_stay_strings(value: object) -> None:

@@ -7,9 +7,9 @@ never through ``float``, and a ``Decimal`` is written back as a plain JSON numbe
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import cast
 
 from typing_extensions import TypeAliasType
 
@@ -62,16 +62,24 @@ def dumps(value: object, *, sort_keys: bool = False) -> str:
         _write(value, parts, sort_keys)
         return "".join(parts)
     text = _ENCODER_SORTED.encode(prepared) if sort_keys else _ENCODER.encode(prepared)
-    return _MARKED_NUMBER.sub(r"\1", text) if _MARK in text else text
+    return _unmark(text) if _OPEN in text else text
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _ENCODER_SORTED = json.JSONEncoder(
     ensure_ascii=False, separators=(",", ":"), allow_nan=False, sort_keys=True
 )
-#: How the C encoder writes a marked Decimal: the NUL is escaped, the number text is not.
-_MARK = "\\u0000"
-_MARKED_NUMBER = re.compile(r'"\\u0000(-?[0-9.]+)\\u0000"')
+#: How the C encoder writes a marked Decimal, ``"\\u0000<digits>\\u0000"``: the NUL is
+#: escaped, the number text is not. No real string holds a NUL, so the opening mark (a string
+#: that starts with an escaped NUL) occurs nowhere else, and the first closing mark after it
+#: ends the number, whose digits hold no backslash.
+_OPEN = '"\\u0000'
+_CLOSE = '\\u0000"'
+
+
+def _unmark(text: str) -> str:
+    head, *numbers = text.split(_OPEN)
+    return head + "".join([number.replace(_CLOSE, "", 1) for number in numbers])
 
 
 class _HasNul(Exception):
@@ -80,30 +88,51 @@ class _HasNul(Exception):
 
 def _prepare(value: object) -> object:
     """``value`` with each Decimal as ``"\\0<digits>\\0"``, checked as :func:`_write` checks it."""
-    if isinstance(value, str):
-        if "\0" in value:
+    kind = type(value)
+    # The exact common types first; subclasses and other mappings take the general checks.
+    if kind is dict:
+        return _prepare_mapping(cast("dict[object, object]", value))
+    if kind is str or isinstance(value, str):
+        if "\0" in cast("str", value):
             raise _HasNul
         return value
-    if value is None or isinstance(value, (bool, int)):
+    if value is None or kind is bool or kind is int:
         return value
-    if isinstance(value, Decimal):
-        return f"\0{_decimal_text(value)}\0"
+    if kind is Decimal or isinstance(value, Decimal):
+        return f"\0{_decimal_text(cast('Decimal', value))}\0"
+    if kind is list or kind is tuple:
+        return [_prepare(item) for item in cast("list[object]", value)]
+    if isinstance(value, (bool, int)):
+        return value
     if isinstance(value, float):
         raise JetOrderhiveTypeError("refusing to write a float as money; pass a Decimal")
     if isinstance(value, Mapping):
-        result: dict[str, object] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise JetOrderhiveTypeError(
-                    f"JSON object keys must be strings, not {type(key).__name__}"
-                )
-            if "\0" in key:
-                raise _HasNul
-            result[key] = _prepare(item)
-        return result
+        return _prepare_mapping(value)
     if isinstance(value, (list, tuple)):
         return [_prepare(item) for item in value]
     raise JetOrderhiveTypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _prepare_mapping(value: Mapping[object, object]) -> dict[str, object]:
+    result: dict[str, object] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise JetOrderhiveTypeError(
+                f"JSON object keys must be strings, not {type(key).__name__}"
+            )
+        if "\0" in key:
+            raise _HasNul
+        # Leaves inline: most values are, and a call per value is most of the walk's cost.
+        kind = type(item)
+        if kind is str:
+            if "\0" in cast("str", item):
+                raise _HasNul
+            result[key] = item
+        elif kind is int or item is None or kind is bool:
+            result[key] = item
+        else:
+            result[key] = _prepare(item)
+    return result
 
 
 def _write(value: object, out: list[str], sort_keys: bool) -> None:

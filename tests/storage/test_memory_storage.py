@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
-from jet_orderhive.storage import MemoryStorage
+from jet_orderhive.orderhive import OrderStatus
+from jet_orderhive.storage import MemoryStorage, OrderIntent, OrderSnapshot, UpsertResult
 from jet_orderhive.testing.storage_kit import FakeClock, StorageContract, make_sales_order
 
 
@@ -44,3 +48,37 @@ def test_every_way_of_writing_a_table_is_undone_by_a_rollback() -> None:
         write()
         journal.undo()
         assert dict(table) == {"a": 1}, name
+
+
+def test_a_new_or_changed_order_is_told_without_writing_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import jet_orderhive.storage.memory as memory_module
+
+    written: list[object] = []
+
+    def counting(write: Callable[[Any], str]) -> Callable[[Any], str]:
+        def text(record: Any) -> str:
+            written.append(record)
+            return write(record)
+
+        return text
+
+    monkeypatch.setattr(memory_module, "order_json", counting(memory_module.order_json))
+    monkeypatch.setattr(memory_module, "encode_json", counting(memory_module.encode_json))
+    storage = MemoryStorage()
+    order = make_sales_order()
+    snapshot = OrderSnapshot(status="acknowledged")
+    assert storage.upsert_order(order, snapshot=snapshot) is UpsertResult.CREATED
+    shipped = make_sales_order(channel_status="complete", order_status=OrderStatus.SHIPPED)
+    assert storage.upsert_order(shipped) is UpsertResult.UPDATED
+    assert storage.upsert_order(shipped, intent=OrderIntent(confirmed=True)) is (
+        UpsertResult.UPDATED
+    )
+    assert written == []
+    # Only records equal to the stored ones are written out, to see they are written alike.
+    again = make_sales_order(channel_status="complete", order_status=OrderStatus.SHIPPED)
+    assert storage.upsert_order(again, snapshot=OrderSnapshot(status="acknowledged")) is (
+        UpsertResult.UNCHANGED
+    )
+    assert written == [shipped, again, snapshot.to_json(), snapshot.to_json()]

@@ -291,6 +291,28 @@ def test_a_database_from_a_newer_release_is_refused(postgres_conninfo: str) -> N
         PostgresStorage(postgres_conninfo)
 
 
+def test_orders_keep_only_the_indexes_a_query_reads(postgres_conninfo: str) -> None:
+    def indexes() -> set[str]:
+        with psycopg.connect(postgres_conninfo) as conn:
+            rows = conn.execute(
+                "SELECT indexname FROM pg_indexes"
+                " WHERE schemaname = 'jet_orderhive' AND tablename = 'orders'"
+            ).fetchall()
+        return {name for (name,) in rows}
+
+    PostgresStorage(postgres_conninfo).close()
+    wanted = {"orders_pkey", "orders_by_channel_status"}
+    assert indexes() == wanted
+    # A database at schema 1 loses the two indexes no query read when it is opened.
+    with psycopg.connect(postgres_conninfo) as conn:
+        conn.execute("CREATE INDEX orders_by_order_status ON jet_orderhive.orders (order_status)")
+        conn.execute("CREATE INDEX orders_by_updated_at ON jet_orderhive.orders (updated_at)")
+        conn.execute("UPDATE jet_orderhive.schema_version SET version = 1")
+    with PostgresStorage(postgres_conninfo) as storage:
+        storage.upsert_order(make_sales_order())
+    assert indexes() == wanted
+
+
 def test_tables_live_in_their_own_schema_beside_the_hosts_tables(postgres_conninfo: str) -> None:
     with psycopg.connect(postgres_conninfo) as conn:
         conn.execute("CREATE TABLE public.orders (id int PRIMARY KEY, note text)")

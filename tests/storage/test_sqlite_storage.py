@@ -15,15 +15,19 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import jet_orderhive.storage.sqlite as sqlite_module
+from jet_orderhive.orderhive import Customer
 from jet_orderhive.storage import (
     OrderKey,
     OrderSides,
+    OrderSnapshot,
     PushStatus,
     SQLiteStorage,
     StorageBusyError,
@@ -33,7 +37,12 @@ from jet_orderhive.storage import (
 )
 from jet_orderhive.storage._common import order_json
 from jet_orderhive.storage._migrations import SCHEMA_VERSION
-from jet_orderhive.testing.storage_kit import FakeClock, StorageContract, make_sales_order
+from jet_orderhive.testing.storage_kit import (
+    FakeClock,
+    StorageContract,
+    make_customer,
+    make_sales_order,
+)
 
 
 class TestSQLiteStorage(StorageContract):
@@ -281,6 +290,94 @@ def test_order_columns_are_indexed_for_the_engines_queries(tmp_path: Path) -> No
     assert row == ("inprogress", "CONFIRM")
 
 
+def _order_indexes(path: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT name FROM pragma_index_list('orders')").fetchall()
+    return {name for (name,) in rows}
+
+
+def test_orders_keep_only_the_indexes_a_query_reads(tmp_path: Path) -> None:
+    # The primary key (every read by id, list_orders' pages) and the covering status index
+    # (order_keys); each more index is one more page to write and sync per stored order.
+    from jet_orderhive.storage._migrations import MIGRATIONS
+
+    wanted = {"sqlite_autoindex_orders_1", "orders_by_channel_status"}
+    SQLiteStorage(tmp_path / "new.db").close()
+    assert _order_indexes(tmp_path / "new.db") == wanted
+    path = tmp_path / "v3.db"
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        for statement in (*MIGRATIONS[0], *MIGRATIONS[1], *MIGRATIONS[2]):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 3")
+        conn.commit()
+    assert "orders_by_updated_at" in _order_indexes(path)
+    with SQLiteStorage(path) as storage:
+        storage.upsert_order(make_sales_order())
+        assert storage.list_orders() == [make_sales_order()]
+    assert _order_indexes(path) == wanted
+
+
+def _statements(storage: SQLiteStorage) -> list[str]:
+    """Every statement the calling thread's connection runs from now on, by its first words."""
+    seen: list[str] = []
+    storage._conn().set_trace_callback(lambda sql: seen.append(" ".join(sql.split()[:3])))
+    return seen
+
+
+def test_a_new_order_is_stored_by_one_statement_and_read_back_only_when_known(
+    tmp_path: Path,
+) -> None:
+    with SQLiteStorage(tmp_path / "store.db") as storage:
+        seen = _statements(storage)
+        with storage.transaction():
+            storage.upsert_order(make_sales_order(), snapshot=OrderSnapshot(status="ready"))
+        assert seen == ["BEGIN IMMEDIATE", "INSERT INTO orders", "COMMIT"]
+        seen.clear()
+        with storage.transaction():
+            assert storage.upsert_order(make_sales_order()) is UpsertResult.UNCHANGED
+            assert storage.upsert_order(make_sales_order(channel_status="complete")) is (
+                UpsertResult.UPDATED
+            )
+        assert seen == [
+            "BEGIN IMMEDIATE",
+            *("INSERT INTO orders", "SELECT body, snapshot,"),
+            *("INSERT INTO orders", "SELECT body, snapshot,", "UPDATE orders SET"),
+            "COMMIT",
+        ]
+        assert storage.get_order_sides(make_sales_order().channel_order_id) == OrderSides(
+            snapshot=OrderSnapshot(status="ready")
+        )
+        assert storage.order_keys() == {
+            make_sales_order().channel_order_id: OrderKey("complete", False)
+        }
+
+
+def test_a_customer_stored_as_given_is_not_decoded_to_be_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with SQLiteStorage(tmp_path / "store.db") as storage:
+        storage.upsert_customer(make_customer())
+        decoded: list[str] = []
+        decode = sqlite_module._customer
+
+        def counting(body: str) -> Customer:
+            decoded.append(body)
+            return decode(body)
+
+        monkeypatch.setattr(sqlite_module, "_customer", counting)
+        assert storage.upsert_customer(make_customer("  JANE.DOE@example.com")) is (
+            UpsertResult.UNCHANGED
+        )
+        assert decoded == []
+        assert storage.upsert_customer(make_customer(phone="201-555-0199")) is (
+            UpsertResult.UPDATED
+        )
+        assert len(decoded) == 1
+        stored = storage.get_customer("jane.doe@example.com")
+        assert stored is not None
+        assert stored.phone == "201-555-0199"
+
+
 # -- waiting for a locked database ---------------------------------------------------------------
 
 
@@ -472,3 +569,17 @@ def test_migration_keeps_an_account_name_with_a_colon_and_the_hosts_own_keys(
         assert not storage.acquire_lease("run_once", "w2", timedelta(1), account="shop:us")
         assert storage.pushes(account="shop") == []
         assert storage.pushes(account="cron") == []
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1000, 1, 1), timezones=st.just(UTC))
+    | st.datetimes(min_value=datetime(1000, 1, 2)).map(
+        lambda naive: naive.replace(tzinfo=timezone(timedelta(hours=-5)))
+    )
+)
+def test_a_stored_time_reads_back_as_the_strict_format_reads_it(moment: datetime) -> None:
+    text = sqlite_module._time_text(moment)
+    strict = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    read = sqlite_module._time_value(text)
+    assert read == strict == moment
+    assert read.tzinfo is UTC

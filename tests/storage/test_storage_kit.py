@@ -88,7 +88,7 @@ class _DirtyReads(MemoryStorage):
     def get_order(self, jet_order_id: str, *, account: str = "default") -> SalesOrder | None:
         tables = self._accounts.get(account)
         stored = None if tables is None else tables.orders.get(jet_order_id)
-        return None if stored is None else stored[1]
+        return None if stored is None else stored.order
 
 
 def _adapter_without(*missing: str) -> Callable[..., object]:

@@ -11,6 +11,7 @@ from jet_orderhive._clock import utc_now
 from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import SalesOrder
+from jet_orderhive.storage._canonical import record_json
 from jet_orderhive.storage.records import OrderIntent, OrderSnapshot
 
 __all__ = [
@@ -133,5 +134,6 @@ def decode_json(text: str | bytes) -> JsonValue:
 
 
 def order_json(order: SalesOrder) -> str:
-    """The canonical JSON of an order: equal text means an unchanged order."""
-    return _json.dumps(order.to_dict(), sort_keys=True)
+    """The canonical JSON of an order, ``encode_json(order.to_dict())``: equal text means an
+    unchanged order (see "What unchanged means" in docs/storage.md)."""
+    return record_json(order)

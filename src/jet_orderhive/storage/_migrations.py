@@ -341,7 +341,14 @@ _V3: tuple[str, ...] = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+_V4: tuple[str, ...] = (
+    # No query reads orders by Orderhive status or by update time, and every index costs each
+    # stored order one more page to write and sync at commit.
+    "DROP INDEX IF EXISTS orders_by_order_status",
+    "DROP INDEX IF EXISTS orders_by_updated_at",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,6 +7,8 @@ into an aware UTC datetime; everything else is stored alike.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -15,7 +17,7 @@ from jet_orderhive.orderhive.models import Customer, SalesOrder
 from jet_orderhive.storage._common import decode_object
 from jet_orderhive.storage.records import LinkedSku, OutboxEntry, PushStatus, QuarantineEntry
 
-__all__ = ["customer", "linked_sku", "order", "outbox_entry", "quarantined"]
+__all__ = ["OrderCache", "customer", "linked_sku", "order", "outbox_entry", "quarantined"]
 
 When = Callable[[Any], datetime]
 """A stored time (never ``None``) as an aware UTC datetime."""
@@ -28,6 +30,46 @@ def _maybe(when: When, value: Any) -> datetime | None:
 def order(body: str) -> SalesOrder:
     """An order's stored JSON as its host view."""
     return SalesOrder.from_dict(decode_object(body))
+
+
+class OrderCache:
+    """Stored order JSON as host views, remembering the last orders written or read by text.
+
+    Decoding an order's JSON back into a `SalesOrder` costs more than everything else an
+    upsert or a read does, and the engine reads each order back right after it stored it (to
+    judge and record its acknowledgement). A `SalesOrder` is immutable and written as exactly
+    one canonical text, so the record that text was made from, or was last decoded into, can
+    be handed out again for the same text, whoever wrote the row: the text read from the
+    database is the key, never a guess about what the row holds. At most ``size`` orders are
+    kept (about 10 kB each), the least recently used going first; threads share the cache.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._known: OrderedDict[str, SalesOrder] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, body: str, view: SalesOrder) -> None:
+        """Keep ``view`` as the record of its canonical JSON ``body``."""
+        if type(view) is not SalesOrder:  # a subclass reads back as a plain SalesOrder
+            return
+        with self._lock:
+            known = self._known
+            known[body] = view
+            known.move_to_end(body)
+            if len(known) > self._size:
+                known.popitem(last=False)
+
+    def order(self, body: str) -> SalesOrder:
+        """An order's stored JSON as its host view, decoded only if not known."""
+        with self._lock:
+            view = self._known.get(body)
+            if view is not None:
+                self._known.move_to_end(body)
+                return view
+        view = order(body)
+        self.remember(body, view)
+        return view
 
 
 def customer(body: str) -> Customer:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 
@@ -24,6 +24,7 @@ from jet_orderhive.storage._common import (
     check_statuses,
     check_ttl,
     decode_object,
+    encode_json,
     encode_payload,
     order_json,
     utc_now,
@@ -46,6 +47,8 @@ from jet_orderhive.storage.records import (
 )
 
 __all__ = ["MemoryStorage"]
+
+_R = TypeVar("_R", SalesOrder, OrderSnapshot, OrderIntent)
 
 
 @attrs.frozen
@@ -135,9 +138,8 @@ class _Table(dict[Any, Any]):
 
 
 class _StoredOrder(NamedTuple):
-    """An order's canonical JSON (compared on upsert), its host view and its two sides."""
+    """An order's host view and its two sides."""
 
-    text: str
     order: SalesOrder
     snapshot: OrderSnapshot | None
     intent: OrderIntent | None
@@ -158,6 +160,30 @@ class _Tables:
         self.leases: dict[str, _Lease] = _Table(journal)
         # Enqueue order only; a rolled-back enqueue leaves a gap, which orders the same.
         self.seq = 0
+
+
+def _order_text(order: SalesOrder) -> str:
+    return order_json(order)
+
+
+def _side_text(side: OrderSnapshot | OrderIntent) -> str:
+    return encode_json(side.to_json())
+
+
+def _same(stored: _R | None, given: _R | None, text: Callable[[_R], str]) -> bool:
+    """Whether ``given`` would be stored as ``stored`` is: the same canonical JSON.
+
+    That is what the SQL adapters compare. Records whose JSON is equal are equal records, so
+    unequal records (the usual update) are told apart without writing any JSON; equal ones
+    still may be written differently (``Decimal("1.0")`` and ``Decimal("1.00")``).
+    """
+    if stored is given:
+        return True
+    if stored is None or given is None:
+        return False
+    if type(stored) is type(given) and stored != given:
+        return False
+    return text(stored) == text(given)
 
 
 def _public(push: _Push) -> OutboxEntry:
@@ -273,16 +299,19 @@ class MemoryStorage:
     ) -> UpsertResult:
         """Store ``order`` and the sides given; report created / updated / unchanged."""
         check_sides(snapshot, intent)
-        text = order_json(order)
         with self._lock:
             table = self._t(account).orders
             stored = table.get(order.channel_order_id)
             if stored is not None:
                 snapshot = stored.snapshot if snapshot is None else snapshot
                 intent = stored.intent if intent is None else intent
-                if (stored.text, stored.snapshot, stored.intent) == (text, snapshot, intent):
+                if (
+                    _same(stored.order, order, _order_text)
+                    and _same(stored.snapshot, snapshot, _side_text)
+                    and _same(stored.intent, intent, _side_text)
+                ):
                     return UpsertResult.UNCHANGED
-            table[order.channel_order_id] = _StoredOrder(text, order, snapshot, intent)
+            table[order.channel_order_id] = _StoredOrder(order, snapshot, intent)
             return UpsertResult.CREATED if stored is None else UpsertResult.UPDATED
 
     def get_order(self, jet_order_id: str, *, account: str = DEFAULT_ACCOUNT) -> SalesOrder | None:
@@ -356,6 +385,8 @@ class MemoryStorage:
             if existing is None:
                 self._t(account).customers[key] = customer
                 return UpsertResult.CREATED
+            if existing == customer:
+                return UpsertResult.UNCHANGED
             merged = merge_customer(existing, customer)
             if merged == existing:
                 return UpsertResult.UNCHANGED

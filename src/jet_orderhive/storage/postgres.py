@@ -32,11 +32,11 @@ except ImportError as _missing:  # pragma: no cover - exercised in a subprocess 
         "jet_orderhive.storage.postgres needs psycopg 3: pip install 'jet-orderhive[postgres]'"
     ) from _missing
 
-from jet_orderhive import _json
 from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
 from jet_orderhive.storage import _rows
+from jet_orderhive.storage._canonical import record_json
 from jet_orderhive.storage._common import (
     check_aware,
     check_limit,
@@ -218,6 +218,8 @@ class PostgresStorage:
         self._open: dict[int, tuple[Connection, int]] = {}
         self._open_lock = threading.Lock()
         self._closed = False
+        # Orders by their stored text, so reading back what was just written decodes nothing.
+        self._orders = _rows.OrderCache()
         try:
             before = self._migrate()
         except BaseException:
@@ -509,6 +511,8 @@ class PostgresStorage:
         """Store ``order`` and the sides given; report created / updated / unchanged."""
         check_sides(snapshot, intent)
         body = order_json(order)
+        # Keyed by the text: right whether or not this write commits.
+        self._orders.remember(body, order)
         given_snapshot = None if snapshot is None else encode_json(snapshot.to_json())
         given_intent = None if intent is None else encode_json(intent.to_json())
         listed_cancelled = None if snapshot is None else bool(snapshot.listed_cancelled)
@@ -595,7 +599,7 @@ class PostgresStorage:
                 (account, jet_order_id),
             )
         )
-        return None if row is None else _order(row[0])
+        return None if row is None else self._orders.order(row[0])
 
     def list_orders(
         self,
@@ -620,7 +624,7 @@ class PostgresStorage:
                 (account, statuses, statuses, after, after, size),
             )
         )
-        return [_order(body) for (body,) in rows]
+        return [self._orders.order(body) for (body,) in rows]
 
     def order_keys(
         self,
@@ -657,6 +661,7 @@ class PostgresStorage:
     ) -> UpsertResult:
         """Store ``customer`` by normalised email, merging into the one already stored."""
         key = customer.email  # normalised by Customer itself
+        text = record_json(customer)
 
         def work() -> UpsertResult:
             while True:
@@ -670,11 +675,14 @@ class PostgresStorage:
                     cursor = self._exec(
                         "INSERT INTO customers (account, email, body, updated_at)"
                         " VALUES (%s, %s, %s::json, %s) ON CONFLICT (account, email) DO NOTHING",
-                        (account, key, _json.dumps(customer.to_dict(), sort_keys=True), now),
+                        (account, key, text, now),
                     )
                     if cursor.rowcount == 1:
                         return UpsertResult.CREATED
                     continue  # another worker created it meanwhile: merge into theirs
+                if row[0] == text:
+                    # The very record stored: merging it in changes nothing.
+                    return UpsertResult.UNCHANGED
                 existing = _customer(row[0])
                 stored = merge_customer(existing, customer)
                 if stored == existing:
@@ -682,7 +690,7 @@ class PostgresStorage:
                 self._exec(
                     "UPDATE customers SET body = %s::json, updated_at = %s"
                     " WHERE account = %s AND email = %s",
-                    (_json.dumps(stored.to_dict(), sort_keys=True), now, account, key),
+                    (record_json(stored), now, account, key),
                 )
                 return UpsertResult.UPDATED
 
@@ -1256,10 +1264,6 @@ def _describe(params: Mapping[str, Any]) -> str:
     keys = ("host", "port", "dbname", "user")
     shown = [f"{key}={params[key]!r}" for key in keys if key in params]
     return ", ".join(shown) or "default connection"
-
-
-def _order(body: str) -> SalesOrder:
-    return _rows.order(body)
 
 
 def _customer(body: str) -> Customer:

@@ -80,9 +80,11 @@ class Storage(Protocol):
 
         ``snapshot`` (Jet's side) and ``intent`` (the host's side) replace the stored ones when
         given; a side passed as ``None`` is kept as stored (``None`` for a new order). Returns
-        ``CREATED`` for a new id, ``UNCHANGED`` when the stored view serialises exactly like
-        ``order`` and each given side equals the stored one (nothing is written), ``UPDATED``
-        otherwise. One call is one atomic write of view and sides.
+        ``CREATED`` for a new id, ``UNCHANGED`` when the stored view and sides serialise
+        exactly like ``order`` and the sides given (nothing is written), ``UPDATED`` otherwise:
+        equal records written differently, such as ``Decimal("1.0")`` and ``Decimal("1.00")``,
+        are an update (docs/storage.md, "What unchanged means"). One call is one atomic write
+        of view and sides.
         """
         ...
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import reprlib
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import ClassVar
 
@@ -299,6 +299,49 @@ class StorageContract:
         assert storage.upsert_order(shipped) is UpsertResult.UPDATED
         assert storage.get_order(shipped.channel_order_id) == shipped
         assert len(storage.list_orders()) == 1
+
+    def test_unchanged_means_stored_as_given_not_only_equal(self, storage: Storage) -> None:
+        # Equal amounts with other digits, or the same instant at another UTC offset, are
+        # equal records written differently: an update, after which the new text reads back.
+        order_id = _order_id(1)
+        storage.upsert_order(make_sales_order(order_id, unit_price=Decimal("19.90")))
+        fewer_digits = make_sales_order(order_id, unit_price=Decimal("19.9"))
+        assert storage.upsert_order(fewer_digits) is UpsertResult.UPDATED
+        stored = storage.get_order(order_id)
+        assert stored is not None
+        assert str(stored.line_items[0].price) == "19.9"
+        assert storage.upsert_order(fewer_digits) is UpsertResult.UNCHANGED
+        new_york = timezone(timedelta(hours=-5))
+        elsewhere = make_sales_order(
+            order_id, unit_price=Decimal("19.9"), placed_at=_START.astimezone(new_york)
+        )
+        assert elsewhere == fewer_digits
+        assert storage.upsert_order(elsewhere) is UpsertResult.UPDATED
+        stored = storage.get_order(order_id)
+        assert stored is not None
+        assert stored.placed_at.utcoffset() == timedelta(hours=-5)
+        assert storage.upsert_order(elsewhere) is UpsertResult.UNCHANGED
+
+    def test_a_side_written_differently_is_an_update(self, storage: Storage) -> None:
+        order = make_sales_order(_order_id(1))
+
+        def intent(shipped_at: datetime) -> OrderIntent:
+            line = ShipmentLine(sku="SKU-1", quantity_shipped=1)
+            shipment = Shipment(lines=(line,), shipping_date=shipped_at, alt_shipment_id="S-1")
+            return OrderIntent(confirmed=True, shipments=(shipment,))
+
+        at_utc = datetime(2026, 5, 1, 17, tzinfo=UTC)
+        at_noon = intent(at_utc.astimezone(timezone(timedelta(hours=-5))))
+        storage.upsert_order(order, intent=intent(at_utc))
+        assert at_noon == intent(at_utc)
+        assert storage.upsert_order(order, intent=at_noon) is UpsertResult.UPDATED
+        sides = storage.get_order_sides(order.channel_order_id)
+        assert sides is not None
+        assert sides.intent is not None
+        shipped = sides.intent.shipments[0].shipping_date
+        assert shipped is not None
+        assert shipped.utcoffset() == timedelta(hours=-5)
+        assert storage.upsert_order(order, intent=at_noon) is UpsertResult.UNCHANGED
 
     def test_unknown_order_is_none(self, storage: Storage) -> None:
         storage.upsert_order(make_sales_order(_order_id(1)))
