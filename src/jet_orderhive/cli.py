@@ -99,7 +99,7 @@ class _Run:
             kept = "nothing was stored yet"
         else:
             kept = (
-                f"each order stored before it is committed in {self.db}, and the next run "
+                f"the orders stored before it are committed in {self.db}, and the next run "
                 "continues from there"
             )
         return f"interrupted{where}; {kept}"

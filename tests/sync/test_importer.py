@@ -509,3 +509,68 @@ def test_the_order_lists_are_read_concurrently(clock: Clock, memory: MemoryStora
     lists = [r for r in sandbox.requests if r.kind == "order_list"]
     assert len(lists) == 9, "eight lists, then ready once more after the acknowledgements"
     assert peak == 8, "the eight lists of the run are in flight together"
+
+
+class _CountsUnits(MemoryStorage):
+    """Counts the outermost units of work, and refuses to store the orders in ``refuse``."""
+
+    def __init__(self, refuse: frozenset[str] = frozenset()) -> None:
+        super().__init__()
+        self.units = 0
+        self.refuse = refuse
+        self._open = 0
+
+    def transaction(self) -> Any:
+        storage = self
+        inner = super().transaction()
+
+        class Unit:
+            def __enter__(self) -> None:
+                if storage._open == 0:
+                    storage.units += 1
+                storage._open += 1
+                inner.__enter__()
+
+            def __exit__(self, *exc: Any) -> Any:
+                storage._open -= 1
+                return inner.__exit__(*exc)
+
+        return Unit()
+
+    def upsert_order(self, order: Any, **kwargs: Any) -> Any:
+        if order.channel_order_id in self.refuse:
+            raise ValueError("this adapter cannot store that order")
+        return super().upsert_order(order, **kwargs)
+
+
+def test_an_import_stores_its_orders_a_group_at_a_time(sandbox: JetSandbox) -> None:
+    """One commit per group of orders, not per order (an fsync each in SQLite); every order
+    is still stored and acknowledged once."""
+    ids = sandbox.generate_orders(120)
+    storage = _CountsUnits()
+    with sandbox.client() as client:
+        report = Integration(client, storage, sleep=lambda _s: None).import_orders()
+    assert report.counts.created == 120
+    assert sandbox.count("acknowledge") == 120
+    assert all(storage.get_order(i) is not None for i in ids)
+    # Each acknowledgement's completion is a unit of its own; the 120 orders make 3 more.
+    assert storage.units - 120 <= 5, storage.units
+
+
+def test_an_order_the_storage_refuses_in_a_group_is_quarantined_alone(
+    sandbox: JetSandbox,
+) -> None:
+    ids = sandbox.generate_orders(60)
+    refused = ids[7]
+    storage = _CountsUnits(refuse=frozenset({refused}))
+    with sandbox.client() as client:
+        report = Integration(client, storage, sleep=lambda _s: None).import_orders()
+    assert storage.get_order(refused) is None
+    entry = storage.get_quarantined("order", refused)
+    assert entry is not None
+    assert "cannot store that order" in entry.reason
+    assert refused.encode() in entry.payload
+    assert all(storage.get_order(i) is not None for i in ids if i != refused)
+    assert report.counts.created == 59
+    assert report.counts.quarantined == 1
+    assert sandbox.count("acknowledge") == 59

@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import TypeAlias
 
 import attrs
 
@@ -53,6 +54,11 @@ log = logging.getLogger("jet_orderhive.sync")
 
 #: Orders in a row whose fetch raised before the import stops fetching for this run.
 _UNREACHABLE_AFTER = 3
+#: Orders stored per unit of work during an import: one commit (an fsync in SQLite) for each
+#: group instead of each order. Their acknowledgements go out after the pass, so every one
+#: still follows its own order's commit; a crash loses at most one group's unacknowledged
+#: orders, which the next run imports again.
+_GROUP = 50
 
 _STATE_WINDOW = "import:window_start"
 #: The last open order, by id, that a run re-read though no list showed it (see `within_budget`).
@@ -167,6 +173,23 @@ def _unparsed(error: JetPayloadError) -> str:
     fields = [_GOT_VALUE.sub("", line) for line in error.errors]
     detail = "; ".join(fields) if fields else "the body is not a JSON object of an order"
     return f"Jet's order payload does not parse: {detail}"
+
+
+_Written: TypeAlias = tuple[UpsertResult | None, UpsertResult, bool]
+"""What one order's write did: the customer's upsert, the order's, and whether it was released
+from quarantine."""
+
+
+@attrs.frozen
+class _Staged:
+    """One order ready to be written: the records and the pushes it owes."""
+
+    raw: bytes
+    customer: Customer | None
+    view: SalesOrder
+    snapshot: OrderSnapshot
+    intent: OrderIntent | None
+    entries: Sequence[tuple[str, PushKind, dict[str, _json.JsonValue]]]
 
 
 class _Run:
@@ -335,6 +358,25 @@ class _Run:
         ids = plan.to_fetch
         self.attempted.update(ids)
         outside: set[str] = set()
+        group: list[tuple[JetOrder, bytes]] = []
+        try:
+            outside.update(self.fetch_into(ids, start, stored, group))
+        except JetAuthError:
+            self.import_group(group)  # what was fetched before the credentials failed
+            raise
+        self.import_group(group)
+        return outside
+
+    def fetch_into(
+        self,
+        ids: Sequence[str],
+        start: datetime,
+        stored: Mapping[str, ListQuery],
+        group: list[tuple[JetOrder, bytes]],
+    ) -> set[str]:
+        """Fetch ``ids``, storing them a group at a time; ``group`` keeps the last, unstored
+        one. Returns the ids placed before ``start`` (not imported)."""
+        outside: set[str] = set()
         for index, fetched in enumerate(self.fetch_each(ids), start=1):
             self.engine.tick("import orders", index, len(ids))
             self.report.count("fetched")
@@ -352,7 +394,10 @@ class _Run:
             if order_id not in stored and not ready and jet_order.order_placed_date < start:
                 outside.add(order_id)
                 continue
-            self.import_one(jet_order, raw)
+            group.append((jet_order, raw))
+            if len(group) >= _GROUP:
+                self.import_group(group)
+                group.clear()
         return outside
 
     def fetch_each(self, ids: Sequence[str]) -> Iterator[OrderFetch]:
@@ -417,6 +462,41 @@ class _Run:
             self.storage.quarantine("order", order_id, raw, reason, account=self.engine.account)
 
     def import_one(self, jet_order: JetOrder, raw: bytes) -> None:
+        """Map and store one order in a unit of work of its own."""
+        staged = self.stage(jet_order, raw)
+        if staged is not None:
+            self.write_alone(staged)
+
+    def import_group(self, orders: Sequence[tuple[JetOrder, bytes]]) -> None:
+        """Map and store several orders in one unit of work, to pay for one commit.
+
+        Each order's acknowledgement is sent later, after this unit committed. A unit that
+        fails (one record the storage refuses) is rolled back whole and its orders are stored
+        again one by one, so the refused one is quarantined alone and the others go on.
+        """
+        staged = [s for s in (self.stage(order, raw) for order, raw in orders) if s is not None]
+        if len(staged) <= 1:
+            for one in staged:
+                self.write_alone(one)
+            return
+        try:
+            with self.storage.transaction():
+                results = [self.write(one) for one in staged]
+        except (LeaseLost, StorageBusyError):
+            raise
+        except Exception:
+            for one in staged:
+                self.write_alone(one)
+            return
+        for one, result in zip(staged, results, strict=True):
+            self.record(one, result)
+
+    def stage(self, jet_order: JetOrder, raw: bytes) -> _Staged | None:
+        """Everything about storing ``jet_order`` that is decided before writing it.
+
+        None when nothing is to be written: the mapping failed (the order is quarantined) or
+        this is a dry run (it is counted).
+        """
         engine = self.engine
         order_id = jet_order.merchant_order_id
         try:
@@ -424,7 +504,7 @@ class _Run:
             customer = engine.map_customer(jet_order)
         except Exception as error:  # a user's mapping may raise anything; the batch goes on
             self.to_quarantine(order_id, raw, f"mapping failed: {_reason(error)}")
-            return
+            return None
         sides = self.storage.get_order_sides(order_id, account=engine.account)
         where = self.listed.get(order_id)
         before = None if sides is None else sides.snapshot
@@ -451,22 +531,36 @@ class _Run:
                 self.report.note(f"order {order_id} is not acknowledged: {reason}")
         if engine.dry_run:
             self.count_dry(view, entries)
-            return
+            return None
+        return _Staged(
+            raw=raw,
+            customer=customer,
+            view=view,
+            snapshot=snapshot,
+            intent=intent if sides is None or sides.intent is None else None,
+            entries=entries,
+        )
+
+    def write_alone(self, staged: _Staged) -> None:
+        """Write one staged order in its own unit; a refusal quarantines it."""
         try:
-            customer_result, result = self.store(
-                order_id,
-                customer,
-                view,
-                snapshot,
-                intent if sides is None or sides.intent is None else None,
-                entries,
-            )
+            result = self.write(staged)
         except (LeaseLost, StorageBusyError):
             raise
         except Exception as error:  # one record the storage refuses must not stop the batch
-            self.to_quarantine(order_id, raw, f"storage refused the order: {_reason(error)}")
+            order_id = staged.view.channel_order_id
+            self.to_quarantine(order_id, staged.raw, f"storage refused the order: {_reason(error)}")
             return
+        self.record(staged, result)
+
+    def record(self, staged: _Staged, results: _Written) -> None:
+        """Count what a committed write did."""
+        customer_result, result, released = results
+        order_id = staged.view.channel_order_id
         self.known.add(order_id)
+        self.stored_now.add(order_id)
+        if released:
+            self.report.count("released")
         if result is UpsertResult.CREATED:
             self.created += 1
         if customer_result is UpsertResult.CREATED:
@@ -520,30 +614,24 @@ class _Run:
             )
             return [], []
 
-    def store(
-        self,
-        order_id: str,
-        customer: Customer | None,
-        view: SalesOrder,
-        snapshot: OrderSnapshot,
-        intent: OrderIntent | None,
-        entries: Sequence[tuple[str, PushKind, dict[str, _json.JsonValue]]],
-    ) -> tuple[UpsertResult | None, UpsertResult]:
-        """Customer, order, quarantine release and the owed pushes, in one unit of work."""
+    def write(self, staged: _Staged) -> _Written:
+        """Customer, order, quarantine release and the owed pushes, in one unit of work (or in
+        the one already open around it)."""
         storage, account = self.storage, self.engine.account
+        view = staged.view
+        order_id = view.channel_order_id
         with storage.transaction():
             customer_result = None
-            if customer is not None:
-                customer_result = storage.upsert_customer(customer, account=account)
-            result = storage.upsert_order(view, snapshot=snapshot, intent=intent, account=account)
+            if staged.customer is not None:
+                customer_result = storage.upsert_customer(staged.customer, account=account)
+            result = storage.upsert_order(
+                view, snapshot=staged.snapshot, intent=staged.intent, account=account
+            )
             link_order_skus(self.engine, view)
             released = storage.release("order", order_id, account=account)
-            for key, kind, payload in entries:
+            for key, kind, payload in staged.entries:
                 storage.enqueue(key, kind=kind, target=order_id, payload=payload, account=account)
-        self.stored_now.add(order_id)
-        if released:
-            self.report.count("released")
-        return customer_result, result
+        return customer_result, result, released
 
     def catch_up(self, unchanged_ready: Iterable[str]) -> None:
         """Queue what a stored ``ready`` order's intent owes but the outbox never got.
