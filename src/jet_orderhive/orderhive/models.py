@@ -2,7 +2,9 @@
 
 Records are frozen, slotted, keyword-only attrs classes whose equality is meaningful: two records
 are equal exactly when every field is, and no field holds a volatile value such as "imported at",
-so a storage can tell an unchanged re-import from an update by comparing records. Money is
+so an unchanged re-import maps to an equal record. (A storage calls an upsert unchanged when it
+would write the same canonical JSON, which equal values written differently are not; see the
+storage guide.) Money is
 ``Decimal`` and datetimes are timezone-aware, both checked on construction. Field names follow
 Orderhive's API (``address1``, ``zipcode``, ``courier_name``, ...) in Python style; each record
 keeps the Jet ids it came from so pushes back to Jet can be built from it.
