@@ -19,9 +19,12 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jet_orderhive.jet import AsyncJetClient, JetClient
 from jet_orderhive.jet._body import BodyLimits, BodyReader
@@ -605,3 +608,21 @@ def test_a_forked_child_opens_its_own_connections() -> None:
         assert wire.send(get(server.url()), reader()).status == 200  # type: ignore[union-attr]
         assert server.connections == 2  # the parent's one, reused, and the child's own
     wire.close()
+
+
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40),
+)
+def test_a_target_is_escaped_as_quote_escapes_it(path: str, query: str) -> None:
+    """A clean path or query is sent as it is, anything else as ``urllib.parse.quote``
+    escapes it: the shortcut never changes what goes on the wire."""
+    path = "/" + path.replace("?", "").replace("#", "")
+    query = query.replace("#", "")
+    url = f"http://127.0.0.1:8000{path}" + (f"?{query}" if query else "")
+    _, data = encode_request("GET", url, [], None)
+    parts = urlsplit(url)
+    expected = quote(parts.path or "/", safe="!#$%&'()*+,/:;=?@[]~")
+    if parts.query:
+        expected += "?" + quote(parts.query, safe="!#$%&'()*+,/:;=?@[]~")
+    assert data.split(b" ", 2)[1] == expected.encode()

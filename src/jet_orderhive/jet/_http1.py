@@ -12,6 +12,7 @@ one decimal number, a transfer coding other than ``chunked``, a body cut short.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Final
@@ -44,6 +45,8 @@ _CHUNK_SIZE: Final = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(?:;[^\r\n]*)?")
 # the percent sign of an existing escape. Anything else (a space, a non-ASCII letter) is escaped.
 _TARGET_SAFE: Final = "!#$%&'()*+,/:;=?@[]~"
 _HEADER_TEXT: Final = re.compile(r"[\x20-\x7e\x80-\xff\t]*")
+#: A path or query that needs no escaping: RFC 3986's characters for them, and whole escapes.
+_CLEAN_TARGET: Final = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*")
 
 
 class ProtocolError(Exception):
@@ -79,21 +82,15 @@ def encode_request(
     """
     if not _TOKEN.fullmatch(method.encode("ascii", "replace")):
         raise ProtocolError(f"the method {method!r} is not an HTTP token")
+    origin, authority = _origin(_url_start(url))
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise ProtocolError(f"cannot send to a {scheme or 'relative'} URL")
-    try:
-        port = parts.port or _DEFAULT_PORTS[scheme]
-    except ValueError:
-        raise ProtocolError("the URL's port is not a number from 0 to 65535") from None
-    host = parts.hostname
-    authority = f"[{host}]" if ":" in host else host
-    if port != _DEFAULT_PORTS[scheme]:
-        authority += f":{port}"
-    target = quote(parts.path or "/", safe=_TARGET_SAFE)
-    if parts.query:
-        target += "?" + quote(parts.query, safe=_TARGET_SAFE)
+    path, query = parts.path or "/", parts.query
+    # Ids and SKUs are already escaped by the client; only a stray character needs quoting.
+    target = path if _CLEAN_TARGET.fullmatch(path) else quote(path, safe=_TARGET_SAFE)
+    if query:
+        target += "?" + (
+            query if _CLEAN_TARGET.fullmatch(query) else quote(query, safe=_TARGET_SAFE)
+        )
     lines = [f"{method} {target} HTTP/1.1", f"Host: {authority}"]
     for name, value in headers:
         if not _TOKEN.fullmatch(name.encode("ascii", "replace")):
@@ -109,7 +106,38 @@ def encode_request(
         head = "\r\n".join(lines).encode("latin-1")
     except UnicodeEncodeError:
         raise ProtocolError("a header value holds a character outside Latin-1") from None
-    return Origin(scheme, host.lower(), port), head + body
+    return origin, head + body
+
+
+def _url_start(url: str) -> str:
+    """``scheme://authority`` of ``url``: what its origin depends on."""
+    begin = url.find("//")
+    if begin < 0:
+        return url
+    end = len(url)
+    for mark in "/?#":
+        at = url.find(mark, begin + 2)
+        if 0 <= at < end:
+            end = at
+    return url[:end]
+
+
+@functools.lru_cache(maxsize=64)
+def _origin(url_start: str) -> tuple[Origin, str]:
+    """The origin and ``Host`` value of a URL (cached: a client talks to a handful of hosts)."""
+    parts = urlsplit(url_start)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise ProtocolError(f"cannot send to a {scheme or 'relative'} URL")
+    try:
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError:
+        raise ProtocolError("the URL's port is not a number from 0 to 65535") from None
+    host = parts.hostname
+    authority = f"[{host}]" if ":" in host else host
+    if port != _DEFAULT_PORTS[scheme]:
+        authority += f":{port}"
+    return Origin(scheme, host.lower(), port), authority
 
 
 #: What :meth:`ResponseParser.read_body` returns while it needs more bytes.
