@@ -470,7 +470,7 @@ def test_a_zero_refresh_budget_reads_the_lists_only_past_the_cap(
     assert report.ok
     assert sandbox.count("order_detail") == 0, "a budget of 0 re-reads no order"
     assert len(sandbox.requests) == sandbox.count("order_list") == 8
-    assert any("0 were re-read this run" in note for note in report.notes)
+    assert any("none is re-read (refresh_budget=0)" in note for note in report.notes)
 
 
 def test_the_order_lists_are_read_concurrently(clock: Clock, memory: MemoryStorage) -> None:

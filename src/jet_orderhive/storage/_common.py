@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -12,7 +13,7 @@ from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import SalesOrder
 from jet_orderhive.storage._canonical import record_json
-from jet_orderhive.storage.records import OrderIntent, OrderSnapshot
+from jet_orderhive.storage.records import OrderIntent, OrderKey, OrderSnapshot
 
 __all__ = [
     "check_aware",
@@ -137,3 +138,10 @@ def order_json(order: SalesOrder) -> str:
     """The canonical JSON of an order, ``encode_json(order.to_dict())``: equal text means an
     unchanged order (see "What unchanged means" in docs/storage.md)."""
     return record_json(order)
+
+
+@functools.lru_cache(maxsize=128)
+def order_key(status: str, cancelled: bool) -> OrderKey:
+    """The keys-only view of a stored order, one shared (frozen) instance per distinct key: a
+    store of many thousand orders holds a handful of them."""
+    return OrderKey(status, cancelled)

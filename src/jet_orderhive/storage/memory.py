@@ -27,6 +27,7 @@ from jet_orderhive.storage._common import (
     encode_json,
     encode_payload,
     order_json,
+    order_key,
     utc_now,
 )
 from jet_orderhive.storage.errors import RecordNotFound, TransactionAborted
@@ -370,7 +371,7 @@ class MemoryStorage:
                 status = stored.order.channel_status
                 if wanted is None or status in wanted:
                     cancelled = stored.snapshot is not None and stored.snapshot.listed_cancelled
-                    keys[order_id] = OrderKey(status, cancelled)
+                    keys[order_id] = order_key(status, cancelled)
             return keys
 
     # -- customers -------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from jet_orderhive.storage._common import (
     encode_json,
     encode_payload,
     order_json,
+    order_key,
     utc_now,
 )
 from jet_orderhive.storage._postgres_migrations import MIGRATIONS, SCHEMA_VERSION
@@ -652,7 +653,9 @@ class PostgresStorage:
                     (account, statuses),
                 )
             )
-        return {order_id: OrderKey(status, bool(cancelled)) for order_id, status, cancelled in rows}
+        return {
+            order_id: order_key(status, bool(cancelled)) for order_id, status, cancelled in rows
+        }
 
     # -- customers -------------------------------------------------------------------------------
 

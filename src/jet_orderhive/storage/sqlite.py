@@ -35,6 +35,7 @@ from jet_orderhive.storage._common import (
     decode_object,
     encode_payload,
     order_json,
+    order_key,
     utc_now,
 )
 from jet_orderhive.storage._migrations import migrate
@@ -468,7 +469,7 @@ class SQLiteStorage:
                 (account, *statuses),
             )
         return {
-            order_id: OrderKey(status, bool(cancelled))
+            order_id: order_key(status, bool(cancelled))
             for order_id, status, cancelled in sorted(rows)
         }
 

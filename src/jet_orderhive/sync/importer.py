@@ -329,9 +329,15 @@ class _Run:
         the lists plus the budget, not one read per stored order.
         """
         budget = self.settings.refresh_budget
+        if len(missing) <= budget:
+            return tuple(sorted(missing))
+        if not budget:
+            self.report.note(
+                f"{len(missing)} open order(s) appear in no Jet list (past its 1,000-id cap); "
+                "none is re-read (refresh_budget=0)"
+            )
+            return ()
         ordered = sorted(missing)
-        if len(ordered) <= budget:
-            return tuple(ordered)
         account = self.engine.account
         after = self.storage.get_state(_STATE_VERIFIED_UPTO, account=account) or ""
         start = bisect.bisect_right(ordered, after)
