@@ -1,4 +1,4 @@
-"""Benchmarks, run on demand with ``make bench`` (about half an hour with three runs of each); each
+"""Benchmarks, run on demand with ``make bench`` (about twenty minutes, three runs of each); each
 prints its figures and a ratio against a baseline measured in the same run, so they compare like
 with like on whatever machine runs them. Each is also a script of its own with options (``--help``):
 
