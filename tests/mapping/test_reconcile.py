@@ -156,3 +156,24 @@ def test_a_status_push_that_raises_fails_that_order_alone() -> None:
     assert report.counts.created == 1
     (problem,) = report.problems
     assert "RuntimeError: boom" in problem.reason
+
+
+def test_a_flush_starts_sending_before_it_has_judged_every_entry() -> None:
+    """Each outbox entry is judged right before its request goes out: a batch of 40
+    acknowledgements does not wait for all 40 decisions before the first is sent."""
+    sandbox = JetSandbox(seed=6)
+    sandbox.generate_orders(40)
+    sent_when_judged: list[int] = []
+
+    def watching(
+        snapshot: OrderSnapshot, intent: OrderIntent, *, fresh: bool = False
+    ) -> Reconciliation:
+        sent_when_judged.append(sandbox.count("acknowledge"))
+        return reconcile(snapshot, intent, fresh=fresh)
+
+    mappings = attrs.evolve(Mappings.default(), status_push=watching)
+    report = Integration(sandbox.client(), MemoryStorage(), mappings=mappings).import_orders()
+
+    assert report.counts.acknowledged == 40
+    assert len(sent_when_judged) == 80  # once at import (what to enqueue), once at the send
+    assert max(sent_when_judged) > 0, "every entry was judged before the first was sent"
