@@ -32,6 +32,7 @@ __all__ = [
     "TransportFailure",
     "check_timeout",
     "failure_from_exception",
+    "transport_failure",
 ]
 
 T = TypeVar("T")
@@ -156,8 +157,14 @@ def failure_from_exception(exc: httpx.RequestError) -> TransportFailure:
         kind = FailureKind.NOT_SENT
     else:
         kind = FailureKind.MAYBE_SENT
-    # Keep it short and single-line, and masked: httpx's text for a malformed header quotes
-    # the header's value, which could be a credential.
-    detail = _logging.redact(" ".join(str(exc).split()))[:200]
-    description = type(exc).__name__ + (f": {detail}" if detail else "")
-    return TransportFailure(kind=kind, description=description)
+    return transport_failure(kind, type(exc).__name__, exc)
+
+
+def transport_failure(kind: FailureKind, name: str, detail: object) -> TransportFailure:
+    """A failure named ``name`` (``ConnectError``, ``ReadTimeout``, ...) with ``detail``.
+
+    The text is kept short, single-line and masked: a malformed header's error quotes the
+    header's value, which could be a credential.
+    """
+    text = _logging.redact(" ".join(str(detail).split()))[:200]
+    return TransportFailure(kind=kind, description=name + (f": {text}" if text else ""))

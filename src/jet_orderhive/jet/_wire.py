@@ -30,9 +30,13 @@ from typing import Any, Final, Generic, TypeVar
 
 import httpx
 
-from jet_orderhive.jet import _logging
 from jet_orderhive.jet._body import BodyReader
-from jet_orderhive.jet._effects import HttpRequest, RawResponse, TransportFailure
+from jet_orderhive.jet._effects import (
+    HttpRequest,
+    RawResponse,
+    TransportFailure,
+    transport_failure,
+)
 from jet_orderhive.jet._http1 import Origin, ProtocolError, ResponseParser, encode_request
 from jet_orderhive.jet._retry import FailureKind
 
@@ -52,33 +56,28 @@ def proxies_configured() -> bool:
     )
 
 
-def _failure(kind: FailureKind, name: str, detail: object) -> TransportFailure:
-    text = _logging.redact(" ".join(str(detail).split()))[:200]
-    return TransportFailure(kind=kind, description=name + (f": {text}" if text else ""))
-
-
 def _encoded(request: HttpRequest) -> tuple[Origin, bytes] | TransportFailure:
     """Where ``request`` goes and its bytes, or why it cannot be written (nothing was sent)."""
     try:
         return encode_request(request.method, request.url, request.headers, request.content)
     except ProtocolError as exc:
-        return _failure(FailureKind.NOT_SENT, "LocalProtocolError", exc)
+        return transport_failure(FailureKind.NOT_SENT, "LocalProtocolError", exc)
 
 
 def _connect_failure(exc: OSError) -> TransportFailure:
     """A connection that could not be made: nothing was sent."""
     if isinstance(exc, TimeoutError):
-        return _failure(FailureKind.NOT_SENT, "ConnectTimeout", exc or "timed out")
-    return _failure(FailureKind.NOT_SENT, "ConnectError", exc)
+        return transport_failure(FailureKind.NOT_SENT, "ConnectTimeout", str(exc) or "timed out")
+    return transport_failure(FailureKind.NOT_SENT, "ConnectError", exc)
 
 
 def _read_failure(exc: ProtocolError | OSError) -> TransportFailure:
     """No complete answer to a request that was written, wholly or in part."""
     if isinstance(exc, TimeoutError):
-        return _failure(FailureKind.MAYBE_SENT, "ReadTimeout", exc or "timed out")
+        return transport_failure(FailureKind.MAYBE_SENT, "ReadTimeout", str(exc) or "timed out")
     if isinstance(exc, ProtocolError):
-        return _failure(FailureKind.MAYBE_SENT, "RemoteProtocolError", exc)
-    return _failure(FailureKind.MAYBE_SENT, "ReadError", exc)
+        return transport_failure(FailureKind.MAYBE_SENT, "RemoteProtocolError", exc)
+    return transport_failure(FailureKind.MAYBE_SENT, "ReadError", exc)
 
 
 def readable(sock: socket.socket | None) -> bool:
@@ -240,9 +239,11 @@ class SyncWire:
                 sock.settimeout(_phase(self._timeout.write, reader))
                 sock.sendall(data)
             except TimeoutError as exc:
-                return _failure(FailureKind.MAYBE_SENT, "WriteTimeout", exc or "timed out")
+                return transport_failure(
+                    FailureKind.MAYBE_SENT, "WriteTimeout", str(exc) or "timed out"
+                )
             except OSError as exc:
-                return _failure(FailureKind.MAYBE_SENT, "WriteError", exc)
+                return transport_failure(FailureKind.MAYBE_SENT, "WriteError", exc)
             try:
                 parser = ResponseParser(request.method)
                 read = self._timeout.read
