@@ -54,7 +54,8 @@ def test_crash_after_store_before_acknowledge_reruns_without_duplicates(
         raise Crash
 
     with monkeypatch.context() as patch:
-        patch.setattr(pushes, "flush", crash)
+        # The process dies as the first acknowledgement is about to go out, after the commit.
+        patch.setattr(pushes._Flush, "claim_key", crash)
         with pytest.raises(Crash):
             make_integration(sqlite_storage).import_orders()
     assert len(sqlite_storage.list_orders()) == 12

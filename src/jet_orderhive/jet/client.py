@@ -417,6 +417,12 @@ class JetClient(_ClientBase):
         """One order's detail."""
         return self._drive(ops.get_order(self._core, order_id))
 
+    def fetch_order(self, order_id: str) -> OrderFetch:
+        """One order as :meth:`fetch_orders` fetches each: a failure of this order alone (404,
+        an unreadable payload, a 5xx that outlived its retries) comes back in the result, with
+        the raw bytes when there were any; one that hits every request raises."""
+        return self._drive(ops.fetch_order(self._core, order_id))
+
     def fetch_orders(
         self, order_ids: Iterable[str], *, concurrency: int | None = None
     ) -> Generator[OrderFetch, None, None]:
@@ -662,6 +668,10 @@ class AsyncJetClient(_ClientBase):
     async def get_order(self, order_id: str) -> JetOrder:
         """One order's detail."""
         return await self._drive(ops.get_order(self._core, order_id))
+
+    async def fetch_order(self, order_id: str) -> OrderFetch:
+        """One order as :meth:`fetch_orders` fetches each; see :meth:`JetClient.fetch_order`."""
+        return await self._drive(ops.fetch_order(self._core, order_id))
 
     async def fetch_orders(
         self, order_ids: Iterable[str], *, concurrency: int | None = None

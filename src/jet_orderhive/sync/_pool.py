@@ -9,12 +9,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-__all__ = ["RequestPool"]
+__all__ = ["Lane", "RequestPool"]
 
 _I = TypeVar("_I")
 _R = TypeVar("_R")
+_T = TypeVar("_T")
+
+
+class Lane(Protocol[_T]):
+    """One source of requests for `RequestPool.serve`; every method runs on the calling thread.
+
+    A lane hands out requests while it has some ready, and is told how each one ended; what it
+    does with an answer (a commit, say) may give it, or another lane, more to send.
+    """
+
+    def next(self) -> tuple[_T, Callable[[], object]] | None:
+        """The next request to start now (a token for it, and the call), or ``None`` for now."""
+        ...
+
+    def done(self, token: _T, result: object) -> None:
+        """Handle how a request ended: what its call returned, or the exception it raised."""
+        ...
+
+    def halt(self, error: BaseException) -> None:
+        """The pool starts nothing more (``error`` stopped it); requests running still end."""
+        ...
 
 
 class RequestPool(Generic[_I]):
@@ -64,6 +85,86 @@ class RequestPool(Generic[_I]):
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 yield running.pop(future), future.result()
+
+    def serve(self, lanes: Sequence[Lane[Any]]) -> None:
+        """Run the lanes' requests, ``width`` at once, until no lane has any and none runs.
+
+        Each free slot goes to the first lane with a request ready, so an earlier lane has the
+        priority. When a lane raises (deciding what to send, or handling an answer), nothing
+        more starts: every lane is halted, the requests running end and are handled by their
+        lanes (a send that went out is recorded), and then the first error propagates.
+        """
+        if self.width == 1:
+            self._serve_inline(lanes)
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.width, thread_name_prefix=self._name)
+        executor = self._executor
+        running: dict[Future[object], tuple[Lane[Any], object]] = {}
+        failure: BaseException | None = None
+
+        def call(work: Callable[[], object]) -> object:
+            try:
+                return work()
+            except Exception as error:  # handed back to the calling thread to decide
+                return error
+
+        def stop(error: BaseException) -> None:
+            nonlocal failure
+            if failure is None:
+                failure = error
+                for lane in lanes:
+                    lane.halt(error)
+
+        while True:
+            if failure is None:
+                try:
+                    while len(running) < self.width:
+                        started = False
+                        for lane in lanes:
+                            ready = lane.next()
+                            if ready is not None:
+                                token, work = ready
+                                running[executor.submit(call, work)] = (lane, token)
+                                started = True
+                                break
+                        if not started:
+                            break
+                except Exception as error:
+                    stop(error)
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                lane, token = running.pop(future)
+                try:
+                    lane.done(token, future.result())
+                except Exception as error:
+                    stop(error)
+        if failure is not None:
+            raise failure
+
+    @staticmethod
+    def _serve_inline(lanes: Sequence[Lane[Any]]) -> None:
+        """`serve` one request at a time on the calling thread (a width of one)."""
+        try:
+            while True:
+                for lane in lanes:
+                    ready = lane.next()
+                    if ready is not None:
+                        break
+                else:
+                    return
+                token, work = ready
+                try:
+                    result: object = work()
+                except Exception as error:  # the lane decides, as in the pool
+                    result = error
+                lane.done(token, result)
+        except Exception as error:
+            for each in lanes:
+                each.halt(error)
+            raise
 
     def close(self) -> None:
         """Wait for requests still running, then let the workers go."""

@@ -11,9 +11,10 @@ import bisect
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TypeAlias
+from functools import partial
+from typing import Any, Protocol, TypeAlias
 
 import attrs
 
@@ -39,6 +40,7 @@ from jet_orderhive.sync._engine import Engine, LeaseLost
 from jet_orderhive.sync._links import link_order_skus
 from jet_orderhive.sync._listing import read_listings
 from jet_orderhive.sync._plan import ImportPlan, ListQuery, PushKind
+from jet_orderhive.sync._pool import Lane, RequestPool
 from jet_orderhive.sync._sides import (
     derive,
     intent_of,
@@ -48,16 +50,16 @@ from jet_orderhive.sync._sides import (
 )
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
-__all__ = ["import_ids", "import_orders", "owed_entries", "refresh_order"]
+__all__ = ["Acknowledger", "import_ids", "import_orders", "owed_entries", "refresh_order"]
 
 log = logging.getLogger("jet_orderhive.sync")
 
 #: Orders in a row whose fetch raised before the import stops fetching for this run.
 _UNREACHABLE_AFTER = 3
 #: Orders stored per unit of work during an import: one commit (an fsync in SQLite) for each
-#: group instead of each order. Their acknowledgements go out after the pass, so every one
-#: still follows its own order's commit; a crash loses at most one group's unacknowledged
-#: orders, which the next run imports again.
+#: group instead of each order. Their acknowledgements go out once the group committed, so
+#: every one follows its own order's commit; a crash loses at most the groups fetched but not
+#: yet committed, which the next run imports again.
 _GROUP = 50
 
 _STATE_WINDOW = "import:window_start"
@@ -145,10 +147,10 @@ def refresh_order(engine: Engine, report: ReportBuilder, order_id: str) -> None:
     cancel again. A failed read is left to the next import.
     """
     try:
-        fetched = next(iter(engine.client.fetch_orders([order_id], concurrency=1)))
+        fetched = engine.client.fetch_order(order_id)
     except (JetAuthError, LeaseLost):
         raise
-    except (JetError, StopIteration):
+    except JetError:
         return
     if fetched.order is None:
         return
@@ -175,9 +177,9 @@ def _unparsed(error: JetPayloadError) -> str:
     return f"Jet's order payload does not parse: {detail}"
 
 
-_Written: TypeAlias = tuple[UpsertResult | None, UpsertResult, bool]
-"""What one order's write did: the customer's upsert, the order's, and whether it was released
-from quarantine."""
+_Written: TypeAlias = tuple[UpsertResult | None, UpsertResult, bool, Sequence[str]]
+"""What one order's write did: the customer's upsert, the order's, whether it was released
+from quarantine, and the keys of the acknowledgements to send once it committed."""
 
 
 @attrs.frozen
@@ -192,11 +194,121 @@ class _Staged:
     entries: Sequence[tuple[str, PushKind, dict[str, _json.JsonValue]]]
 
 
+class Acknowledger(Lane[Any], Protocol):
+    """Sends an import's acknowledgements as the units of work that stored their orders commit.
+
+    A lane of the import's request pool, ahead of its detail reads (the outbox's side of it is
+    in `pushes`): a unit hands its orders' entries over once it committed, and the lane claims
+    and sends each while the fetches go on.
+    """
+
+    def committed(self, keys: Sequence[str], order: JetOrder) -> None:
+        """Queue the outbox entries ``keys`` of ``order`` (as just fetched): its unit committed."""
+        ...
+
+    def settle(self, fresh: Mapping[str, JetOrder]) -> None:
+        """After a pass: the other due acknowledgements, then retries of the uncertain sends.
+
+        ``fresh``: the orders the pass read from Jet, so their entries need no re-read.
+        """
+        ...
+
+    def release(self) -> None:
+        """The run stopped on an error: what is claimed and unsent is due again at once."""
+        ...
+
+
+class _Fetches:
+    """An import's detail reads as a lane of its request pool; results stored a group at a time.
+
+    Results are taken in the order of the ids (as Jet listed them), whatever order the answers
+    arrive in, and at most two fetches per request slot run ahead of the oldest one not yet
+    answered, so memory stays bounded behind a slow answer. A failure that looks like it hits
+    every request (throttling past the client's budget, a dropped network) may be one unlucky
+    order, so the order is reported and the rest are fetched; only `_UNREACHABLE_AFTER` such
+    failures in a row stop the fetching.
+    """
+
+    def __init__(
+        self,
+        run: _Run,
+        ids: Sequence[str],
+        start: datetime,
+        stored: Mapping[str, ListQuery],
+    ) -> None:
+        self.run = run
+        self.ids = ids
+        self.issued = 0
+        self.taken = 0
+        self.window = 2 * run.settings.concurrency
+        self.answers: dict[int, object] = {}
+        self.start = start
+        self.stored = stored
+        self.outside: set[str] = set()
+        self.group: list[tuple[JetOrder, bytes]] = []
+        self.streak = 0
+        self.halted = False
+
+    def next(self) -> tuple[int, Callable[[], object]] | None:
+        index = self.issued
+        if index >= len(self.ids) or index - self.taken >= self.window:
+            return None
+        self.issued += 1
+        return index, partial(self.run.engine.client.fetch_order, self.ids[index])
+
+    def done(self, token: int, result: object) -> None:
+        self.answers[token] = result
+        while self.taken in self.answers:
+            index = self.taken
+            self.taken += 1
+            self.take(self.ids[index], self.answers.pop(index))
+            if self.halted:
+                continue  # stored by the caller when the error allows it, never acknowledged
+            last = self.taken >= len(self.ids)
+            if self.group and (len(self.group) >= _GROUP or last):
+                self.run.import_group(self.group)
+                self.group = []
+            self.run.engine.tick("import orders", self.taken, len(self.ids))
+
+    def take(self, order_id: str, result: object) -> None:
+        if isinstance(result, JetAuthError):
+            raise result
+        if isinstance(result, OrderFetch):
+            self.streak = 0
+            fetched = result
+        elif isinstance(result, JetError):
+            self.streak += 1
+            fetched = OrderFetch(order_id=order_id, error=result)
+        elif isinstance(result, BaseException):
+            raise result  # a bug, or the host's client raising something else
+        else:  # a client whose fetch_order returns something else
+            fetched = OrderFetch(order_id=order_id, error=JetPayloadError("no order came back"))
+        kept = self.run.fetched(fetched, self.start, self.stored, self.outside)
+        if kept is not None:
+            self.group.append(kept)
+        left = len(self.ids) - self.issued
+        if isinstance(result, JetError) and self.streak >= _UNREACHABLE_AFTER and left:
+            self.run.report.problem(
+                "jet",
+                "orders",
+                f"Jet failed {self.streak} order fetches in a row ({result}); the other "
+                f"{left} order(s) are fetched on the next run",
+            )
+            self.run.unfetched.update(self.ids[self.issued :])
+            self.ids = self.ids[: self.issued]
+
+    def halt(self, error: BaseException) -> None:
+        self.halted = True
+
+
 class _Run:
     """One ``import_orders`` call: reads lists, fetches, maps and stores order by order."""
 
-    def __init__(self, engine: Engine, report: ReportBuilder) -> None:
+    def __init__(
+        self, engine: Engine, report: ReportBuilder, acks: Acknowledger | None = None
+    ) -> None:
         self.engine = engine
+        self.acks = acks
         self.storage = engine.storage
         self.settings = engine.settings
         self.report = report
@@ -361,86 +473,54 @@ class _Run:
         start: datetime,
         stored: Mapping[str, ListQuery],
     ) -> set[str]:
+        """Fetch the plan's orders and store them a group at a time, acknowledging each group
+        as soon as it committed; returns the ids placed before ``start`` (not imported).
+
+        Detail reads and acknowledgements share one pool of ``concurrency`` requests, the
+        acknowledgements first: a committed order's answer does not wait for the rest of the
+        fetches. A refused credential stops the run once the requests in flight ended; what
+        was fetched by then is stored (its acknowledgements wait for the next run).
+        """
         ids = plan.to_fetch
         self.attempted.update(ids)
-        outside: set[str] = set()
-        group: list[tuple[JetOrder, bytes]] = []
+        fetches = _Fetches(self, ids, start, stored)
+        lanes: list[Lane[Any]] = [fetches]
+        if self.acks is not None:
+            lanes.insert(0, self.acks)
+        pool: RequestPool[object] = RequestPool(self.settings.concurrency, "jet-import")
         try:
-            outside.update(self.fetch_into(ids, start, stored, group))
+            pool.serve(lanes)
         except JetAuthError:
-            self.import_group(group)  # what was fetched before the credentials failed
+            self.import_group(fetches.group, hand_over=False)
             raise
-        self.import_group(group)
-        return outside
+        finally:
+            pool.close()
+        return fetches.outside
 
-    def fetch_into(
+    def fetched(
         self,
-        ids: Sequence[str],
+        fetched: OrderFetch,
         start: datetime,
         stored: Mapping[str, ListQuery],
-        group: list[tuple[JetOrder, bytes]],
-    ) -> set[str]:
-        """Fetch ``ids``, storing them a group at a time; ``group`` keeps the last, unstored
-        one. Returns the ids placed before ``start`` (not imported)."""
-        outside: set[str] = set()
-        for index, fetched in enumerate(self.fetch_each(ids), start=1):
-            self.engine.tick("import orders", index, len(ids))
-            self.report.count("fetched")
-            order_id = fetched.order_id
-            if fetched.error is not None:
-                self.fetch_failed(order_id, fetched.error, fetched.raw)
-                continue
-            jet_order, raw = fetched.order, fetched.raw or b""
-            if jet_order is None:  # a client that yields neither an order nor an error
-                self.fetch_failed(order_id, JetPayloadError("no order came back"), raw)
-                continue
-            self.fresh[order_id] = jet_order
-            # A ready order needs the merchant's answer, so it comes in whatever its date says.
-            ready = str(jet_order.status) == "ready"
-            if order_id not in stored and not ready and jet_order.order_placed_date < start:
-                outside.add(order_id)
-                continue
-            group.append((jet_order, raw))
-            if len(group) >= _GROUP:
-                self.import_group(group)
-                group.clear()
-        return outside
-
-    def fetch_each(self, ids: Sequence[str]) -> Iterator[OrderFetch]:
-        """One result per id; a fetch that gave up on one order fails that order alone.
-
-        The client raises when a failure looks like it hits every request (throttling past its
-        budget, a dropped network). That may be one unlucky order, so the order is reported and
-        the rest are fetched; only `_UNREACHABLE_AFTER` such failures in a row stop the fetching.
-        """
-        client = self.engine.client
-        remaining = list(ids)
-        streak = 0
-        while remaining:
-            consumed = 0
-            try:
-                for fetched in client.fetch_orders(
-                    remaining, concurrency=self.settings.concurrency
-                ):
-                    consumed += 1
-                    streak = 0
-                    yield fetched
-                return
-            except JetAuthError:
-                raise
-            except JetError as error:
-                streak += 1
-                yield OrderFetch(order_id=remaining[consumed], error=error)
-                remaining = remaining[consumed + 1 :]
-                if streak >= _UNREACHABLE_AFTER and remaining:
-                    self.report.problem(
-                        "jet",
-                        "orders",
-                        f"Jet failed {streak} order fetches in a row ({error}); the other "
-                        f"{len(remaining)} order(s) are fetched on the next run",
-                    )
-                    self.unfetched.update(remaining)
-                    return
+        outside: set[str],
+    ) -> tuple[JetOrder, bytes] | None:
+        """Count and check one fetch; the order and its bytes when it is to be stored."""
+        self.report.count("fetched")
+        order_id = fetched.order_id
+        if fetched.error is not None:
+            self.fetch_failed(order_id, fetched.error, fetched.raw)
+            return None
+        jet_order, raw = fetched.order, fetched.raw or b""
+        if jet_order is None:  # a client that returns neither an order nor an error
+            self.fetch_failed(order_id, JetPayloadError("no order came back"), raw)
+            return None
+        self.fresh[order_id] = jet_order
+        # A ready order needs the merchant's answer, so it comes in whatever its date says.
+        ready = str(jet_order.status) == "ready"
+        if order_id not in stored and not ready and jet_order.order_placed_date < start:
+            outside.add(order_id)
+            return None
+        return jet_order, raw
 
     def fetch_failed(self, order_id: str, error: JetError, raw: bytes | None) -> None:
         if isinstance(error, JetPayloadError) and raw is not None:
@@ -473,26 +553,29 @@ class _Run:
         if staged is not None:
             self.write_alone(staged)
 
-    def import_group(self, orders: Sequence[tuple[JetOrder, bytes]]) -> None:
+    def import_group(
+        self, orders: Sequence[tuple[JetOrder, bytes]], *, hand_over: bool = True
+    ) -> None:
         """Map and store several orders in one unit of work, to pay for one commit.
 
-        Each order's acknowledgement is sent later, after this unit committed. A unit that
-        fails (one record the storage refuses) is rolled back whole and its orders are stored
-        again one by one, so the refused one is quarantined alone and the others go on.
+        With ``hand_over``, each order's acknowledgement goes to the acknowledgements' lane
+        once the unit committed, never before. A unit that fails (one record the storage
+        refuses) is rolled back whole and its orders are stored again one by one, so the
+        refused one is quarantined alone and the others go on.
         """
         staged = [s for s in (self.stage(order, raw) for order, raw in orders) if s is not None]
         if len(staged) <= 1:
             for one in staged:
-                self.write_alone(one)
+                self.write_alone(one, hand_over=hand_over)
             return
         try:
             with self.storage.transaction():
-                results = [self.write(one) for one in staged]
+                results = [self.write(one, hand_over=hand_over) for one in staged]
         except (LeaseLost, StorageBusyError):
             raise
         except Exception:
             for one in staged:
-                self.write_alone(one)
+                self.write_alone(one, hand_over=hand_over)
             return
         for one, result in zip(staged, results, strict=True):
             self.record(one, result)
@@ -547,10 +630,10 @@ class _Run:
             entries=entries,
         )
 
-    def write_alone(self, staged: _Staged) -> None:
+    def write_alone(self, staged: _Staged, *, hand_over: bool = False) -> None:
         """Write one staged order in its own unit; a refusal quarantines it."""
         try:
-            result = self.write(staged)
+            result = self.write(staged, hand_over=hand_over)
         except (LeaseLost, StorageBusyError):
             raise
         except Exception as error:  # one record the storage refuses must not stop the batch
@@ -560,9 +643,11 @@ class _Run:
         self.record(staged, result)
 
     def record(self, staged: _Staged, results: _Written) -> None:
-        """Count what a committed write did."""
-        customer_result, result, released = results
+        """Count what a committed write did, and hand its claimed pushes over to be sent."""
+        customer_result, result, released, acks = results
         order_id = staged.view.channel_order_id
+        if acks and self.acks is not None:
+            self.acks.committed(acks, self.fresh[order_id])
         self.known.add(order_id)
         self.stored_now.add(order_id)
         if released:
@@ -620,9 +705,9 @@ class _Run:
             )
             return [], []
 
-    def write(self, staged: _Staged) -> _Written:
+    def write(self, staged: _Staged, *, hand_over: bool = False) -> _Written:
         """Customer, order, quarantine release and the owed pushes, in one unit of work (or in
-        the one already open around it)."""
+        the one already open around it); with ``hand_over``, the acknowledgements to send."""
         storage, account = self.storage, self.engine.account
         view = staged.view
         order_id = view.channel_order_id
@@ -637,7 +722,8 @@ class _Run:
             released = storage.release("order", order_id, account=account)
             for key, kind, payload in staged.entries:
                 storage.enqueue(key, kind=kind, target=order_id, payload=payload, account=account)
-        return customer_result, result, released
+        acks = [key for key, kind, _ in staged.entries if kind == PushKind.ACKNOWLEDGE]
+        return customer_result, result, released, acks if hand_over else []
 
     def catch_up(self, unchanged_ready: Iterable[str]) -> None:
         """Queue what a stored ``ready`` order's intent owes but the outbox never got.
@@ -722,25 +808,31 @@ class _Run:
             self.report.count("released")
 
 
-def import_orders(
-    engine: Engine,
-    report: ReportBuilder,
-    acknowledge: Callable[[Mapping[str, JetOrder]], None],
-) -> None:
-    """Run one import into ``report``, handing each pass's fetched orders to ``acknowledge``.
+def import_orders(engine: Engine, report: ReportBuilder, acks: Acknowledger | None) -> None:
+    """Run one import into ``report``; ``acks`` sends the acknowledgements (none in a dry run).
 
-    While a pass created orders and their acknowledgements go out, ``ready`` is listed again:
+    Each pass's acknowledgements are sent as their orders commit, and the pass ends with them
+    settled (`Acknowledger.settle`). While a pass created orders, ``ready`` is listed again:
     Jet shows at most 1,000 ids per list, so a backlog drains in one run, pass by pass.
     """
-    run = _Run(engine, report)
-    acknowledge(run.run())
+    run = _Run(engine, report, acks)
     settings = engine.settings
-    drains = settings.push_order_status and settings.confirm_on_import and not engine.dry_run
-    passes, drained = 1, 0
-    while drains and run.created and passes < settings.max_ready_passes:
-        acknowledge(run.ready_pass())
-        passes += 1
-        drained += run.created
+    try:
+        fresh = run.run()
+        if acks is not None:
+            acks.settle(fresh)
+        drains = settings.push_order_status and settings.confirm_on_import and not engine.dry_run
+        passes, drained = 1, 0
+        while drains and run.created and passes < settings.max_ready_passes:
+            fresh = run.ready_pass()
+            if acks is not None:
+                acks.settle(fresh)
+            passes += 1
+            drained += run.created
+    except BaseException:
+        if acks is not None:
+            acks.release()
+        raise
     if drained:
         report.note(
             f"ready was listed {passes} times while a backlog drained: {drained} order(s) came "

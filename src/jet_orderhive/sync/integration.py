@@ -15,7 +15,6 @@ from jet_orderhive._errors import JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.jet.client import JetClient
 from jet_orderhive.jet.enums import AckStatus
-from jet_orderhive.jet.models import JetOrder
 from jet_orderhive.mapping import Mappings, cancel_shipment_id, shipment_id_for
 from jet_orderhive.orderhive.models import SalesOrder, Shipment
 from jet_orderhive.storage.protocol import Storage
@@ -117,17 +116,14 @@ class Integration:
         """Import new orders and customers, refresh stored ones, and acknowledge new ones.
 
         The first run is the initial sync (orders placed within ``initial_sync_days``); later
-        runs import new orders and refresh stored open ones. Acknowledgements go through the
-        outbox, after the order they belong to is committed.
+        runs import new orders and refresh stored ones. Acknowledgements go through the
+        outbox: each is sent as soon as the unit of work that stored its order committed,
+        while the other orders are still being fetched.
         """
         engine = self._engine
         with engine.step("import_orders") as report:
-
-            def acknowledge(fresh: Mapping[str, JetOrder]) -> None:
-                if not engine.dry_run:
-                    pushes.flush(engine, report, fresh=fresh, kinds={PushKind.ACKNOWLEDGE})
-
-            importer.import_orders(engine, report, acknowledge)
+            acks = None if engine.dry_run else pushes.Acknowledgements(engine, report)
+            importer.import_orders(engine, report, acks)
         return engine.finish(report)
 
     # -- order status pushes ---------------------------------------------------------------------

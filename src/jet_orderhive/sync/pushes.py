@@ -11,7 +11,9 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
-from collections.abc import Collection, Mapping
+from collections import deque
+from collections.abc import Callable, Collection, Mapping, Sequence
+from functools import partial
 
 import attrs
 
@@ -34,7 +36,7 @@ from jet_orderhive.sync._sides import accepted, snapshot_of, snapshot_or_view
 from jet_orderhive.sync.importer import SUPERSEDED, is_refused, refresh_order
 from jet_orderhive.sync.report import PushOutcome, PushResult, ReportBuilder
 
-__all__ = ["ask_of", "flush", "supersede"]
+__all__ = ["Acknowledgements", "ask_of", "flush", "supersede"]
 
 log = logging.getLogger("jet_orderhive.sync")
 
@@ -104,7 +106,11 @@ class _Flush:
         """Take the entry for this flush; ``None`` if another worker holds or finished it."""
         if self.engine.dry_run:
             return entry
-        return self.storage.claim(entry.key, self.owner, self.ttl, account=self.account)
+        return self.claim_key(entry.key)
+
+    def claim_key(self, key: str) -> OutboxEntry | None:
+        """Take the entry with this key for this flush; ``None`` if it is not due or held."""
+        return self.storage.claim(key, self.owner, self.ttl, account=self.account)
 
     def needs_read(self, entry: OutboxEntry, reread: bool) -> bool:
         """Whether Jet's copy of the order must be read before deciding on this entry.
@@ -251,23 +257,32 @@ class _Flush:
             judged[key] = read
 
         def admit(entry: OutboxEntry) -> bool:
-            # Each entry is judged right before its request would start, not all of them
-            # before the first one goes: a batch of a thousand acknowledgements starts sending
-            # at once, and its decisions overlap the requests already in flight.
-            self.engine.keep_alive("push order status")
-            if not self.storage.renew_claim(entry.key, self.owner, self.ttl, account=self.account):
-                self.outcome(entry, PushResult.SKIPPED, _CLAIMED_ELSEWHERE)
-                results.append((entry, _Try.SETTLED))
-                return False
-            outcome = self.decide(entry, judged.get(entry.key))
-            if outcome is not None:
-                results.append((entry, outcome))
-                return False
-            return True
+            settled = self.admit(entry, judged.get(entry.key))
+            if settled is not None:
+                results.append((entry, settled))
+            return settled is None
 
         for entry, error in self.pool.run([e for e, _ in claimed], self.send, admit=admit):
             results.append((entry, self.sent(entry, error)))
         return results
+
+    def admit(
+        self, entry: OutboxEntry, read: JetOrder | JetError | None, *, claimed: bool = False
+    ) -> _Try | None:
+        """Judge a held entry right before its request would start; ``None``: send it now.
+
+        Not all of a batch before the first one goes: a thousand acknowledgements start
+        sending at once, and their decisions overlap the requests already in flight. The claim
+        is stretched first (unless ``claimed`` just now), so a worker that stalled past it
+        leaves the send to its new owner.
+        """
+        self.engine.keep_alive("push order status")
+        if not claimed and not self.storage.renew_claim(
+            entry.key, self.owner, self.ttl, account=self.account
+        ):
+            self.outcome(entry, PushResult.SKIPPED, _CLAIMED_ELSEWHERE)
+            return _Try.SETTLED
+        return self.decide(entry, read)
 
     def ambiguous(self, entry: OutboxEntry, reason: str) -> _Try:
         self.last_errors[entry.key] = reason
@@ -341,18 +356,24 @@ class _Flush:
                 self.to_refresh.add(entry.target)
         self.outcome(entry, PushResult.FAILED, reason)
 
-    def run(self, entries: list[OutboxEntry]) -> None:
-        """Try every entry; retry the ambiguous ones in this run after a short, growing wait."""
+    def run(self, entries: list[OutboxEntry], retry: Sequence[OutboxEntry] = ()) -> None:
+        """Try every entry; retry the ambiguous ones in this run after a short, growing wait.
+
+        ``retry``: entries this flush holds whose first try already ended ambiguous; they join
+        the second round.
+        """
         engine = self.engine
         settings = engine.settings
         pending: list[tuple[OutboxEntry, bool]] = [(entry, False) for entry in entries]
-        total = len(entries)
+        total = len(entries) + len(retry)
         done = 0
         try:
             for round_ in range(settings.push_attempts_per_run):
                 if round_:
                     engine.sleep((settings.push_backoff * 2 ** (round_ - 1)).total_seconds())
                 again: list[tuple[OutboxEntry, bool]] = []
+                if not round_:
+                    again.extend((entry, True) for entry in retry)
                 while pending:
                     # One push per order at a time: an order's ship waits for its ack.
                     batch, pending = _one_per_order(pending)
@@ -371,28 +392,36 @@ class _Flush:
                 self.failed(entry, self.last_errors.get(entry.key, "no answer from Jet"))
                 self.held.pop(entry.key, None)
         except BaseException:
-            # A refused credential (or a lost lease) ends the run: what this flush holds is due
-            # again at once, re-read before any send, instead of waiting out its claim. Sends
-            # still in flight finish first: releasing their claims sooner would let another
-            # worker re-read Jet before they land and send them again.
-            self.pool.close()
-            if not engine.dry_run:
-                for entry in self.held.values():
-                    current = self.storage.get_push(entry.key, account=self.account)
-                    if current is None or current.claimed_by != self.owner:
-                        continue  # settled in this batch already (done, failed or given up)
-                    self.storage.mark_failed(
-                        entry.key,
-                        self.last_errors.get(entry.key, "the run ended before it was sent"),
-                        engine.now(),
-                        owner=self.owner,
-                        account=self.account,
-                    )
+            self.release()
             raise
         finally:
             self.pool.close()
         for order_id in sorted(self.to_refresh):
             refresh_order(engine, self.report, order_id)
+        self.to_refresh.clear()
+
+    def release(self) -> None:
+        """The run ended on an error (a refused credential, a lost lease): what this flush
+        holds is due again at once, re-read before any send, instead of waiting out its claim.
+
+        Sends still in flight finish first: releasing their claims sooner would let another
+        worker re-read Jet before they land and send them again.
+        """
+        self.pool.close()
+        if self.engine.dry_run:
+            return
+        for entry in self.held.values():
+            current = self.storage.get_push(entry.key, account=self.account)
+            if current is None or current.claimed_by != self.owner:
+                continue  # settled in this batch already (done, failed or given up)
+            self.storage.mark_failed(
+                entry.key,
+                self.last_errors.get(entry.key, "the run ended before it was sent"),
+                self.engine.now(),
+                owner=self.owner,
+                account=self.account,
+            )
+        self.held.clear()
 
     def report_refused(
         self, kinds: Collection[str] | None, targets: Collection[str] | None
@@ -411,6 +440,76 @@ class _Flush:
                 f"{entry.kind} {entry.key} is not sent: {entry.last_error}; "
                 "confirm, ship or cancel the order again once the cause is fixed",
             )
+
+
+class Acknowledgements:
+    """The import's acknowledgements, sent as the units of work storing their orders commit.
+
+    The outbox side of `importer.Acknowledger`: a lane of the import's request pool, ahead of
+    its detail reads, so an order is answered while the rest are still being fetched. Each
+    entry is claimed and judged right before its request goes, as in any flush (an entry
+    that is not due, or that another worker holds, is left to the outbox); a send whose
+    outcome is unknown is retried when the pass settles.
+    """
+
+    def __init__(self, engine: Engine, report: ReportBuilder) -> None:
+        self.flush = _Flush(engine, report, {})
+        self.queue: deque[str] = deque()
+        self.again: list[OutboxEntry] = []
+        self.seen: set[str] = set()
+        self.settled = 0
+
+    def committed(self, keys: Sequence[str], order: JetOrder) -> None:
+        self.flush.fresh[order.merchant_order_id] = order
+        self.seen.update(keys)
+        self.queue.extend(keys)
+
+    def next(self) -> tuple[OutboxEntry, Callable[[], object]] | None:
+        flush = self.flush
+        while self.queue:
+            entry = flush.claim_key(self.queue.popleft())
+            if entry is None:
+                continue
+            flush.held[entry.key] = entry
+            settled = flush.admit(entry, None, claimed=True)
+            if settled is None:
+                return entry, partial(flush.send, entry)
+            self.ended(entry, settled)
+        return None
+
+    def done(self, token: OutboxEntry, result: object) -> None:
+        self.ended(token, self.flush.sent(token, result))
+
+    def ended(self, entry: OutboxEntry, outcome: _Try) -> None:
+        if outcome is _Try.AGAIN:
+            self.again.append(entry)
+            return
+        self.flush.held.pop(entry.key, None)
+        self.settled += 1
+        self.flush.engine.tick("push order status", self.settled, None)
+
+    def halt(self, error: BaseException) -> None:
+        self.queue.clear()  # claimed and unsent: released by `release`
+
+    def settle(self, fresh: Mapping[str, JetOrder]) -> None:
+        flush = self.flush
+        engine = flush.engine
+        if not engine.settings.push_order_status:
+            flush.report.note("push_order_status is off: no order status was sent to Jet")
+            return
+        due = engine.storage.due(engine.now(), account=engine.account)
+        entries = [e for e in due if e.kind == PushKind.ACKNOWLEDGE and e.key not in self.seen]
+        self.seen.update(e.key for e in entries)
+        for entry in entries:
+            if entry.target in fresh:
+                flush.fresh.setdefault(entry.target, fresh[entry.target])
+        retry, self.again = self.again, []
+        flush.run(entries, retry)
+        flush.report_refused({PushKind.ACKNOWLEDGE}, None)
+
+    def release(self) -> None:
+        self.queue.clear()
+        self.flush.release()
 
 
 def supersede(engine: Engine, order_id: str, *, keep: str, owed: Collection[str] = ()) -> None:
