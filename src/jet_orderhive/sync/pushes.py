@@ -211,8 +211,11 @@ class _Flush:
         )
         return verdicts.decision(ask)
 
-    def sent(self, entry: OutboxEntry, error: object) -> _Try:
-        """Record how a send ended."""
+    def sent(
+        self, entry: OutboxEntry, error: object, accepted: list[OutboxEntry] | None = None
+    ) -> _Try:
+        """Record how a send ended; a success goes to ``accepted`` when given, to be recorded
+        with others in one unit (`record_accepted`)."""
         if isinstance(error, JetValidationError):
             self.give_up(entry, f"Jet refused it: {error}")
             return _Try.SETTLED
@@ -225,10 +228,22 @@ class _Flush:
             return self.ambiguous(entry, str(error))
         if isinstance(error, BaseException):
             raise error
-        self.complete(entry)
-        self.count_sent(entry)
-        self.outcome(entry, PushResult.SENT)
+        if accepted is not None:
+            accepted.append(entry)
+        else:
+            self.record_accepted([entry])
         return _Try.SETTLED
+
+    def record_accepted(self, entries: Sequence[OutboxEntry]) -> None:
+        """Mark pushes Jet accepted as done, in one unit of work, and report them sent."""
+        if not entries:
+            return
+        with self.storage.transaction():
+            for entry in entries:
+                self.complete(entry)
+        for entry in entries:
+            self.count_sent(entry)
+            self.outcome(entry, PushResult.SENT)
 
     def attempt(self, batch: list[tuple[OutboxEntry, bool]]) -> list[tuple[OutboxEntry, _Try]]:
         """One try at each entry of ``batch`` (at most one per order), I/O in parallel.
@@ -446,17 +461,24 @@ class Acknowledgements:
     """The import's acknowledgements, sent as the units of work storing their orders commit.
 
     The outbox side of `importer.Acknowledger`: a lane of the import's request pool, ahead of
-    its detail reads, so an order is answered while the rest are still being fetched. Each
-    entry is claimed and judged right before its request goes, as in any flush (an entry
-    that is not due, or that another worker holds, is left to the outbox); a send whose
-    outcome is unknown is retried when the pass settles.
+    its detail reads, so an order is answered while the rest are still being fetched. Entries
+    are claimed a few at a time in one unit of work (no more than can be sent at once, so a
+    crash leaves no more claimed and unsent than a flush's requests in flight would), each is
+    judged right before its request goes, as in any flush (one that is not due, or that
+    another worker holds, is left to the outbox), and the ones Jet accepted are marked done
+    together, a pool's width of them at a time or whatever is in once the lane has nothing
+    left to send. A send whose outcome is unknown is retried when the pass settles.
     """
 
     def __init__(self, engine: Engine, report: ReportBuilder) -> None:
         self.flush = _Flush(engine, report, {})
+        self.width = engine.settings.concurrency
         self.queue: deque[str] = deque()
+        self.claimed: deque[OutboxEntry] = deque()
+        self.accepted: list[OutboxEntry] = []
         self.again: list[OutboxEntry] = []
         self.seen: set[str] = set()
+        self.running = 0
         self.settled = 0
 
     def committed(self, keys: Sequence[str], order: JetOrder) -> None:
@@ -466,34 +488,60 @@ class Acknowledgements:
 
     def next(self) -> tuple[OutboxEntry, Callable[[], object]] | None:
         flush = self.flush
-        while self.queue:
-            entry = flush.claim_key(self.queue.popleft())
-            if entry is None:
+        while True:
+            if not self.claimed:
+                if not self.queue:
+                    return None
+                self.claim_some()
                 continue
-            flush.held[entry.key] = entry
+            entry = self.claimed.popleft()
             settled = flush.admit(entry, None, claimed=True)
             if settled is None:
+                self.running += 1
                 return entry, partial(flush.send, entry)
             self.ended(entry, settled)
-        return None
+
+    def claim_some(self) -> None:
+        """Claim up to a pool's width of the queued entries, in one unit of work."""
+        flush = self.flush
+        keys = [self.queue.popleft() for _ in range(min(self.width, len(self.queue)))]
+        with flush.storage.transaction():
+            taken = [flush.claim_key(key) for key in keys]
+        for entry in taken:
+            if entry is not None:
+                flush.held[entry.key] = entry
+                self.claimed.append(entry)
 
     def done(self, token: OutboxEntry, result: object) -> None:
-        self.ended(token, self.flush.sent(token, result))
+        self.running -= 1
+        self.ended(token, self.flush.sent(token, result, self.accepted))
+        idle = not (self.running or self.claimed or self.queue)
+        if len(self.accepted) >= self.width or idle:
+            self.record_accepted()
+
+    def record_accepted(self) -> None:
+        accepted, self.accepted = self.accepted, []
+        self.flush.record_accepted(accepted)
+        for entry in accepted:
+            self.flush.held.pop(entry.key, None)
 
     def ended(self, entry: OutboxEntry, outcome: _Try) -> None:
         if outcome is _Try.AGAIN:
             self.again.append(entry)
             return
-        self.flush.held.pop(entry.key, None)
+        if entry not in self.accepted:
+            self.flush.held.pop(entry.key, None)
         self.settled += 1
         self.flush.engine.tick("push order status", self.settled, None)
 
     def halt(self, error: BaseException) -> None:
-        self.queue.clear()  # claimed and unsent: released by `release`
+        # Claimed and unsent: made due again by `release`.
+        self.queue.clear()
 
     def settle(self, fresh: Mapping[str, JetOrder]) -> None:
         flush = self.flush
         engine = flush.engine
+        self.record_accepted()
         if not engine.settings.push_order_status:
             flush.report.note("push_order_status is off: no order status was sent to Jet")
             return
@@ -509,7 +557,11 @@ class Acknowledgements:
 
     def release(self) -> None:
         self.queue.clear()
-        self.flush.release()
+        self.claimed.clear()
+        try:
+            self.record_accepted()  # Jet took them: done is the truth, whatever stopped the run
+        finally:
+            self.flush.release()
 
 
 def supersede(engine: Engine, order_id: str, *, keep: str, owed: Collection[str] = ()) -> None:
