@@ -547,7 +547,7 @@ class Acknowledgements:
             return
         due = engine.storage.due(engine.now(), account=engine.account)
         entries = [e for e in due if e.kind == PushKind.ACKNOWLEDGE and e.key not in self.seen]
-        self.seen.update(e.key for e in entries)
+        self.seen.clear()  # a pass's own: what it handled is done, waiting or held by now
         for entry in entries:
             if entry.target in fresh:
                 flush.fresh.setdefault(entry.target, fresh[entry.target])
