@@ -704,8 +704,12 @@ class PostgresStorage:
                 f"SELECT count(*) FROM orders WHERE account = %s{in_statuses}",  # noqa: S608
                 (account, statuses, statuses),
             )
-            turn = turn_by_status(read, statuses, keys, after=after, limit=limit) if limit else {}
-            return ListedKeys(keys=keys, unlisted=int(total) - len(keys), turn=turn)
+            unlisted = int(total) - len(keys)
+            # Ranges of the index only when some order is in no list (never on a small store).
+            turn = {}
+            if limit and unlisted:
+                turn = turn_by_status(read, statuses, keys, after=after, limit=limit)
+            return ListedKeys(keys=keys, unlisted=unlisted, turn=turn)
 
         return self._unit(work)
 
