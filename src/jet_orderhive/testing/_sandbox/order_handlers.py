@@ -111,7 +111,7 @@ def order_list(app: SandboxApp, req: Request) -> Response:
     node = req.query.get("fulfillment_node")
 
     def keep(order: StoredOrder) -> bool:
-        return order.payload["fulfillment_node"] == node
+        return bool(order.payload["fulfillment_node"] == node)
 
     found = _listed_orders(app, status, cancelled, keep if node is not None else None)
     urls = [_order_url(o["merchant_order_id"]) for o in found]
