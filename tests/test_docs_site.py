@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from jet_orderhive import Integration, IntegrationSettings, MemoryStorage
-from jet_orderhive.storage.protocol import Storage
+from jet_orderhive.storage.protocol import ListedOrderKeysReader, Storage
 from jet_orderhive.testing import JetSandbox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,6 +110,12 @@ def test_storage_guide_lists_every_method_an_adapter_implements() -> None:
     listed = re.findall(r"^\| `(\w+)\(", table, re.M)
     assert listed == _storage_methods()
     assert "Implement every method in the table above" in text
+    optional = text.split("\n## Optional methods\n", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^\| `(\w+)\(", optional, re.M) == [
+        name
+        for name, value in vars(ListedOrderKeysReader).items()
+        if callable(value) and name[0] != "_"
+    ]
 
 
 def test_storage_guide_and_protocol_state_the_quarantine_bytes_rule() -> None:

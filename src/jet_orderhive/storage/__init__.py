@@ -16,10 +16,11 @@ from jet_orderhive.storage.errors import (
 )
 from jet_orderhive.storage.memory import MemoryStorage
 from jet_orderhive.storage.merge import merge_customer
-from jet_orderhive.storage.protocol import Clock, Storage
+from jet_orderhive.storage.protocol import Clock, ListedOrderKeysReader, Storage, listed_order_keys
 from jet_orderhive.storage.records import (
     DEFAULT_ACCOUNT,
     LinkedSku,
+    ListedKeys,
     OrderIntent,
     OrderKey,
     OrderSides,
@@ -37,6 +38,8 @@ __all__ = [
     "DEFAULT_ACCOUNT",
     "Clock",
     "LinkedSku",
+    "ListedKeys",
+    "ListedOrderKeysReader",
     "MemoryStorage",
     "OrderIntent",
     "OrderKey",
@@ -57,5 +60,6 @@ __all__ = [
     "UpsertResult",
     "decode_json",
     "encode_json",
+    "listed_order_keys",
     "merge_customer",
 ]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Mapping
+import heapq
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,10 +14,11 @@ from jet_orderhive._errors import JetOrderhiveTypeError, JetOrderhiveValueError
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import SalesOrder
 from jet_orderhive.storage._canonical import record_json
-from jet_orderhive.storage.records import OrderIntent, OrderKey, OrderSnapshot
+from jet_orderhive.storage.records import ListedKeys, OrderIntent, OrderKey, OrderSnapshot
 
 __all__ = [
     "check_aware",
+    "check_listed",
     "check_price",
     "check_quantity",
     "check_sides",
@@ -26,8 +28,11 @@ __all__ = [
     "decode_object",
     "encode_json",
     "encode_payload",
+    "listed_keys_from",
     "order_json",
     "price_node",
+    "turn_by_status",
+    "turn_of",
     "utc_now",
 ]
 
@@ -70,6 +75,23 @@ def check_limit(limit: int | None) -> int | None:
     if limit < 1:
         raise JetOrderhiveValueError(f"limit must be at least 1, got {limit}")
     return limit
+
+
+def check_listed(listed: Iterable[str], after: str, limit: int) -> set[str]:
+    """The arguments of ``listed_order_keys``: the ids as a set, a string ``after`` and a
+    ``limit`` that is an int of at least 0."""
+    if isinstance(listed, str):
+        raise JetOrderhiveTypeError(
+            f"listed must be a collection of Jet order ids, got the string {listed!r}; "
+            f"pass [{listed!r}]"
+        )
+    if not isinstance(after, str):
+        raise JetOrderhiveTypeError(f"after must be a Jet order id (a str), got {after!r}")
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise JetOrderhiveTypeError(f"limit must be an int, got {limit!r}")
+    if limit < 0:
+        raise JetOrderhiveValueError(f"limit must not be negative, got {limit}")
+    return set(listed)
 
 
 def check_ttl(ttl: timedelta) -> timedelta:
@@ -145,3 +167,69 @@ def order_key(status: str, cancelled: bool) -> OrderKey:
     """The keys-only view of a stored order, one shared (frozen) instance per distinct key: a
     store of many thousand orders holds a handful of them."""
     return OrderKey(status, cancelled)
+
+
+def listed_keys_from(
+    keys: Mapping[str, OrderKey], listed: Collection[str], *, after: str, limit: int
+) -> ListedKeys:
+    """`ListedKeys` worked out from every stored key (in the statuses asked): what an adapter
+    without ``listed_order_keys`` of its own answers with, at the cost of reading every key."""
+    found = {order_id: keys[order_id] for order_id in sorted(listed) if order_id in keys}
+    others = (order_id for order_id in keys if order_id not in found)
+    turn = turn_of(others, after, limit)
+    return ListedKeys(
+        keys=found,
+        unlisted=len(keys) - len(found),
+        turn={order_id: keys[order_id] for order_id in turn},
+    )
+
+
+def turn_of(ids: Iterable[str], after: str, limit: int) -> list[str]:
+    """The first ``limit`` of ``ids`` in turn: by id after ``after``, then from the start."""
+    if not limit:
+        return []
+    pool = list(ids)
+    above = heapq.nsmallest(limit, (i for i in pool if i > after))
+    if len(above) < limit:
+        above += heapq.nsmallest(limit - len(above), (i for i in pool if i <= after))
+    return above
+
+
+Rows = Sequence[tuple[str, str, object]]
+"""Rows of ``(jet order id, status, listed cancelled)``, by id."""
+
+
+def turn_by_status(
+    read: Callable[[str | None, bool, int], Rows],
+    statuses: Sequence[str] | None,
+    keys: Mapping[str, OrderKey],
+    *,
+    after: str,
+    limit: int,
+) -> dict[str, OrderKey]:
+    """`ListedKeys.turn` from range reads over a (status, id) index, for the SQL adapters.
+
+    ``read(status, above, n)`` returns the first ``n`` rows by id of one status (``None``: every
+    status) whose id sorts after ``after`` (``above``) or not. The listed orders are left out
+    here, so each read asks for ``n`` plus the listed ones in its range: what it returns stays
+    within the turn and the lists, however many orders are stored.
+    """
+    turn: dict[str, OrderKey] = {}
+    groups: Sequence[str | None] = [None] if statuses is None else statuses
+    listed: dict[tuple[str | None, bool], int] = {}
+    for order_id, key in keys.items():
+        for group in (None, key.status):
+            where = (group, order_id > after)
+            listed[where] = listed.get(where, 0) + 1
+    for above in (True, False):
+        wanted = limit - len(turn)
+        if wanted <= 0:
+            break
+        reads = [read(group, above, wanted + listed.get((group, above), 0)) for group in groups]
+        for order_id, status, cancelled in heapq.merge(*reads):
+            if order_id in keys:
+                continue
+            turn[order_id] = order_key(status, bool(cancelled))
+            if len(turn) >= limit:
+                break
+    return turn

@@ -18,6 +18,7 @@ from jet_orderhive.orderhive.models import Customer, SalesOrder, normalize_email
 from jet_orderhive.storage._common import (
     check_aware,
     check_limit,
+    check_listed,
     check_price,
     check_quantity,
     check_sides,
@@ -28,6 +29,7 @@ from jet_orderhive.storage._common import (
     encode_payload,
     order_json,
     order_key,
+    turn_of,
     utc_now,
 )
 from jet_orderhive.storage.errors import RecordNotFound, TransactionAborted
@@ -36,6 +38,7 @@ from jet_orderhive.storage.protocol import Clock
 from jet_orderhive.storage.records import (
     DEFAULT_ACCOUNT,
     LinkedSku,
+    ListedKeys,
     OrderIntent,
     OrderKey,
     OrderSides,
@@ -373,6 +376,52 @@ class MemoryStorage:
                     cancelled = stored.snapshot is not None and stored.snapshot.listed_cancelled
                     keys[order_id] = order_key(status, cancelled)
             return keys
+
+    def listed_order_keys(
+        self,
+        listed: Collection[str],
+        *,
+        channel_statuses: Collection[str] | None = None,
+        after: str = "",
+        limit: int = 0,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> ListedKeys:
+        """The keys of the stored orders among ``listed``, a count and a turn of the others.
+
+        The listed ids are looked up one by one; the others are counted in one pass over the
+        orders, and only the ``limit`` of the turn are picked (no sort of every id).
+        """
+        ids = check_listed(listed, after, limit)
+        wanted = None if channel_statuses is None else check_statuses(channel_statuses)
+
+        def key(stored: _StoredOrder) -> OrderKey | None:
+            status = stored.order.channel_status
+            if wanted is not None and status not in wanted:
+                return None
+            return order_key(
+                status, stored.snapshot is not None and stored.snapshot.listed_cancelled
+            )
+
+        with self._lock:
+            table = self._t(account).orders
+            found: dict[str, OrderKey] = {}
+            for order_id in sorted(ids):
+                stored = table.get(order_id)
+                found_key = None if stored is None else key(stored)
+                if found_key is not None:
+                    found[order_id] = found_key
+            others = [
+                order_id
+                for order_id, stored in table.items()
+                if order_id not in found
+                and (wanted is None or stored.order.channel_status in wanted)
+            ]
+            turn = {}
+            for order_id in turn_of(others, after, limit):
+                turn_key = key(table[order_id])
+                assert turn_key is not None
+                turn[order_id] = turn_key
+        return ListedKeys(keys=found, unlisted=len(others), turn=turn)
 
     # -- customers -------------------------------------------------------------------------------
 

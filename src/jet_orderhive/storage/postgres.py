@@ -40,6 +40,7 @@ from jet_orderhive.storage._canonical import record_json
 from jet_orderhive.storage._common import (
     check_aware,
     check_limit,
+    check_listed,
     check_price,
     check_quantity,
     check_sides,
@@ -50,6 +51,7 @@ from jet_orderhive.storage._common import (
     encode_payload,
     order_json,
     order_key,
+    turn_by_status,
     utc_now,
 )
 from jet_orderhive.storage._postgres_migrations import MIGRATIONS, SCHEMA_VERSION
@@ -65,6 +67,7 @@ from jet_orderhive.storage.protocol import Clock
 from jet_orderhive.storage.records import (
     DEFAULT_ACCOUNT,
     LinkedSku,
+    ListedKeys,
     OrderIntent,
     OrderKey,
     OrderSides,
@@ -656,6 +659,59 @@ class PostgresStorage:
         return {
             order_id: order_key(status, bool(cancelled)) for order_id, status, cancelled in rows
         }
+
+    def listed_order_keys(
+        self,
+        listed: Collection[str],
+        *,
+        channel_statuses: Collection[str] | None = None,
+        after: str = "",
+        limit: int = 0,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> ListedKeys:
+        """The keys of the stored orders among ``listed``, a count and a turn of the others.
+
+        A few indexed reads in one unit: the listed ids by primary key, a count from the
+        status index, and the turn as ranges of it (of the primary key without statuses).
+        """
+        ids = sorted(check_listed(listed, after, limit))
+        statuses = None if channel_statuses is None else sorted(check_statuses(channel_statuses))
+        if statuses == []:
+            return ListedKeys()
+        # NULL parameters switch their filter off, so each statement is one constant text.
+        in_statuses = " AND (%s::text[] IS NULL OR channel_status = ANY(%s::text[]))"
+
+        def read(status: str | None, above: bool, n: int) -> list[tuple[str, str, object]]:
+            # A range of the status index, or of the primary key for every status.
+            where = "" if status is None else " AND channel_status = %s"
+            rows: list[tuple[str, str, object]] = self._rows(
+                "SELECT channel_order_id, channel_status, listed_cancelled FROM orders"  # noqa: S608
+                f" WHERE account = %s{where} AND channel_order_id {'>' if above else '<='} %s"
+                " ORDER BY channel_order_id LIMIT %s",
+                (account, *(() if status is None else (status,)), after, n),
+            )
+            return rows
+
+        def work() -> ListedKeys:
+            rows = self._rows(
+                "SELECT channel_order_id, channel_status, listed_cancelled FROM orders"  # noqa: S608
+                f" WHERE account = %s AND channel_order_id = ANY(%s::text[]){in_statuses}"
+                " ORDER BY channel_order_id",
+                (account, ids, statuses, statuses),
+            )
+            keys = {i: order_key(status, bool(cancelled)) for i, status, cancelled in rows}
+            (total,) = self._row(
+                f"SELECT count(*) FROM orders WHERE account = %s{in_statuses}",  # noqa: S608
+                (account, statuses, statuses),
+            )
+            unlisted = int(total) - len(keys)
+            # Ranges of the index only when some order is in no list (never on a small store).
+            turn = {}
+            if limit and unlisted:
+                turn = turn_by_status(read, statuses, keys, after=after, limit=limit)
+            return ListedKeys(keys=keys, unlisted=unlisted, turn=turn)
+
+        return self._unit(work)
 
     # -- customers -------------------------------------------------------------------------------
 

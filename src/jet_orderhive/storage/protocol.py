@@ -18,6 +18,11 @@ Conventions every method follows:
   ``account`` (default ``"default"``), and what one account writes is invisible to every other
   (orders, customers, outbox, pushed values, linked SKUs, quarantine, state and leases), so one
   database serves many accounts.
+
+Optional methods: `ListedOrderKeysReader` declares one more method an adapter may implement to
+make incremental imports cheap over a large store. The engine reaches it through
+`listed_order_keys`, which works the same answer out from `Storage.order_keys` for an adapter
+without it, so every `Storage` keeps working.
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ from typing import Protocol, TypeAlias, runtime_checkable
 
 from jet_orderhive._json import JsonValue
 from jet_orderhive.orderhive.models import Customer, SalesOrder
+from jet_orderhive.storage._common import check_listed, check_statuses, listed_keys_from
 from jet_orderhive.storage.records import (
     DEFAULT_ACCOUNT,
     LinkedSku,
+    ListedKeys,
     OrderIntent,
     OrderKey,
     OrderSides,
@@ -44,7 +51,7 @@ from jet_orderhive.storage.records import (
     UpsertResult,
 )
 
-__all__ = ["Clock", "Storage"]
+__all__ = ["Clock", "ListedOrderKeysReader", "Storage", "listed_order_keys"]
 
 Clock: TypeAlias = Callable[[], datetime]
 """Returns the current time as an aware datetime; adapters take one so tests control time."""
@@ -399,3 +406,58 @@ class Storage(Protocol):
     def release_lease(self, name: str, owner: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
         """Give the lease up; ``False`` (and nothing changes) unless ``owner`` holds it."""
         ...
+
+
+@runtime_checkable
+class ListedOrderKeysReader(Protocol):
+    """The optional read an incremental import plans on: keys of what Jet lists, not the store.
+
+    A `Storage` may implement it; the engine calls it through `listed_order_keys`. Answering in
+    a few indexed reads (the listed ids by key, a count, and ``limit`` ids from an index of
+    (status, id)) keeps an idle run's cost to what Jet lists and the refresh budget, however
+    many orders are stored.
+    """
+
+    def listed_order_keys(
+        self,
+        listed: Collection[str],
+        *,
+        channel_statuses: Collection[str] | None = None,
+        after: str = "",
+        limit: int = 0,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> ListedKeys:
+        """The keys of the stored orders among ``listed``, and a turn of the others.
+
+        Only orders in ``channel_statuses`` count (``None``: every status; the filter rules
+        are `Storage.list_orders`'s). `ListedKeys.keys` maps each id of ``listed`` that is
+        stored to its `OrderKey`, as `Storage.order_keys` would; `ListedKeys.unlisted` counts
+        the stored orders not in ``listed``; `ListedKeys.turn` holds ``limit`` of those (all
+        when fewer): by id from the first that sorts after ``after``, then from the smallest id
+        on, in that order, each with its key. Ids compare as strings (code points: the byte
+        order of UTF-8). ``limit`` is an int of at least 0, else ``TypeError`` / ``ValueError``.
+        """
+        ...
+
+
+def listed_order_keys(
+    storage: Storage,
+    listed: Collection[str],
+    *,
+    channel_statuses: Collection[str] | None = None,
+    after: str = "",
+    limit: int = 0,
+    account: str = DEFAULT_ACCOUNT,
+) -> ListedKeys:
+    """`ListedOrderKeysReader.listed_order_keys` of ``storage``, or the same answer worked out
+    from its `Storage.order_keys` when the adapter does not implement it (which reads every
+    stored key)."""
+    if isinstance(storage, ListedOrderKeysReader):
+        return storage.listed_order_keys(
+            listed, channel_statuses=channel_statuses, after=after, limit=limit, account=account
+        )
+    ids = check_listed(listed, after, limit)
+    if channel_statuses is not None:
+        check_statuses(channel_statuses)
+    keys = storage.order_keys(channel_statuses=channel_statuses, account=account)
+    return listed_keys_from(keys, ids, after=after, limit=limit)

@@ -16,6 +16,7 @@ from jet_orderhive.orderhive.sides import OrderIntent, OrderSides, OrderSnapshot
 __all__ = [
     "DEFAULT_ACCOUNT",
     "LinkedSku",
+    "ListedKeys",
     "OrderIntent",
     "OrderKey",
     "OrderSides",
@@ -148,3 +149,21 @@ class OrderKey:
     """Jet's status as last seen (the host view's ``channel_status``)."""
     cancelled: bool = False
     """The order was last listed with ``isCancelled=true``."""
+
+
+@attrs.frozen(kw_only=True)
+class ListedKeys:
+    """What `listed_order_keys` answers: the keys of the listed stored orders, and a turn of
+    the others.
+
+    An incremental import passes every id Jet's lists show; the answer holds what planning the
+    run needs without a read of every stored order.
+    """
+
+    keys: Mapping[str, OrderKey] = attrs.field(factory=dict)
+    """Jet order id → key of each given id that is stored (in the statuses asked), by id."""
+    unlisted: int = 0
+    """How many stored orders (in the statuses asked) are not among the ids given."""
+    turn: Mapping[str, OrderKey] = attrs.field(factory=dict)
+    """Up to ``limit`` of those, in turn: by id from the first after ``after``, then from the
+    smallest id on (wrapping around), each with its key, in that order."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import random
@@ -27,6 +28,7 @@ from jet_orderhive.storage._canonical import record_json
 from jet_orderhive.storage._common import (
     check_aware,
     check_limit,
+    check_listed,
     check_price,
     check_quantity,
     check_sides,
@@ -36,6 +38,7 @@ from jet_orderhive.storage._common import (
     encode_payload,
     order_json,
     order_key,
+    turn_by_status,
     utc_now,
 )
 from jet_orderhive.storage._migrations import migrate
@@ -50,6 +53,7 @@ from jet_orderhive.storage.protocol import Clock
 from jet_orderhive.storage.records import (
     DEFAULT_ACCOUNT,
     LinkedSku,
+    ListedKeys,
     OrderIntent,
     OrderKey,
     OrderSides,
@@ -278,6 +282,22 @@ class SQLiteStorage:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
 
+    def _snapshot(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
+        """Run ``work``'s reads on one snapshot: in the open unit of work, else in a read
+        transaction of their own (a deferred ``BEGIN`` takes no write lock), retried whole."""
+        conn = self._conn()
+        if self._local.depth:
+            return work(conn)
+
+        def read() -> _T:
+            conn.execute("BEGIN")
+            try:
+                return work(conn)
+            finally:
+                self._rollback(conn)
+
+        return self._retry(read)
+
     # -- unit of work ----------------------------------------------------------------------------
 
     @contextmanager
@@ -472,6 +492,70 @@ class SQLiteStorage:
             order_id: order_key(status, bool(cancelled))
             for order_id, status, cancelled in sorted(rows)
         }
+
+    def listed_order_keys(
+        self,
+        listed: Collection[str],
+        *,
+        channel_statuses: Collection[str] | None = None,
+        after: str = "",
+        limit: int = 0,
+        account: str = DEFAULT_ACCOUNT,
+    ) -> ListedKeys:
+        """The keys of the stored orders among ``listed``, a count and a turn of the others.
+
+        A few indexed reads on one snapshot: the listed ids by primary key, a count from the
+        status index, and the turn as ranges of the status index; none grows with the orders
+        stored beyond the count, which SQLite takes from the index alone.
+        """
+        ids = check_listed(listed, after, limit)
+        statuses = None if channel_statuses is None else sorted(check_statuses(channel_statuses))
+        if statuses == []:
+            return ListedKeys()
+        marks = "" if statuses is None else ", ".join("?" * len(statuses))
+        in_statuses = "" if statuses is None else f" AND channel_status IN ({marks})"
+        # Only fixed clauses and placeholders are formatted in; every value is a bound parameter.
+        # With statuses, every part is read from the covering status index alone; the listed
+        # ids then cost one index probe per status each, never a row (rows hold the JSON).
+        lookup = (
+            "SELECT channel_order_id, channel_status, listed_cancelled FROM orders"  # noqa: S608
+            + ("" if statuses is None else " INDEXED BY orders_by_channel_status")
+            + f" WHERE account = ?{in_statuses}"  # noqa: S608
+            " AND channel_order_id IN (SELECT value FROM json_each(?)) ORDER BY channel_order_id"
+        )
+        count = (
+            "SELECT count(*) FROM orders INDEXED BY orders_by_channel_status"  # noqa: S608
+            f" WHERE account = ?{in_statuses}"
+        )
+
+        def work(conn: sqlite3.Connection) -> ListedKeys:
+            def read(status: str | None, above: bool, n: int) -> list[tuple[str, str, object]]:
+                # One status: a range of the status index; every status: of the primary key.
+                where = (
+                    " WHERE account = ?"
+                    if status is None
+                    else " INDEXED BY orders_by_channel_status"
+                    " WHERE account = ? AND channel_status = ?"
+                )
+                where += " AND channel_order_id > ?" if above else " AND channel_order_id <= ?"
+                return conn.execute(
+                    "SELECT channel_order_id, channel_status, listed_cancelled FROM orders"  # noqa: S608
+                    f"{where} ORDER BY channel_order_id LIMIT ?",
+                    (account, *(() if status is None else (status,)), after, n),
+                ).fetchall()
+
+            # The ids are plain strings: the standard encoder writes them as the JSON1 reads them.
+            rows = conn.execute(lookup, (account, *(statuses or ()), json.dumps(sorted(ids))))
+            keys = {i: order_key(status, bool(cancelled)) for i, status, cancelled in rows}
+            (total,) = conn.execute(count, (account, *(statuses or ()))).fetchone()
+            unlisted = total - len(keys)
+            # Ranges of the index only when some order is in no list (never on a small store).
+            turn = {}
+            if limit and unlisted:
+                turn = turn_by_status(read, statuses, keys, after=after, limit=limit)
+            return ListedKeys(keys=keys, unlisted=unlisted, turn=turn)
+
+        return self._snapshot(work)
 
     # -- customers -------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ these functions what they read and act on what they return, and the tests pin th
 
 from __future__ import annotations
 
+import bisect
 import enum
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ __all__ = [
     "ImportPlan",
     "PushKind",
     "ack_key",
+    "budget_turn",
     "cancel_key",
     "list_queries",
     "plan_import",
@@ -139,6 +141,18 @@ def plan_import(
         retry=tuple(retry),
         unchanged=tuple(unchanged),
     )
+
+
+def budget_turn(missing: Iterable[str], after: str, budget: int) -> list[str]:
+    """The ``budget`` unlisted open orders a run re-reads: by id from the first after
+    ``after`` (where the previous run stopped), wrapping around to the smallest id.
+
+    The storage answers the same turn itself (`listed_order_keys`); this is the turn over the
+    ids at hand, for the initial sync, which reads every stored key anyway.
+    """
+    ordered = sorted(missing)
+    start = bisect.bisect_right(ordered, after)
+    return (ordered[start:] + ordered[:start])[:budget]
 
 
 def merge_listings(listings: Iterable[tuple[ListQuery, Iterable[str]]]) -> dict[str, ListQuery]:

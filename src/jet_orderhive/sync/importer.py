@@ -7,7 +7,7 @@ entry of its acknowledgement), and acknowledged only after that unit committed; 
 
 from __future__ import annotations
 
-import bisect
+import itertools
 import json
 import logging
 import re
@@ -28,8 +28,10 @@ from jet_orderhive.mapping.status import PushAction
 from jet_orderhive.orderhive.enums import OrderStatus
 from jet_orderhive.orderhive.models import Customer, SalesOrder
 from jet_orderhive.storage.errors import StorageBusyError
+from jet_orderhive.storage.protocol import listed_order_keys
 from jet_orderhive.storage.records import (
     OrderIntent,
+    OrderKey,
     OrderSnapshot,
     OutboxEntry,
     PushStatus,
@@ -321,6 +323,9 @@ class _Run:
         self.attempted: set[str] = set()
         self.created = 0
         self.listed: dict[str, ListQuery] = {}
+        #: Statuses of the stored orders `known` is not complete for (``None``: it holds every
+        #: stored order): later runs read the keys of the listed orders only.
+        self.known_statuses: tuple[str, ...] | None = None
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -352,34 +357,8 @@ class _Run:
         start = self.window_start()
         listed = self.read_lists()
         self.listed = listed
-        statuses = None if initial else _plan.OPEN_STATUSES
-        # Keys only: an incremental run must not load every open record to compare lists.
-        keys = self.storage.order_keys(channel_statuses=statuses, account=engine.account)
-        # A store holds a handful of distinct keys among many orders: one query for each.
-        queries: dict[tuple[str, bool], ListQuery] = {}
-        stored: dict[str, ListQuery] = {}
-        for order_id, key in keys.items():
-            pair = (key.status, key.cancelled)
-            query = queries.get(pair)
-            if query is None:
-                query = queries[pair] = ListQuery(status=key.status, cancelled=key.cancelled)
-            stored[order_id] = query
-        self.known.update(keys)
         outside = self.outside_window()
-        plan = _plan.plan_import(
-            listed=listed,
-            stored=stored,
-            initial=initial,
-            new_statuses=_plan.new_order_statuses(self.settings),
-            quarantined={
-                e.external_id
-                for e in self.storage.quarantined("order", account=self.engine.account)
-            },
-            ignored={
-                i for i, status in outside.items() if i in listed and listed[i].status == status
-            },
-        )
-        plan = attrs.evolve(plan, missing=self.within_budget(plan.missing))
+        plan, stored = self.plan(listed, outside, initial=initial)
         log.info(
             "import: %d listed, %d new, %d changed, %d missing, %d quarantined to retry",
             len(listed),
@@ -421,46 +400,106 @@ class _Run:
             )
         return self.fresh
 
+    def plan(
+        self, listed: Mapping[str, ListQuery], outside: Mapping[str, str], *, initial: bool
+    ) -> tuple[ImportPlan, dict[str, ListQuery]]:
+        """What this run fetches, and the stored keys it needs: of every listed order, and of
+        each unlisted one it re-reads.
+
+        The initial sync reads every stored key (any listed order may be stored, in any
+        status). Later runs read only the keys of what Jet lists, with the count of the open
+        orders no list shows and the next ``refresh_budget`` of them in turn, so an idle run
+        costs the lists and the budget however many orders are stored.
+        """
+        account = self.engine.account
+        budget = self.settings.refresh_budget
+        after = self.storage.get_state(_STATE_VERIFIED_UPTO, account=account) or ""
+        if initial:
+            keys: Mapping[str, OrderKey] = self.storage.order_keys(account=account)
+            turn: Mapping[str, OrderKey] = {}
+        else:
+            self.known_statuses = _plan.OPEN_STATUSES
+            answer = listed_order_keys(
+                self.storage,
+                listed,
+                channel_statuses=_plan.OPEN_STATUSES,
+                after=after,
+                limit=budget,
+                account=account,
+            )
+            keys, turn = answer.keys, answer.turn
+        # A store holds a handful of distinct keys among many orders: one query for each.
+        queries: dict[tuple[str, bool], ListQuery] = {}
+        stored: dict[str, ListQuery] = {}
+        for order_id, key in itertools.chain(keys.items(), turn.items()):
+            pair = (key.status, key.cancelled)
+            query = queries.get(pair)
+            if query is None:
+                query = queries[pair] = ListQuery(status=key.status, cancelled=key.cancelled)
+            stored[order_id] = query
+        self.known.update(stored)
+        plan = _plan.plan_import(
+            listed=listed,
+            stored=stored,
+            initial=initial,
+            new_statuses=_plan.new_order_statuses(self.settings),
+            quarantined={e.external_id for e in self.storage.quarantined("order", account=account)},
+            ignored={
+                i for i, status in outside.items() if i in listed and listed[i].status == status
+            },
+        )
+        if initial:
+            # Every unlisted open order is at hand: take the budget's turn of them here.
+            unlisted = len(plan.missing)
+            chosen = _plan.budget_turn(plan.missing, after, budget)
+        else:
+            unlisted = answer.unlisted
+            chosen = list(turn)
+        return attrs.evolve(plan, missing=self.within_budget(unlisted, chosen)), stored
+
     def ready_pass(self) -> dict[str, JetOrder]:
         """List ``ready`` again and import what is new: acknowledgements made room in the list."""
         self.fresh, self.created = {}, 0
         ids = self.engine.client.list_order_ids("ready", cancelled=False)
         new = tuple(i for i in ids if i not in self.known and i not in self.attempted)
+        if new and self.known_statuses is not None:
+            # `known` holds the stored orders the run listed, not every open one stored.
+            stored = listed_order_keys(
+                self.storage, new, channel_statuses=self.known_statuses, account=self.engine.account
+            ).keys
+            new = tuple(i for i in new if i not in stored)
         self.listed.update(dict.fromkeys(new, ListQuery(status="ready", cancelled=False)))
         if new:
             plan = ImportPlan(new=new)
             self.fetch_and_store(plan, self.window_start(), {})
         return self.fresh
 
-    def within_budget(self, missing: Sequence[str]) -> tuple[str, ...]:
+    def within_budget(self, unlisted: int, turn: Sequence[str]) -> tuple[str, ...]:
         """The open stored orders no list shows that this run re-reads, in turns.
 
         Jet lists at most 1,000 ids per status, so a merchant with more open orders has some in
         no list. Each run re-reads at most ``refresh_budget`` of them, taking up after the one
         the previous run ended with, so every such order is verified in turn and a run costs
-        the lists plus the budget, not one read per stored order.
+        the lists plus the budget, not one read per stored order. ``unlisted`` counts them;
+        ``turn`` is the budget's share in turn order (all of them when they fit the budget).
         """
         budget = self.settings.refresh_budget
-        if len(missing) <= budget:
-            return tuple(sorted(missing))
+        if unlisted <= budget:
+            return tuple(sorted(turn))
         if not budget:
             self.report.note(
-                f"{len(missing)} open order(s) appear in no Jet list (past its 1,000-id cap); "
+                f"{unlisted} open order(s) appear in no Jet list (past its 1,000-id cap); "
                 "none is re-read (refresh_budget=0)"
             )
             return ()
-        ordered = sorted(missing)
-        account = self.engine.account
-        after = self.storage.get_state(_STATE_VERIFIED_UPTO, account=account) or ""
-        start = bisect.bisect_right(ordered, after)
-        chosen = (ordered[start:] + ordered[:start])[:budget]
+        chosen = tuple(turn[:budget])
         if chosen and not self.engine.dry_run:
-            self.storage.set_state(_STATE_VERIFIED_UPTO, chosen[-1], account=account)
+            self.storage.set_state(_STATE_VERIFIED_UPTO, chosen[-1], account=self.engine.account)
         self.report.note(
-            f"{len(ordered)} open order(s) appear in no Jet list (past its 1,000-id cap); "
+            f"{unlisted} open order(s) appear in no Jet list (past its 1,000-id cap); "
             f"{len(chosen)} were re-read this run, the others in turn on later runs"
         )
-        return tuple(chosen)
+        return chosen
 
     def read_lists(self) -> dict[str, ListQuery]:
         """Every list of the run, read concurrently (``concurrency`` at a time), merged in order."""

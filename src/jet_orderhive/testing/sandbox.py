@@ -263,7 +263,7 @@ class JetSandbox:
         order_id = payload["merchant_order_id"]
         if order_id in self._state.orders:
             raise ValueError(f"order {order_id} is already in the sandbox")
-        self._state.orders[order_id] = StoredOrder(payload, placed, seq)
+        self._state.add_order(StoredOrder(payload, placed, seq))
         return str(order_id)
 
     def _generate_from_body(self, count: int, body: dict[str, Any] | None) -> list[str]:
@@ -306,6 +306,7 @@ class JetSandbox:
                     payload["order_detail"][key] = body[key]
             if cancels:
                 order_rules.request_directed_cancel(payload, cancels)
+                self._state.refile(self._state.orders[order_id])
             ids.append(order_id)
         return ids
 
@@ -340,20 +341,22 @@ class JetSandbox:
         if status not in order_rules.ORDER_STATUSES:
             raise ValueError(f"{status!r} is not a Jet order status")
         with self._app.lock:
-            payload = self._stored(order_id).payload
+            stored = self._stored(order_id)
+            payload = stored.payload
             payload["status"] = status
             if status != "created":
                 payload.setdefault("order_ready_date", format_jet_timestamp(self.now()))
+            self._state.refile(stored)
 
     def release_created(self) -> list[str]:
         """Move every ``created`` order to ``ready``, as Jet did after its fraud hold."""
         with self._app.lock:
             released = []
-            for stored in self._state.orders_oldest_first():
-                if stored.payload["status"] == "created":
-                    stored.payload["status"] = "ready"
-                    stored.payload["order_ready_date"] = format_jet_timestamp(self.now())
-                    released.append(str(stored.payload["merchant_order_id"]))
+            for stored in list(self._state.listed(("created",), None)):
+                stored.payload["status"] = "ready"
+                stored.payload["order_ready_date"] = format_jet_timestamp(self.now())
+                self._state.refile(stored)
+                released.append(str(stored.payload["merchant_order_id"]))
             return released
 
     def request_directed_cancel(
@@ -369,6 +372,7 @@ class JetSandbox:
                 if not 0 < qty <= skus[sku]["request_order_quantity"]:
                     raise ValueError(f"cannot ask to cancel {qty} unit(s) of {sku!r}")
             order_rules.request_directed_cancel(payload, quantities)
+            self._state.refile(self._stored(order_id))
 
     def corrupt_order(self, order_id: str, mutate: Callable[[dict[str, Any]], object]) -> None:
         """Serve a broken copy of the order from the detail endpoints (quarantine tests)."""

@@ -45,9 +45,11 @@ from jet_orderhive.orderhive.models import (
     Shipment,
     ShipmentLine,
 )
+from jet_orderhive.storage._common import listed_keys_from
 from jet_orderhive.storage.errors import TransactionAborted
-from jet_orderhive.storage.protocol import Storage
+from jet_orderhive.storage.protocol import ListedOrderKeysReader, Storage, listed_order_keys
 from jet_orderhive.storage.records import (
+    ListedKeys,
     OrderIntent,
     OrderKey,
     OrderSides,
@@ -412,6 +414,112 @@ class StorageContract:
         assert storage.order_keys(account="elsewhere") == {}
         with pytest.raises(TypeError):
             storage.order_keys(channel_statuses="complete")
+
+    # -- listed_order_keys (optional; `listed_order_keys` answers for adapters without it) ------
+
+    def _store_keys(self, storage: Storage) -> None:
+        """Orders 1..12: statuses in turn, every third last listed cancelled, one other account."""
+        statuses = ("acknowledged", "inprogress", "complete", "ready")
+        with storage.transaction():
+            for number in range(1, 13):
+                status = statuses[number % 4]
+                storage.upsert_order(
+                    make_sales_order(_order_id(number), channel_status=status),
+                    snapshot=OrderSnapshot(status=status, listed_cancelled=number % 3 == 0),
+                )
+            storage.upsert_order(make_sales_order(_order_id(20)), account="elsewhere")
+
+    def test_listed_order_keys_answer_for_the_listed_and_count_the_others(
+        self, storage: Storage
+    ) -> None:
+        self._store_keys(storage)
+        open_ = ["acknowledged", "inprogress", "ready"]
+        listed = [_order_id(n) for n in (9, 2, 3, 2, 4, 30)]  # 30 is not stored, 2 given twice
+        answer = listed_order_keys(storage, listed, channel_statuses=open_)
+        # 2 is complete: not among the statuses asked, so neither answered for nor counted.
+        assert answer == ListedKeys(
+            keys={
+                _order_id(3): OrderKey("ready", True),
+                _order_id(4): OrderKey("acknowledged", False),
+                _order_id(9): OrderKey("inprogress", True),
+            },
+            unlisted=6,
+            turn={},
+        )
+        assert list(answer.keys) == [_order_id(3), _order_id(4), _order_id(9)]
+        everything = listed_order_keys(storage, listed)
+        assert list(everything.keys) == [_order_id(n) for n in (2, 3, 4, 9)]
+        assert everything.keys[_order_id(4)] == OrderKey("acknowledged", False)
+        assert everything.unlisted == 8
+        assert listed_order_keys(storage, listed, channel_statuses=[]) == ListedKeys()
+        assert listed_order_keys(storage, [], account="elsewhere").unlisted == 1
+        assert listed_order_keys(storage, listed, account="nobody") == ListedKeys()
+
+    def test_listed_order_keys_turn_starts_after_and_wraps_around(self, storage: Storage) -> None:
+        self._store_keys(storage)
+        open_ = ["acknowledged", "inprogress", "ready"]
+        listed = [_order_id(n) for n in (3, 9)]
+        # The open orders (every fourth, from 2, is complete) that are not listed, by id.
+        unlisted = [_order_id(n) for n in range(1, 13) if n % 4 != 2 and n not in (3, 9)]
+        assert listed_order_keys(storage, listed, channel_statuses=open_).unlisted == len(unlisted)
+
+        def turn(after: str, limit: int) -> list[str]:
+            answer = listed_order_keys(
+                storage, listed, channel_statuses=open_, after=after, limit=limit
+            )
+            return list(answer.turn)
+
+        assert turn("", 3) == unlisted[:3]
+        assert turn(unlisted[1], 3) == unlisted[2:5]
+        assert turn(unlisted[-2], 3) == [unlisted[-1], unlisted[0], unlisted[1]]
+        assert turn(_order_id(3), 2) == [u for u in unlisted if u > _order_id(3)][:2]
+        assert turn(unlisted[-1], 100) == unlisted  # all of them, from the start
+        assert turn(unlisted[2], 100) == unlisted[3:] + unlisted[:3]
+        assert turn("~", 2) == unlisted[:2]  # after every id: from the start
+        answer = listed_order_keys(storage, listed, channel_statuses=open_, limit=2)
+        assert answer.turn == {
+            unlisted[0]: OrderKey("inprogress", False),
+            unlisted[1]: OrderKey("acknowledged", False),
+        }
+        assert answer.keys == {
+            _order_id(3): OrderKey("ready", True),
+            _order_id(9): OrderKey("inprogress", True),
+        }
+        everything = listed_order_keys(storage, [], limit=20)
+        assert list(everything.turn) == [_order_id(n) for n in range(1, 13)]
+        assert everything.turn[_order_id(2)] == OrderKey("complete", False)
+
+    def test_listed_order_keys_refuses_bad_arguments(self, storage: Storage) -> None:
+        with pytest.raises(TypeError):
+            listed_order_keys(storage, _order_id(1))
+        with pytest.raises(TypeError):
+            listed_order_keys(storage, [], channel_statuses="ready")
+        with pytest.raises(ValueError, match="limit"):
+            listed_order_keys(storage, [], limit=-1)
+        with pytest.raises(TypeError, match="limit"):
+            listed_order_keys(storage, [], limit=None)  # type: ignore[arg-type]
+
+    def test_listed_order_keys_of_the_adapter_agree_with_its_order_keys(
+        self, storage: Storage
+    ) -> None:
+        """An adapter that implements the method answers as `order_keys` says it must."""
+        if not isinstance(storage, ListedOrderKeysReader):
+            pytest.skip(f"{type(storage).__name__} has no listed_order_keys of its own")
+        self._store_keys(storage)
+        ids = [_order_id(n) for n in range(14)]
+        for statuses in (None, ["acknowledged", "inprogress", "ready"], ["complete"]):
+            keys = storage.order_keys(channel_statuses=statuses)
+            for listed in (ids[::2], ids[5:], [], ids):
+                for after in ("", *ids[::3], "~"):
+                    for limit in (0, 1, 2, 5, 30):
+                        answer = storage.listed_order_keys(
+                            listed, channel_statuses=statuses, after=after, limit=limit
+                        )
+                        want = listed_keys_from(keys, set(listed), after=after, limit=limit)
+                        asked = (statuses, listed, after, limit)
+                        assert answer == want, asked
+                        assert list(answer.turn) == list(want.turn), asked
+                        assert list(answer.keys) == list(want.keys), asked
 
     def test_order_sides_round_trip_and_a_side_not_given_is_kept(self, storage: Storage) -> None:
         order_id = _order_id(1)

@@ -20,6 +20,7 @@ from jet_orderhive.testing._sandbox.messages import (
 
 if TYPE_CHECKING:
     from jet_orderhive.testing._sandbox.app import SandboxApp
+    from jet_orderhive.testing._sandbox.state import StoredOrder
 
 __all__ = [
     "acknowledge",
@@ -82,16 +83,17 @@ def _flag(req: Request, name: str) -> tuple[bool | None, str | None]:
 
 
 def _listed_orders(
-    app: SandboxApp, status: str, keep: Callable[[dict[str, Any]], bool] | None = None
+    app: SandboxApp,
+    status: str,
+    cancelled: bool | None,
+    keep: Callable[[StoredOrder], bool] | None = None,
 ) -> list[dict[str, Any]]:
-    """The orders Jet lists under ``status`` (and ``keep``), oldest first, up to the list cap."""
+    """The orders Jet lists under ``status`` (cancelled or not, and ``keep``), oldest first, up
+    to the list cap, read from the state's index: a list costs what it returns."""
     cutoff = app.now() - LIST_WINDOW
-    candidates = (o for o in app.state.orders_oldest_first() if o.payload["status"] == status)
-    # Oldest first, and only until the cap is full: a store of many thousand is not filtered
-    # beyond what the list can show.
+    candidates = app.state.listed((status,), cancelled, since=cutoff)
     oldest = itertools.islice(
-        (o for o in candidates if o.placed_at >= cutoff and (keep is None or keep(o.payload))),
-        app.config.order_list_cap,
+        (o for o in candidates if keep is None or keep(o)), app.config.order_list_cap
     )
     return [o.payload for o in oldest]
 
@@ -108,12 +110,11 @@ def order_list(app: SandboxApp, req: Request) -> Response:
         return error_response(400, problem)
     node = req.query.get("fulfillment_node")
 
-    def keep(order: dict[str, Any]) -> bool:
-        return (cancelled is None or order_rules.is_cancelled(order) == cancelled) and (
-            node is None or order["fulfillment_node"] == node
-        )
+    def keep(order: StoredOrder) -> bool:
+        return bool(order.payload["fulfillment_node"] == node)
 
-    urls = [_order_url(o["merchant_order_id"]) for o in _listed_orders(app, status, keep)]
+    found = _listed_orders(app, status, cancelled, keep if node is not None else None)
+    urls = [_order_url(o["merchant_order_id"]) for o in found]
     return json_response(200, {"order_urls": urls})
 
 
@@ -126,12 +127,11 @@ def order_list_tagged(app: SandboxApp, req: Request) -> Response:
     if wanted not in ("true", "false"):
         return error_response(400, f"expected true or false after the tag, got {wanted!r}")
     tag = req.params["tag"]
-    ids = {o.payload["merchant_order_id"]: o.tag for o in app.state.orders.values()}
 
-    def keep(order: dict[str, Any]) -> bool:
-        return (ids[order["merchant_order_id"]] == tag) == (wanted == "true")
+    def keep(order: StoredOrder) -> bool:
+        return (order.tag == tag) == (wanted == "true")
 
-    urls = [_order_url(o["merchant_order_id"]) for o in _listed_orders(app, status, keep)]
+    urls = [_order_url(o["merchant_order_id"]) for o in _listed_orders(app, status, None, keep)]
     return json_response(200, {"order_urls": urls})
 
 
@@ -160,6 +160,7 @@ def acknowledge(app: SandboxApp, req: Request) -> Response:
     problems = require_body(req, v.ACKNOWLEDGEMENT)
     if not problems:
         problems = order_rules.acknowledge(stored.payload, req.body, app.now())
+    app.state.refile(stored)
     return error_response(400, *problems) if problems else empty_response(204)
 
 
@@ -171,6 +172,7 @@ def shipped(app: SandboxApp, req: Request) -> Response:
     problems = require_body(req, v.SHIPPED)
     if not problems:
         problems = order_rules.ship(stored.payload, req.body, app.now(), app.state.new_id)
+    app.state.refile(stored)
     return error_response(400, *problems) if problems else empty_response(204)
 
 
@@ -188,11 +190,12 @@ def tag(app: SandboxApp, req: Request) -> Response:
 
 def directed_cancel_list(app: SandboxApp, req: Request) -> Response:
     """GET /orders/directedCancel: the legacy list of orders Jet asked to cancel."""
-    stored = app.state.orders_oldest_first()
+    # Jet's ask to cancel makes an order listed as cancelled: only those lists are read.
+    open_statuses = tuple(s for s in order_rules.ORDER_STATUSES if s != "complete")
     urls = [
         _order_url(o.payload["merchant_order_id"])
-        for o in stored
-        if o.payload.get("jet_request_directed_cancel") and o.payload["status"] != "complete"
+        for o in app.state.listed(open_statuses, True)
+        if o.payload.get("jet_request_directed_cancel")
     ]
     return json_response(200, {"order_cancel_urls": urls[: app.config.order_list_cap]})
 

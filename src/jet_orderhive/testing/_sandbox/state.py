@@ -6,11 +6,15 @@ writers, and the public facade hands out deep copies.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+from jet_orderhive.testing._sandbox.orders import is_cancelled
 
 __all__ = [
     "State",
@@ -25,13 +29,15 @@ __all__ = [
 class StoredOrder:
     """One order: the JSON Jet serves, plus what only the sandbox knows about it."""
 
-    __slots__ = ("corrupt", "payload", "placed_at", "seq", "tag")
+    __slots__ = ("corrupt", "filed", "payload", "placed_at", "seq", "tag")
 
     def __init__(self, payload: dict[str, Any], placed_at: datetime, seq: int) -> None:
         self.payload = payload
         self.placed_at = placed_at
         self.seq = seq
         self.tag: str | None = None
+        # The (status, cancelled) the state's list index files the order under.
+        self.filed: tuple[str, bool] | None = None
         # When set, the detail endpoints serve this instead of ``payload`` (quarantine tests).
         self.corrupt: dict[str, Any] | None = None
 
@@ -116,14 +122,58 @@ class State:
         self.files: dict[str, StoredFile] = {}
         self.tokens: dict[str, datetime] = {}
         self._seq = 0
-        self._placed: list[StoredOrder] = []
+        # Orders by (status, cancelled), each list oldest first: what the order lists read.
+        self._lists: dict[tuple[str, bool], list[StoredOrder]] = {}
 
-    def orders_oldest_first(self) -> list[StoredOrder]:
-        """Every order by placed time, then creation; sorted again only when orders were added
-        (orders are never removed and their placed time never changes)."""
-        if len(self._placed) != len(self.orders):
-            self._placed = sorted(self.orders.values(), key=lambda o: (o.placed_at, o.seq))
-        return self._placed
+    def add_order(self, order: StoredOrder) -> None:
+        """Store a new order and file it in the list index."""
+        self.orders[order.payload["merchant_order_id"]] = order
+        self.refile(order)
+
+    def refile(self, order: StoredOrder) -> None:
+        """File the order under its current status and cancelled flag.
+
+        Every writer that may change an order's ``status`` or what `is_cancelled` reads
+        (shipments, the rejection, Jet's cancel request) calls this after the change, so the
+        index always says what a scan of every order would.
+        """
+        key = (str(order.payload["status"]), is_cancelled(order.payload))
+        if key == order.filed:
+            return
+        if order.filed is not None:
+            old = self._lists[order.filed]
+            at = bisect.bisect_left(old, _placed(order), key=_placed)
+            while old[at] is not order:
+                at += 1
+            del old[at]
+        bisect.insort(self._lists.setdefault(key, []), order, key=_placed)
+        order.filed = key
+
+    def listed(
+        self, statuses: tuple[str, ...], cancelled: bool | None, since: datetime | None = None
+    ) -> Iterator[StoredOrder]:
+        """Orders in these statuses (and cancelled or not; ``None``: both), placed at or after
+        ``since``, oldest first (by placed time, then creation): each costs what it yields."""
+        flags = (False, True) if cancelled is None else (cancelled,)
+        runs = []
+        for status in statuses:
+            for flag in flags:
+                orders = self._lists.get((status, flag), [])
+                start = (
+                    0
+                    if since is None
+                    else bisect.bisect_left(orders, since, key=lambda o: o.placed_at)
+                )
+                runs.append(_from(orders, start))
+        return heapq.merge(*runs, key=_placed)
+
+    def index_snapshot(self) -> dict[tuple[str, bool], list[str]]:
+        """The list index as ids, for tests that compare it with a scan of every order."""
+        return {
+            key: [o.payload["merchant_order_id"] for o in orders]
+            for key, orders in self._lists.items()
+            if orders
+        }
 
     def new_id(self) -> str:
         """A Jet-style id: 32 lowercase hex characters."""
@@ -138,3 +188,13 @@ class State:
         """A strictly increasing number that breaks ties between equal timestamps."""
         self._seq += 1
         return self._seq
+
+
+def _placed(order: StoredOrder) -> tuple[datetime, int]:
+    return order.placed_at, order.seq
+
+
+def _from(orders: list[StoredOrder], start: int) -> Iterator[StoredOrder]:
+    """The orders from ``start`` on, without copying the list."""
+    for index in range(start, len(orders)):
+        yield orders[index]
