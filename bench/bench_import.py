@@ -22,6 +22,7 @@ import httpx
 from _served import Served, served_sandbox
 
 from jet_orderhive import Integration, IntegrationSettings, JetClient, MemoryStorage
+from jet_orderhive.jet import ClientHooks, RequestEvent
 
 
 @attrs.frozen
@@ -33,6 +34,9 @@ class Run:
     server_cpu: float
     requests: int = 0
     acknowledged: int = 0
+    #: Seconds from the start to the first acknowledgement sent, and to the last detail read.
+    first_ack: float = 0.0
+    last_read: float = 0.0
 
 
 def _sequential(served: Served) -> Run:
@@ -59,7 +63,19 @@ def _sequential(served: Served) -> Run:
 
 
 def _engine(served: Served, concurrency: int) -> Run:
-    client = JetClient(user=served.user, secret=served.secret, base_url=served.base_url)
+    sent: dict[str, list[float]] = {"acknowledge_order": [], "get_order": []}
+
+    def on_request(event: RequestEvent) -> None:
+        times = sent.get(event.operation)
+        if times is not None:
+            times.append(time.perf_counter())  # list.append is atomic across threads
+
+    client = JetClient(
+        user=served.user,
+        secret=served.secret,
+        base_url=served.base_url,
+        hooks=ClientHooks(on_request=on_request),
+    )
     settings = IntegrationSettings(concurrency=concurrency)
     server, cpu = served.cpu(), time.process_time()
     started = time.perf_counter()
@@ -72,6 +88,8 @@ def _engine(served: Served, concurrency: int) -> Run:
         served.cpu() - server,
         report.counts.requests,
         report.counts.acknowledged,
+        min(sent["acknowledge_order"]) - started,
+        max(sent["get_order"]) - started,
     )
 
 
@@ -105,6 +123,12 @@ def bench_import(orders: int, latencies: list[float], concurrency: int, repeats:
                 if latency
                 else ""
             )
+        )
+        print(
+            f"import    pipeline: first acknowledgement sent at"
+            f" {_median(engines, 'first_ack'):.2f}s, last detail read started at"
+            f" {_median(engines, 'last_read'):.2f}s"
+            f" of {elapsed:.2f}s"
         )
         client_cpu = _median(engines, "client_cpu")
         server_cpu = _median(engines, "server_cpu")
