@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +17,7 @@ from jet_orderhive.jet.client import JetClient
 from jet_orderhive.jet.errors import JetAuthError
 from jet_orderhive.jet.models import Acknowledgement
 from jet_orderhive.storage.memory import MemoryStorage
+from jet_orderhive.storage.sqlite import SQLiteStorage
 from jet_orderhive.sync.integration import Integration
 from jet_orderhive.sync.settings import IntegrationSettings
 from jet_orderhive.testing.sandbox import JetSandbox
@@ -234,3 +238,56 @@ def test_a_refused_credential_mid_import_keeps_what_was_fetched_and_sends_nothin
     assert sandbox.count("acknowledge") == 80
     assert report.counts.acknowledged == 30
     assert client.early == []
+
+
+class _ClaimUnits(SQLiteStorage):
+    """Counts the outermost units of work that took at least one claim."""
+
+    def __init__(self, path: Any, clock: Clock) -> None:
+        self.claim_units = 0
+        self._depth = 0
+        self._claimed_in_unit = False
+        super().__init__(path, clock=clock)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._depth += 1
+        try:
+            with super().transaction():
+                yield
+        finally:
+            self._depth -= 1
+            if not self._depth and self._claimed_in_unit:
+                self.claim_units += 1
+                self._claimed_in_unit = False
+
+    def claim(self, key: str, owner: str, ttl: Any, **kwargs: Any) -> Any:
+        if self._depth:
+            self._claimed_in_unit = True
+            return super().claim(key, owner, ttl, **kwargs)
+        with self.transaction():
+            self._claimed_in_unit = True
+            return super().claim(key, owner, ttl, **kwargs)
+
+
+def test_a_flush_claims_its_batch_in_one_unit_of_work(
+    sandbox: JetSandbox, clock: Clock, tmp_path: Path
+) -> None:
+    """Twelve stored orders whose acknowledgements were never queued (status pushes were off):
+    the flush that sends them claims all twelve in one commit, not one commit each."""
+    ids = sandbox.generate_orders(12)
+    storage = _ClaimUnits(tmp_path / "claims.db", clock)
+    try:
+        with sandbox.client() as client:
+            off = IntegrationSettings(push_order_status=False)
+            Integration(client, storage, settings=off, clock=clock).import_orders()
+            assert sandbox.count("acknowledge") == 0
+            storage.claim_units = 0
+            report = Integration(client, storage, clock=clock, sleep=lambda _s: None).run_once()
+        assert report.counts.acknowledged == 12
+        assert sorted(
+            r.path.split("/")[2] for r in sandbox.requests if r.kind == "acknowledge"
+        ) == (sorted(ids))
+        assert storage.claim_units == 1, storage.claim_units
+    finally:
+        storage.close()

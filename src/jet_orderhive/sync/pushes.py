@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections import deque
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 
 import attrs
@@ -255,8 +256,12 @@ class _Flush:
         """
         client = self.engine.client
         claimed: list[tuple[OutboxEntry, bool]] = []
-        for entry, reread in batch:
-            taken = entry if reread else self.claim(entry)
+        unit: AbstractContextManager[None] = (
+            nullcontext() if self.engine.dry_run else self.storage.transaction()
+        )
+        with unit:  # one commit for the batch's claims, not one each
+            taken_now = [(e if reread else self.claim(e), reread) for e, reread in batch]
+        for taken, reread in taken_now:
             if taken is not None:
                 self.held[taken.key] = taken
                 claimed.append((taken, reread))
