@@ -8,6 +8,7 @@ could stop without releasing what it holds.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -18,7 +19,9 @@ from jet_orderhive.jet import OrderFetch
 from jet_orderhive.jet.client import JetClient
 from jet_orderhive.jet.errors import JetAuthError
 from jet_orderhive.jet.models import Acknowledgement
+from jet_orderhive.storage.errors import StorageBusyError
 from jet_orderhive.storage.memory import MemoryStorage
+from jet_orderhive.storage.postgres import PostgresStorage
 from jet_orderhive.storage.records import PushStatus
 from jet_orderhive.sync.integration import Integration
 from jet_orderhive.sync.progress import ProgressEvent
@@ -148,3 +151,53 @@ def test_an_acknowledgement_another_worker_may_have_sent_is_re_read_not_trusted_
     entry = storage.get_push(f"ack:{order_id}")
     assert entry is not None
     assert entry.status is PushStatus.DONE
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_workers_importing_at_once_on_postgresql_acknowledge_each_order_once(
+    postgres_conninfo: str, seed: int
+) -> None:
+    """Three workers import the same orders at once, each on its own connections, while Jet
+    drops answers and fails some requests. A worker whose unit of work loses a write conflict
+    stops and makes what it held due again at once; the others, which read those orders
+    before its sends, must re-read them rather than acknowledge them a second time."""
+    clock = Clock()
+    sandbox = JetSandbox(seed=seed, clock=clock, sleep=time.sleep)
+    ids = sandbox.generate_orders(130)
+    sandbox.latency(0.001)
+    sandbox.drop_connections(4, after_apply=True, kind="acknowledge")
+    sandbox.fail_randomly(0.05)
+    errors: list[BaseException] = []
+
+    def work(concurrency: int) -> None:
+        try:
+            with PostgresStorage(postgres_conninfo, clock=clock) as storage:
+                for _ in range(2):
+                    Integration(
+                        sandbox.client(rate_limit=None, sleep=lambda _s: None),
+                        storage,
+                        settings=IntegrationSettings(concurrency=concurrency),
+                        clock=clock,
+                        sleep=lambda _s: None,
+                    ).import_orders()
+        except BaseException as error:  # asserted on below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(width,)) for width in (3, 8, 16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    # A unit of work may lose a write conflict to another worker's; that run stops, no more.
+    assert [e for e in errors if not isinstance(e, StorageBusyError)] == []
+
+    sandbox.clear_faults()
+    clock.advance(timedelta(hours=3))  # past every claim and retry time
+    with PostgresStorage(postgres_conninfo, clock=clock) as storage:
+        Integration(sandbox.client(rate_limit=None), storage, clock=clock).run_once()
+        assert sorted(o.channel_order_id for o in storage.list_orders()) == sorted(ids)
+        assert [p.key for p in storage.pushes() if p.status is not PushStatus.DONE] == []
+    acks = [r for r in sandbox.requests if r.kind == "acknowledge"]
+    assert [r.path for r in acks if r.status == 400] == [], "Jet refused a second one"
+    applied = Counter(r.path.split("/")[2] for r in acks if r.status == 204)
+    assert applied == dict.fromkeys(ids, 1)
