@@ -118,13 +118,14 @@ class _Flush:
 
         An acknowledgement not sent right after its import is checked against Jet first (Jet
         may have asked to cancel the order since), and so is anything an earlier try may have
-        sent: "already done" must be recognised, never sent twice.
+        sent: "already done" must be recognised, never sent twice. A copy this run read does
+        not settle that: another worker's try may have reached Jet after it was read.
         """
-        if reread:
+        if reread or entry.may_have_been_sent:
             return True
         if entry.target in self.fresh:
             return False
-        return entry.kind == PushKind.ACKNOWLEDGE or entry.may_have_been_sent
+        return entry.kind == PushKind.ACKNOWLEDGE
 
     def decide(self, entry: OutboxEntry, read: JetOrder | JetError | None) -> _Try | None:
         """Settle the entry from what Jet shows; ``None`` means it is owed and must be sent."""
@@ -485,6 +486,7 @@ class Acknowledgements:
         self.seen: set[str] = set()
         self.running = 0
         self.settled = 0
+        self.claimed_at = engine.now()
 
     def committed(self, keys: Sequence[str], order: JetOrder) -> None:
         self.flush.fresh[order.merchant_order_id] = order
@@ -500,7 +502,15 @@ class Acknowledgements:
                 self.claim_some()
                 continue
             entry = self.claimed.popleft()
-            settled = flush.admit(entry, None, claimed=True)
+            if flush.needs_read(entry, False):
+                # An earlier try may have reached Jet after this import read the order.
+                reason = "an earlier try may have reached Jet; the order is read again first"
+                self.ended(entry, flush.ambiguous(entry, reason))
+                continue
+            # Claimed with others, it may have waited for a slot: a claim a third of its
+            # lifetime old is checked and stretched again, as a flush does before each send.
+            recent = flush.engine.now() - self.claimed_at < flush.ttl / 3
+            settled = flush.admit(entry, None, claimed=recent)
             if settled is None:
                 self.running += 1
                 return entry, partial(flush.send, entry)
@@ -510,6 +520,7 @@ class Acknowledgements:
         """Claim up to a pool's width of the queued entries, in one unit of work."""
         flush = self.flush
         keys = [self.queue.popleft() for _ in range(min(self.width, len(self.queue)))]
+        self.claimed_at = flush.engine.now()
         with flush.storage.transaction():
             taken = [flush.claim_key(key) for key in keys]
         for entry in taken:
