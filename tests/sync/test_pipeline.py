@@ -19,6 +19,7 @@ from jet_orderhive.jet.models import Acknowledgement
 from jet_orderhive.storage.memory import MemoryStorage
 from jet_orderhive.storage.sqlite import SQLiteStorage
 from jet_orderhive.sync.integration import Integration
+from jet_orderhive.sync.progress import ProgressEvent
 from jet_orderhive.sync.settings import IntegrationSettings
 from jet_orderhive.testing.sandbox import JetSandbox
 
@@ -291,3 +292,32 @@ def test_a_flush_claims_its_batch_in_one_unit_of_work(
         assert storage.claim_units == 1, storage.claim_units
     finally:
         storage.close()
+
+
+def test_the_acknowledgements_progress_never_goes_back_when_the_pass_retries(
+    sandbox: JetSandbox, memory: MemoryStorage, clock: Clock
+) -> None:
+    """Acknowledgements settled while fetching count 1, 2, ...; those retried at the end of
+    the pass go on from there instead of starting again at 1."""
+    sandbox.generate_orders(6)
+    sandbox.drop_connections(2, after_apply=True, kind="acknowledge")
+    done: list[int] = []
+
+    def progress(event: ProgressEvent) -> None:
+        if event.step == "push order status":
+            done.append(event.done)
+
+    integration = Integration(
+        sandbox.client(sleep=lambda _s: None),
+        memory,
+        settings=IntegrationSettings(concurrency=1),
+        progress=progress,
+        clock=clock,
+        sleep=lambda _s: None,
+    )
+    report = integration.import_orders()
+
+    assert report.counts.acknowledged + report.counts.pushes_skipped == 6
+    assert sandbox.count("acknowledge") == 6, "the two lost answers were re-read, not resent"
+    assert done == sorted(done), done
+    assert done[-1] == 6

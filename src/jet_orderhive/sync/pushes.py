@@ -377,17 +377,20 @@ class _Flush:
                 self.to_refresh.add(entry.target)
         self.outcome(entry, PushResult.FAILED, reason)
 
-    def run(self, entries: list[OutboxEntry], retry: Sequence[OutboxEntry] = ()) -> None:
+    def run(
+        self, entries: list[OutboxEntry], retry: Sequence[OutboxEntry] = (), *, settled: int = 0
+    ) -> None:
         """Try every entry; retry the ambiguous ones in this run after a short, growing wait.
 
         ``retry``: entries this flush holds whose first try already ended ambiguous; they join
-        the second round.
+        the second round. ``settled``: pushes this step settled before, so its progress goes on
+        counting from there.
         """
         engine = self.engine
         settings = engine.settings
         pending: list[tuple[OutboxEntry, bool]] = [(entry, False) for entry in entries]
-        total = len(entries) + len(retry)
-        done = 0
+        total = settled + len(entries) + len(retry)
+        done = settled
         try:
             for round_ in range(settings.push_attempts_per_run):
                 if round_:
@@ -568,7 +571,8 @@ class Acknowledgements:
             if entry.target in fresh:
                 flush.fresh.setdefault(entry.target, fresh[entry.target])
         retry, self.again = self.again, []
-        flush.run(entries, retry)
+        flush.run(entries, retry, settled=self.settled)
+        self.settled += len(entries) + len(retry)
         flush.report_refused({PushKind.ACKNOWLEDGE}, None)
 
     def release(self) -> None:
