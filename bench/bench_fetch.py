@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import statistics
 import time
 from collections.abc import Callable
 
@@ -84,22 +85,31 @@ def bench_transport(orders: int, rounds: int = 3) -> None:
 
 
 def bench_fetch(orders: int, latencies: list[float], widths: list[int], repeats: int) -> None:
+    """Print, per latency and width, the median of ``repeats`` interleaved pairs of runs.
+
+    Medians, not bests: the threaded client's wall time varies more from run to run (thread
+    scheduling on a busy machine), so the best of a few runs would favour it by chance.
+    """
     bench_transport(min(orders, 500))
     for latency in latencies:
         with served_sandbox(orders, latency=latency) as served:
             for width in widths:
-                runs = [(_timed(_threaded, served, width), _timed(_async, served, width))]
-                runs += [
+                runs = [
                     (_timed(_threaded, served, width), _timed(_async, served, width))
-                    for _ in range(repeats - 1)
+                    for _ in range(repeats)
                 ]
-                threaded, threaded_cpu = min(t for t, _ in runs)
-                asynced, async_cpu = min(a for _, a in runs)
+                threaded = statistics.median(t[0] for t, _ in runs)
+                asynced = statistics.median(a[0] for _, a in runs)
+                threaded_cpu = statistics.median(t[1] for t, _ in runs)
+                async_cpu = statistics.median(a[1] for _, a in runs)
+                ratios = ", ".join(f"{a[0] / t[0]:.2f}x" for t, a in runs)
                 print(
-                    f"fetch  {orders} orders, {latency * 1000:.0f} ms, concurrency={width}:"
+                    f"fetch  {orders} orders, {latency * 1000:.0f} ms, concurrency={width},"
+                    f" median of {repeats}:"
                     f" threaded {threaded:.2f}s ({threaded_cpu / orders * 1e6:.0f} us CPU/order),"
                     f" async {asynced:.2f}s ({async_cpu / orders * 1e6:.0f} us CPU/order)"
                     f" -> async takes {asynced / threaded:.2f}x the threaded time"
+                    f" (pairs: {ratios})"
                 )
 
 
@@ -108,7 +118,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--latency", type=float, nargs="+", default=[0.05, 0.0])
     parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     bench_fetch(args.orders, args.latency, args.concurrency, args.repeats)
 

@@ -7,7 +7,7 @@ with like on whatever machine runs them. Each is also a script of its own with o
   default adaptive client against no rate control and the old fixed 10 requests/s cap.
 - ``bench_fetch.py``: the client's CPU per request through its own connection pool against
   ``httpx.Client``; ``AsyncJetClient.fetch_orders`` against ``JetClient.fetch_orders`` of
-  1,000 orders at concurrency 16 and 64, at 50 ms and 0 ms latency.
+  1,000 orders at concurrency 16 and 64, at 50 ms and 0 ms latency (median of five pairs).
 - ``bench_scale_out.py``: orders per second of 1, 2, 4 and 8 worker processes syncing 8 accounts
   over one throwaway PostgreSQL database, against the 1-worker run.
 - ``bench_cpu.py``: CPU per order to parse, to parse and map, and to parse, map and store in
@@ -15,7 +15,8 @@ with like on whatever machine runs them. Each is also a script of its own with o
   SQLite with a transaction per order and per 50 orders); canonical JSON against
   ``json.dumps``.
 - ``bench_import.py``: importing 1,000 ready orders at 50 ms and 0 ms against a sequential
-  ``httpx`` loop and the protocol's ideal, with the client's and the server's CPU per order.
+  ``httpx`` loop and the protocol's ideal, with the client's and the server's CPU per order,
+  and when the first acknowledgement went out against when the last detail read started.
 - ``bench_memory.py``: peak memory and wall time importing 2,000 and 20,000 ready orders
   (paged as the engine pages Jet's 1,000-id lists), and the ratios.
 - ``bench_push.py``: requests and wall time of full, 1% and unchanged stock and price pushes
@@ -57,7 +58,7 @@ def main() -> None:
     if "throttle" in chosen:
         bench_throttle(orders=1000, limit=20.0, concurrency=16, latency=0.05)
     if "fetch" in chosen:
-        bench_fetch(orders=1000, latencies=[0.05, 0.0], widths=[16, 64], repeats=2)
+        bench_fetch(orders=1000, latencies=[0.05, 0.0], widths=[16, 64], repeats=5)
     if "import" in chosen:
         bench_import(orders=1000, latencies=[0.05, 0.0], concurrency=16, repeats=args.repeats)
     if "memory" in chosen:

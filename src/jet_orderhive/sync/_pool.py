@@ -26,7 +26,8 @@ class Lane(Protocol[_T]):
     """
 
     def next(self) -> tuple[_T, Callable[[], object]] | None:
-        """The next request to start now (a token for it, and the call), or ``None`` for now."""
+        """The next request to send (a token for it, and the call), or ``None`` for now; it
+        starts as soon as a worker is free (at most one round of requests later)."""
         ...
 
     def done(self, token: _T, result: object) -> None:
@@ -89,10 +90,12 @@ class RequestPool(Generic[_I]):
     def serve(self, lanes: Sequence[Lane[Any]]) -> None:
         """Run the lanes' requests, ``width`` at once, until no lane has any and none runs.
 
-        Each free slot goes to the first lane with a request ready, so an earlier lane has the
-        priority. When a lane raises (deciding what to send, or handling an answer), nothing
-        more starts: every lane is halted, the requests running end and are handled by their
-        lanes (a send that went out is recorded), and then the first error propagates.
+        Up to ``width`` more requests wait queued behind the running ones, so the workers go on
+        while this thread handles an answer (a commit, say); each is taken from the first lane
+        with one ready, so an earlier lane has the priority. When a lane raises (deciding what
+        to send, or handling an answer), nothing more starts: the queued requests are dropped
+        unsent, every lane is halted, the requests running end and are handled by their lanes
+        (a send that went out is recorded), and then the first error propagates.
         """
         if self.width == 1:
             self._serve_inline(lanes)
@@ -113,13 +116,15 @@ class RequestPool(Generic[_I]):
             nonlocal failure
             if failure is None:
                 failure = error
+                for future in [f for f in running if f.cancel()]:
+                    del running[future]  # queued, never started: nothing was sent
                 for lane in lanes:
                     lane.halt(error)
 
         while True:
             if failure is None:
                 try:
-                    while len(running) < self.width:
+                    while len(running) < 2 * self.width:
                         started = False
                         for lane in lanes:
                             ready = lane.next()

@@ -473,7 +473,7 @@ class Acknowledgements:
     its detail reads, so an order is answered while the rest are still being fetched. Entries
     are claimed a few at a time in one unit of work (no more than can be sent at once, so a
     crash leaves at most a pool's width claimed and not yet sent, beside those in flight), each is
-    judged right before its request goes, as in any flush (one that is not due, or that
+    judged right before its request is queued, as in any flush (one that is not due, or that
     another worker holds, is left to the outbox), and the ones Jet accepted are marked done
     together, a pool's width of them at a time or whatever is in once the lane has nothing
     left to send. A send whose outcome is unknown is retried when the pass settles.
