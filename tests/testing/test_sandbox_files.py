@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -20,14 +19,6 @@ NODE = "a" * 32
 @pytest.fixture
 def sandbox() -> JetSandbox:
     return JetSandbox(seed=9, clock=lambda: NOW, fulfillment_node_ids=(NODE,))
-
-
-@pytest.fixture
-def api(sandbox: JetSandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url + "/") as client:
-        token = client.post("token", json={"user": sandbox.user, "pass": sandbox.secret})
-        client.headers["Authorization"] = f"Bearer {token.json()['id_token']}"
-        yield client
 
 
 def upload(api: httpx.Client, sandbox: JetSandbox, file_type: str, records: object) -> str:

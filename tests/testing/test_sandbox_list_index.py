@@ -5,7 +5,7 @@ and each list answers what the scan of every order answered."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,14 +33,6 @@ def sandbox() -> JetSandbox:
     sandbox.generate_orders(3, status="ready")
     sandbox.generate_orders(2, status="acknowledged", placed_at=NOW - timedelta(hours=1))
     return sandbox
-
-
-@pytest.fixture
-def api(sandbox: JetSandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url + "/") as client:
-        token = client.post("token", json={"user": sandbox.user, "pass": sandbox.secret})
-        client.headers["Authorization"] = f"Bearer {token.json()['id_token']}"
-        yield client
 
 
 def _orders(sandbox: JetSandbox) -> dict[str, StoredOrder]:

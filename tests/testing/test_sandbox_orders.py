@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,14 +23,6 @@ SHIP_DATE = "2020-03-02T09:00:00.0000000-05:00"
 @pytest.fixture
 def sandbox() -> JetSandbox:
     return JetSandbox(seed=11, clock=lambda: NOW)
-
-
-@pytest.fixture
-def api(sandbox: JetSandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url + "/") as client:
-        token = client.post("token", json={"user": sandbox.user, "pass": sandbox.secret})
-        client.headers["Authorization"] = f"Bearer {token.json()['id_token']}"
-        yield client
 
 
 def put(api: httpx.Client, path: str, body: object) -> httpx.Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -18,14 +17,6 @@ NOW = datetime(2020, 3, 2, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def sandbox() -> JetSandbox:
     return JetSandbox(seed=4, clock=lambda: NOW)
-
-
-@pytest.fixture
-def api(sandbox: JetSandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url + "/") as client:
-        token = client.post("token", json={"user": sandbox.user, "pass": sandbox.secret})
-        client.headers["Authorization"] = f"Bearer {token.json()['id_token']}"
-        yield client
 
 
 @pytest.fixture

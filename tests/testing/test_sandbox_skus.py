@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,14 +26,6 @@ PRODUCT = {
 @pytest.fixture
 def sandbox() -> JetSandbox:
     return JetSandbox(seed=5, clock=lambda: NOW, fulfillment_node_ids=(NODE_A, NODE_B))
-
-
-@pytest.fixture
-def api(sandbox: JetSandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(transport=sandbox.transport(), base_url=sandbox.base_url + "/") as client:
-        token = client.post("token", json={"user": sandbox.user, "pass": sandbox.secret})
-        client.headers["Authorization"] = f"Bearer {token.json()['id_token']}"
-        yield client
 
 
 def send(api: httpx.Client, method: str, path: str, body: object) -> httpx.Response:
