@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from functools import partial
 from typing import Any, Generic, Protocol, TypeVar
 
 __all__ = ["Lane", "RequestPool"]
@@ -16,6 +17,14 @@ __all__ = ["Lane", "RequestPool"]
 _I = TypeVar("_I")
 _R = TypeVar("_R")
 _T = TypeVar("_T")
+
+
+def _outcome(work: Callable[[], _R]) -> _R | Exception:
+    """What ``work`` returned, or the exception it raised, handed back to the calling thread."""
+    try:
+        return work()
+    except Exception as error:  # the caller (or the lane) decides
+        return error
 
 
 class Lane(Protocol[_T]):
@@ -61,10 +70,7 @@ class RequestPool(Generic[_I]):
         """
 
         def call(item: _I) -> _R | Exception:
-            try:
-                return work(item)
-            except Exception as error:  # handed back to the calling thread to decide
-                return error
+            return _outcome(partial(work, item))
 
         if self.width == 1 or len(items) <= 1:
             for item in items:
@@ -106,12 +112,6 @@ class RequestPool(Generic[_I]):
         running: dict[Future[object], tuple[Lane[Any], object]] = {}
         failure: BaseException | None = None
 
-        def call(work: Callable[[], object]) -> object:
-            try:
-                return work()
-            except Exception as error:  # handed back to the calling thread to decide
-                return error
-
         def stop(error: BaseException) -> None:
             nonlocal failure
             if failure is None:
@@ -130,7 +130,7 @@ class RequestPool(Generic[_I]):
                             ready = lane.next()
                             if ready is not None:
                                 token, work = ready
-                                running[executor.submit(call, work)] = (lane, token)
+                                running[executor.submit(_outcome, work)] = (lane, token)
                                 started = True
                                 break
                         if not started:
@@ -161,11 +161,7 @@ class RequestPool(Generic[_I]):
                 else:
                     return
                 token, work = ready
-                try:
-                    result: object = work()
-                except Exception as error:  # the lane decides, as in the pool
-                    result = error
-                lane.done(token, result)
+                lane.done(token, _outcome(work))
         except Exception as error:
             for each in lanes:
                 each.halt(error)
